@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { loadConfig } from '../src/config';
+import { migrate, openDatabase } from '../src/database/orm';
+
+/** Dev tool: `npm run migration:create` (SQLite) or with DATABASE_URL=postgresql://... for PostgreSQL. */
+async function main() {
+  const orm = await openDatabase(loadConfig());
+  try {
+    await migrate(orm);
+    const result = await orm.getMigrator().createMigration(undefined, false, false);
+    console.log(
+      result.fileName
+        ? `created ${result.fileName}: add it to the index.ts beside it`
+        : 'no changes',
+    );
+  } finally {
+    await orm.close(true);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { AppError, ErrorCode, invalidCredentials } from '../errors';
+import type { Logger } from '../logger';
+import type { PasswordHasher } from '../password/password-hasher';
+import { couldBePassword } from '../password/password-policy';
+import type { ClientInfo, IssuedTokens, SessionService } from '../sessions/session.service';
+import { normalizeEmail } from '../users/email';
+import { User } from '../users/user.entity';
+
+export class SignInService {
+  constructor(
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionService,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Checks the password and opens a session. Unknown email and wrong password give the same error
+   * after the same bcrypt work. Throws BAD_USER_INPUT, UNAUTHENTICATED, ACCOUNT_NOT_ACTIVATED.
+   */
+  async signIn(
+    em: EntityManager,
+    rawEmail: unknown,
+    password: unknown,
+    client: ClientInfo,
+  ): Promise<IssuedTokens> {
+    const email = normalizeEmail(rawEmail);
+    // Nothing longer than bcrypt's 72 bytes was ever accepted, so it cannot match: refuse before hashing.
+    if (!couldBePassword(password)) throw invalidCredentials();
+    const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
+    const ok = user
+      ? await this.hasher.verify(password, user.passwordHash)
+      : await this.hasher.dummyVerify(password);
+    if (!user || !ok) {
+      this.logger.info(
+        { event: 'sign_in_failed', userId: user?.id ?? null, ip: client.ip },
+        'sign-in failed',
+      );
+      throw invalidCredentials();
+    }
+    if (!user.isActive) {
+      throw new AppError(
+        ErrorCode.ACCOUNT_NOT_ACTIVATED,
+        'This account is not activated yet: open the link in the activation email, or ask for a new one.',
+      );
+    }
+    const issued = await this.sessions.create(em, user, client);
+    this.logger.info({ event: 'sign_in', userId: user.id, ip: client.ip }, 'signed in');
+    return issued;
+  }
+}

@@ -1,0 +1,299 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import ms from 'ms';
+import { z } from 'zod';
+
+/** The only module that reads process.env: everything else receives a frozen Config. */
+
+export type DatabaseConfig =
+  { driver: 'sqlite'; path: string } | { driver: 'postgresql'; url: string };
+
+export interface Config {
+  readonly env: 'development' | 'test' | 'production';
+  readonly isProduction: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly jwt: {
+    readonly secret: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTtlSec: number;
+    readonly clockSkewSec: number;
+  };
+  readonly refreshTtlMs: number;
+  readonly refreshReuseGraceMs: number;
+  readonly activationTtlSec: number;
+  readonly resetTtlSec: number;
+  readonly sessionCacheTtlMs: number;
+  readonly bcryptCost: number;
+  readonly mail: {
+    readonly smtpUrl: string | null;
+    readonly from: string;
+    readonly outboxDir: string;
+  };
+  readonly appUrl: string;
+  readonly trustProxy: boolean;
+  readonly rateLimit: {
+    readonly store: string;
+    readonly signInPerIp: number;
+    readonly signInFailuresPerAccount: number;
+    readonly emailPerAddress: number;
+    readonly emailPerIp: number;
+  };
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Values copied from tutorials and .env samples: a deploy using one would sign tokens anyone can forge.
+const SAMPLE_SECRETS = new Set([
+  'secret',
+  'changeme',
+  'change-me',
+  'your-secret',
+  'your_jwt_secret',
+  'jwt_secret',
+  'supersecret',
+  'mysecret',
+  'shhhhh',
+  '12345678',
+  'please-change-this-secret-in-production',
+]);
+
+const duration = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const parsed = ms(value as ms.StringValue);
+      if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a duration such as "15m" or "30d" (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const integer = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((value, ctx) => {
+      const n = Number(value);
+      if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be an integer from ${min} to ${max} (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const boolean = (name: string) =>
+  z
+    .string()
+    .default('false')
+    .transform((value, ctx) => {
+      const v = value.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
+      return z.NEVER;
+    });
+
+const url = (name: string, protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `${name} must be a ${protocols.join(' or ')} URL` },
+  );
+
+const EnvSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'], {
+      message: 'NODE_ENV must be development, test or production',
+    })
+    .default('development'),
+  PORT: integer('PORT', 4000, 0, 65535),
+  HOST: z.string().min(1, 'HOST must not be empty').default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().default('sqlite:./data/authql.sqlite'),
+  JWT_SECRET: z.string().optional(),
+  JWT_PRIVATE_KEY: z.string().optional(),
+  JWT_ISSUER: z.string().min(1, 'JWT_ISSUER must not be empty').default('authql'),
+  JWT_AUDIENCE: z.string().min(1, 'JWT_AUDIENCE must not be empty').default('authql'),
+  JWT_CLOCK_SKEW: integer('JWT_CLOCK_SKEW', 30, 0, 60),
+  ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL', '15m'),
+  REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL', '30d'),
+  ACTIVATION_TOKEN_TTL: duration('ACTIVATION_TOKEN_TTL', '24h'),
+  RESET_TOKEN_TTL: duration('RESET_TOKEN_TTL', '1h'),
+  REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', '10s'),
+  SESSION_CACHE_TTL: duration('SESSION_CACHE_TTL', '5s'),
+  BCRYPT_COST: integer('BCRYPT_COST', 12, 4, 17),
+  SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z
+    .string()
+    .min(3, 'MAIL_FROM must be an address')
+    .default('authql <no-reply@localhost>'),
+  APP_URL: z
+    .string()
+    .default('http://localhost:4000')
+    .refine(
+      (value) => {
+        try {
+          new URL(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'APP_URL must be an absolute URL such as https://app.example.com' },
+    ),
+  RATE_LIMIT_STORE: z.string().optional(),
+  TRUST_PROXY: boolean('TRUST_PROXY'),
+  RATE_LIMIT_SIGNIN_PER_IP: integer('RATE_LIMIT_SIGNIN_PER_IP', 100, 1, 1_000_000),
+  RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: integer(
+    'RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT',
+    10,
+    1,
+    1_000_000,
+  ),
+  RATE_LIMIT_EMAIL_PER_ADDRESS: integer('RATE_LIMIT_EMAIL_PER_ADDRESS', 5, 1, 1_000_000),
+  RATE_LIMIT_EMAIL_PER_IP: integer('RATE_LIMIT_EMAIL_PER_IP', 20, 1, 1_000_000),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .optional(),
+});
+
+function parseDatabaseUrl(value: string, problems: string[]): DatabaseConfig {
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path)
+      problems.push('DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/authql.sqlite');
+    return { driver: 'sqlite', path: path === ':memory:' ? path : resolve(path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      problems.push('DATABASE_URL is not a valid postgresql:// URL');
+    }
+    return { driver: 'postgresql', url: value };
+  }
+  problems.push('DATABASE_URL must start with sqlite: or postgresql://');
+  return { driver: 'sqlite', path: '' };
+}
+
+/** Development only: a random secret kept on disk so tokens survive restarts without any setup. */
+function developmentSecret(dataDir: string): string {
+  const file = resolve(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as in most .env tooling.
+  const env = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const isProduction = e.NODE_ENV === 'production';
+  const database = parseDatabaseUrl(e.DATABASE_URL, problems);
+
+  let secret = e.JWT_SECRET;
+  if (secret !== undefined) {
+    if (Buffer.byteLength(secret, 'utf8') < 32)
+      problems.push('JWT_SECRET must be at least 32 bytes long');
+    else if (SAMPLE_SECRETS.has(secret.toLowerCase()) || /^(.)\1+$/.test(secret))
+      problems.push(
+        'JWT_SECRET is a well-known sample value: generate one with `openssl rand -base64 48`',
+      );
+  } else if (isProduction && !e.JWT_PRIVATE_KEY) {
+    problems.push(
+      'JWT_SECRET is required in production (at least 32 random bytes), or set JWT_PRIVATE_KEY',
+    );
+  }
+  if (e.JWT_PRIVATE_KEY)
+    problems.push('JWT_PRIVATE_KEY is not supported yet: use JWT_SECRET (HS256)');
+  if (isProduction && e.BCRYPT_COST < 10)
+    problems.push('BCRYPT_COST must be at least 10 in production');
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (secret === undefined) secret = developmentSecret(e.DATA_DIR);
+
+  const config: Config = {
+    env: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.DATA_DIR),
+    database,
+    jwt: {
+      secret,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSec: Math.max(1, Math.round(e.ACCESS_TOKEN_TTL / 1000)),
+      clockSkewSec: e.JWT_CLOCK_SKEW,
+    },
+    refreshTtlMs: e.REFRESH_TOKEN_TTL,
+    refreshReuseGraceMs: e.REFRESH_REUSE_GRACE,
+    activationTtlSec: Math.max(1, Math.round(e.ACTIVATION_TOKEN_TTL / 1000)),
+    resetTtlSec: Math.max(1, Math.round(e.RESET_TOKEN_TTL / 1000)),
+    sessionCacheTtlMs: e.SESSION_CACHE_TTL,
+    bcryptCost: e.BCRYPT_COST,
+    mail: {
+      smtpUrl: e.SMTP_URL ?? null,
+      from: e.MAIL_FROM,
+      outboxDir: resolve(e.DATA_DIR, 'outbox'),
+    },
+    appUrl: e.APP_URL.replace(/\/+$/, ''),
+    trustProxy: e.TRUST_PROXY,
+    rateLimit: {
+      store: e.RATE_LIMIT_STORE ?? (database.driver === 'sqlite' ? 'memory' : 'database'),
+      signInPerIp: e.RATE_LIMIT_SIGNIN_PER_IP,
+      signInFailuresPerAccount: e.RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT,
+      emailPerAddress: e.RATE_LIMIT_EMAIL_PER_ADDRESS,
+      emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
+    },
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

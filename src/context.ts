@@ -1,0 +1,69 @@
+import type { IncomingMessage } from 'node:http';
+import type { EntityManager } from '@mikro-orm/core';
+import type { AccountService } from './auth/account.service';
+import type { SignInService } from './auth/sign-in.service';
+import type { ClientInfo, SessionService } from './sessions/session.service';
+import type { JwtService } from './tokens/jwt';
+import type { Role } from './users/role';
+
+export interface Viewer {
+  userId: string;
+  sessionId: string;
+  role: Role;
+}
+
+export interface Services {
+  accounts: AccountService;
+  signIn: SignInService;
+  sessions: SessionService;
+  jwt: JwtService;
+}
+
+export interface Context {
+  em: EntityManager;
+  client: ClientInfo;
+  services: Services;
+  /** Resolved on first use only, so public operations never pay for the session check. */
+  viewer(): Promise<Viewer | null>;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+/** Never throws: a missing or bad token yields viewer() === null, and @auth answers UNAUTHENTICATED. */
+export function buildContext(
+  req: IncomingMessage & { ip?: string },
+  em: EntityManager,
+  services: Services,
+): Context {
+  const header = req.headers.authorization;
+  const userAgent = req.headers['user-agent'];
+  let viewer: Promise<Viewer | null> | null = null;
+  return {
+    em,
+    services,
+    client: {
+      ip: req.ip ?? req.socket.remoteAddress ?? null,
+      userAgent: typeof userAgent === 'string' ? userAgent : null,
+    },
+    viewer() {
+      viewer ??= resolveViewer(header, em, services);
+      return viewer;
+    },
+  };
+}
+
+async function resolveViewer(
+  header: string | undefined,
+  em: EntityManager,
+  services: Services,
+): Promise<Viewer | null> {
+  if (!header || header.length > 4096) return null;
+  const match = BEARER.exec(header);
+  if (!match) return null;
+  const result = services.jwt.verifyAccess(match[1]!);
+  if (!result.ok) return null;
+  const { sub, sid, role } = result.claims;
+  // A database failure here propagates as a masked error: access is denied, never granted.
+  if (!(await services.sessions.isLive(em, sid))) return null;
+  return { userId: sub, sessionId: sid, role };
+}

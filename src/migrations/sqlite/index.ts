@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127150146 } from './Migration20261127150146';
+
+/** Listed explicitly (no glob): the same list works from ts-jest and from the compiled dist/. */
+export const sqliteMigrations: MigrationObject[] = [
+  { name: 'Migration20261127150146', class: Migration20261127150146 },
+];

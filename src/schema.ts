@@ -1,0 +1,21 @@
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { buildSchema } from 'type-graphql';
+import { AuthResolver } from './auth/auth.resolver';
+import { applyAuthDirective } from './directives/auth.directive';
+import { UserResolver } from './users/user.resolver';
+
+export async function createSchema(): Promise<GraphQLSchema> {
+  const built = await buildSchema({
+    resolvers: [AuthResolver, UserResolver],
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    validate: false,
+  });
+  return applyAuthDirective(built);
+}
+
+/** The committed schema.graphql: sorted for stable diffs, with the directives emitSchemaFile would drop. */
+export function printSchemaFile(schema: GraphQLSchema): string {
+  return printSchemaWithDirectives(lexicographicSortSchema(schema)) + '\n';
+}

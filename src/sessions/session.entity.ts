@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { User } from '../users/user.entity';
+
+/**
+ * One signed-in device. The refresh token is `<id>.<secret>`; only SHA-256 of the secret is stored.
+ * Rotation replaces refreshTokenHash and keeps the one before it, so a reuse can be told from a guess.
+ */
+@Entity({ tableName: 'sessions' })
+export class Session {
+  [OptionalProps]?:
+    'createdAt' | 'lastUsedAt' | 'generation' | 'previousTokenHash' | 'rotatedAt' | 'revokedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: true })
+  user!: User;
+
+  @Property({ type: 'string', length: 64, hidden: true })
+  refreshTokenHash!: string;
+
+  @Property({ type: 'string', length: 64, hidden: true, nullable: true })
+  previousTokenHash: string | null = null;
+
+  /** When previousTokenHash stopped being current: the start of the reuse grace window. */
+  @Property({ type: 'datetime', nullable: true })
+  rotatedAt: Date | null = null;
+
+  @Property({ type: 'integer', default: 0 })
+  generation: number = 0;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime' })
+  lastUsedAt: Date = new Date();
+
+  /** Absolute lifetime: rotation never extends it. */
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  @Index()
+  @Property({ type: 'datetime', nullable: true })
+  revokedAt: Date | null = null;
+
+  @Property({ type: 'string', length: 512, nullable: true })
+  userAgent: string | null = null;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  ip: string | null = null;
+}

@@ -1,0 +1,158 @@
+import { createHmac } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/core';
+import type { Config } from '../config';
+import { invalidToken, tokenExpired } from '../errors';
+import type { Logger } from '../logger';
+import type { Mailer } from '../mail/mailer';
+import { refreshReuseMail } from '../mail/templates';
+import type { JwtService } from '../tokens/jwt';
+import { randomSecret, sameDigest, sha256 } from '../tokens/random';
+import { User } from '../users/user.entity';
+import { Session } from './session.entity';
+import type { SessionCache } from './session-cache';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: User;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export class SessionService {
+  private readonly rotationKey: Buffer;
+
+  constructor(
+    private readonly config: Config,
+    private readonly jwt: JwtService,
+    private readonly cache: SessionCache,
+    private readonly mailer: Mailer,
+    private readonly logger: Logger,
+  ) {
+    // A key of its own, derived from the signing secret, for the successor chain below.
+    this.rotationKey = createHmac('sha256', config.jwt.secret)
+      .update('authql refresh rotation v1')
+      .digest();
+  }
+
+  async create(em: EntityManager, user: User, client: ClientInfo): Promise<IssuedTokens> {
+    const secret = randomSecret();
+    const session = em.create(Session, {
+      user,
+      refreshTokenHash: sha256(secret),
+      expiresAt: new Date(Date.now() + this.config.refreshTtlMs),
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      ip: client.ip?.slice(0, 64) ?? null,
+    });
+    await em.persistAndFlush(session);
+    return this.issue(session, user, secret);
+  }
+
+  /**
+   * Rotates a refresh token. The successor is derived from the presented secret with a server key, so a
+   * retry inside the grace window gets the very same successor without any plaintext being stored, and
+   * concurrent refreshes can only ever agree on one. Throws INVALID_TOKEN, TOKEN_EXPIRED.
+   */
+  async refresh(
+    em: EntityManager,
+    refreshToken: string,
+    client: ClientInfo,
+  ): Promise<IssuedTokens> {
+    const parsed = parseRefreshToken(refreshToken);
+    if (!parsed) throw invalidToken('This refresh token is invalid. Sign in again.');
+    const { sessionId, secret } = parsed;
+
+    let session = await em.findOne(Session, { id: sessionId }, { populate: ['user'] });
+    if (!session || session.revokedAt) throw invalidToken('This session has ended. Sign in again.');
+    if (session.expiresAt.getTime() <= Date.now())
+      throw tokenExpired('This session has expired. Sign in again.');
+
+    const presented = sha256(secret);
+    const successor = this.successorOf(secret);
+    const successorHash = sha256(successor);
+
+    if (sameDigest(presented, session.refreshTokenHash)) {
+      const now = new Date();
+      // Conditional on the hash still being current: of concurrent rotations exactly one matches.
+      const rotated = await em.nativeUpdate(
+        Session,
+        { id: sessionId, refreshTokenHash: presented, revokedAt: null },
+        {
+          refreshTokenHash: successorHash,
+          previousTokenHash: presented,
+          rotatedAt: now,
+          lastUsedAt: now,
+          generation: session.generation + 1,
+          ip: client.ip?.slice(0, 64) ?? null,
+          userAgent: client.userAgent?.slice(0, 512) ?? session.userAgent,
+        },
+      );
+      if (rotated === 1) return this.issue(session, session.user, successor);
+      session = await em.findOne(Session, { id: sessionId }, { populate: ['user'], refresh: true });
+      if (!session || session.revokedAt)
+        throw invalidToken('This session has ended. Sign in again.');
+    }
+
+    if (session.previousTokenHash && sameDigest(presented, session.previousTokenHash)) {
+      const rotatedAt = session.rotatedAt?.getTime() ?? 0;
+      const withinGrace = Date.now() - rotatedAt <= this.config.refreshReuseGraceMs;
+      if (withinGrace && sameDigest(successorHash, session.refreshTokenHash)) {
+        return this.issue(session, session.user, successor);
+      }
+      await this.revokeForReuse(em, session);
+      throw invalidToken(
+        'This refresh token was already used. The session has been ended; sign in again.',
+      );
+    }
+    throw invalidToken('This refresh token is invalid. Sign in again.');
+  }
+
+  /** Whether access tokens of this session may still be honoured (cached for SESSION_CACHE_TTL). */
+  isLive(em: EntityManager, sessionId: string): Promise<boolean> {
+    return this.cache.isLive(sessionId, async () => {
+      const count = await em.count(Session, {
+        id: sessionId,
+        revokedAt: null,
+        expiresAt: { $gt: new Date() },
+      });
+      return count === 1;
+    });
+  }
+
+  private async revokeForReuse(em: EntityManager, session: Session): Promise<void> {
+    await em.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: new Date() });
+    this.cache.markEnded([session.id]);
+    this.logger.warn(
+      { event: 'refresh_reuse', userId: session.user.id, sessionId: session.id },
+      'refresh token reuse: session revoked',
+    );
+    const user = await em.findOne(User, { id: session.user.id });
+    if (user) this.mailer.enqueue(refreshReuseMail(user.email));
+  }
+
+  private successorOf(secret: string): string {
+    return createHmac('sha256', this.rotationKey).update(secret).digest('base64url');
+  }
+
+  private issue(session: Session, user: User, secret: string): IssuedTokens {
+    const ttl = this.config.jwt.accessTtlSec;
+    const { token } = this.jwt.signAccess({ sub: user.id, sid: session.id, role: user.role }, ttl);
+    return { accessToken: token, refreshToken: `${session.id}.${secret}`, expiresIn: ttl, user };
+  }
+}
+
+function parseRefreshToken(value: unknown): { sessionId: string; secret: string } | null {
+  if (typeof value !== 'string' || value.length > 200) return null;
+  const dot = value.indexOf('.');
+  if (dot < 0) return null;
+  const sessionId = value.slice(0, dot);
+  const secret = value.slice(dot + 1);
+  if (!UUID.test(sessionId) || !/^[A-Za-z0-9_-]{43}$/.test(secret)) return null;
+  return { sessionId, secret };
+}

@@ -1,0 +1,31 @@
+import { Entity, Enum, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { User } from '../users/user.entity';
+
+export enum TokenPurpose {
+  ACTIVATION = 'activation',
+  RESET = 'reset',
+}
+
+/** The server-side half of an emailed JWT: its `jti`. Consuming sets usedAt once, atomically. */
+@Entity({ tableName: 'one_time_tokens' })
+export class OneTimeToken {
+  [OptionalProps]?: 'createdAt' | 'usedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: true })
+  user!: User;
+
+  @Enum({ items: () => TokenPurpose })
+  purpose!: TokenPurpose;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  @Property({ type: 'datetime', nullable: true })
+  usedAt: Date | null = null;
+}

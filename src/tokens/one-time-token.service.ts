@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/core';
+import { invalidToken, tokenExpired } from '../errors';
+import type { User } from '../users/user.entity';
+import type { JwtService } from './jwt';
+import { OneTimeToken, TokenPurpose } from './one-time-token.entity';
+
+/**
+ * Emailed links: a signed JWT of its own purpose whose `jti` is a row here. The row makes the link
+ * single-use and lets a newer link (or a password change) kill older ones.
+ */
+export class OneTimeTokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly ttlSec: Record<TokenPurpose, number>,
+  ) {}
+
+  /** Issues a new link and retires any earlier unused one of the same purpose. Call inside a transaction. */
+  async issue(em: EntityManager, user: User, purpose: TokenPurpose): Promise<string> {
+    const now = new Date();
+    await em.nativeUpdate(OneTimeToken, { user: user.id, purpose, usedAt: null }, { usedAt: now });
+    const id = randomUUID();
+    const ttl = this.ttlSec[purpose];
+    em.create(OneTimeToken, { id, user, purpose, expiresAt: new Date(now.getTime() + ttl * 1000) });
+    await em.flush();
+    return this.jwt.signEmailToken(purpose, user.id, id, ttl);
+  }
+
+  /**
+   * Marks the token used, atomically (UPDATE ... WHERE used_at IS NULL): of parallel uses, one wins.
+   * Returns the user id. Throws INVALID_TOKEN, TOKEN_EXPIRED. Call inside the transaction that acts on it.
+   */
+  async consume(em: EntityManager, token: string, purpose: TokenPurpose): Promise<string> {
+    const kind = purpose === TokenPurpose.ACTIVATION ? 'activation' : 'reset';
+    const result = this.jwt.verifyEmailToken(token, kind);
+    if (!result.ok) throw result.reason === 'expired' ? tokenExpired() : invalidToken();
+    const { sub, jti } = result.claims;
+    const used = await em.nativeUpdate(
+      OneTimeToken,
+      { id: jti, user: sub, purpose, usedAt: null, expiresAt: { $gt: new Date() } },
+      { usedAt: new Date() },
+    );
+    if (used !== 1) throw invalidToken();
+    return sub;
+  }
+}

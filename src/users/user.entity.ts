@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Role } from './role';
+
+@Entity({ tableName: 'users' })
+export class User {
+  [OptionalProps]?: 'role' | 'isActive' | 'createdAt' | 'updatedAt' | 'passwordChangedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** Always stored normalised (trimmed, lower-cased): the unique index is the duplicate check. */
+  @Property({ type: 'string', length: 254, unique: true })
+  email!: string;
+
+  // Hidden and lazy: never serialised, and only loaded by the code paths that compare it.
+  @Property({ type: 'string', length: 100, hidden: true, lazy: true })
+  passwordHash!: string;
+
+  @Enum({ items: () => Role, default: Role.USER })
+  role: Role = Role.USER;
+
+  @Property({ type: 'boolean', default: false })
+  isActive: boolean = false;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  /** Emailed tokens issued before this instant are dead: a password change kills pending reset links. */
+  @Property({ type: 'datetime' })
+  passwordChangedAt: Date = new Date();
+}

@@ -1,0 +1,37 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Role } from './role';
+import type { User } from './user.entity';
+
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What a user may do: ADMIN includes everything USER may.',
+});
+
+/** The GraphQL view of a user: never the entity, so no stored field can leak by accident. */
+@ObjectType('User')
+export class UserView {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  email!: string;
+
+  @Field(() => Role)
+  role!: Role;
+
+  @Field(() => Boolean)
+  isActive!: boolean;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  static from(user: User): UserView {
+    return Object.assign(new UserView(), {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      isActive: user.isActive,
+      createdAt: user.createdAt,
+    });
+  }
+}

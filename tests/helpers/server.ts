@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type App } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { Client } from 'pg';
+import { Inbox } from './inbox';
+
+export const TEST_SECRET = 'test-secret-for-authql-only-0123456789abcdef';
+export const APP_URL = 'http://app.test';
+
+export interface GqlResult<T = Record<string, unknown>> {
+  status: number;
+  data: T | null | undefined;
+  errors:
+    Array<{ message: string; extensions?: Record<string, unknown>; path?: string[] }> | undefined;
+  body: Record<string, unknown>;
+}
+
+export interface TestServer {
+  url: string;
+  origin: string;
+  app: App;
+  config: Config;
+  inbox: Inbox;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string; headers?: Record<string, string> },
+  ): Promise<GqlResult<T>>;
+  close(): Promise<void>;
+}
+
+// `npm run test:postgres` sets this: every suite then runs on PostgreSQL, one fresh database per server.
+const POSTGRES_ADMIN_URL = process.env.AUTHQL_TEST_POSTGRES;
+let databases = 0;
+
+async function withAdmin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A database of this server's own: a temporary SQLite file, or a fresh PostgreSQL database. */
+async function createDatabase(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!POSTGRES_ADMIN_URL) return { url: `sqlite:${join(dir, 'authql.sqlite')}`, drop: async () => {} };
+  const name = `authql_test_${process.pid}_${++databases}_${Date.now().toString(36)}`;
+  await withAdmin(`create database "${name}"`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => withAdmin(`drop database if exists "${name}" with (force)`) };
+}
+
+/** The real app on port 0, with its own database and a real SMTP inbox. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'authql-test-'));
+  const inbox = await new Inbox().start();
+  const database = await createDatabase(dir);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dir,
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_SECRET,
+    JWT_CLOCK_SKEW: '0',
+    BCRYPT_COST: '4',
+    SMTP_URL: inbox.url,
+    APP_URL,
+    ...env,
+  });
+  const app = await createApp(config);
+  const url = await app.listen(0, '127.0.0.1');
+  const origin = new URL(url).origin;
+  return {
+    url,
+    origin,
+    app,
+    config,
+    inbox,
+    async gql(query, variables, options = {}) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as Record<string, any>;
+      return { status: res.status, data: body.data, errors: body.errors, body };
+    },
+    async close() {
+      await app.close();
+      await inbox.close();
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
