@@ -47,12 +47,16 @@ async function withAdmin(sql: string): Promise<void> {
 
 /** A database of this server's own: a temporary SQLite file, or a fresh PostgreSQL database. */
 async function createDatabase(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!POSTGRES_ADMIN_URL) return { url: `sqlite:${join(dir, 'authql.sqlite')}`, drop: async () => {} };
+  if (!POSTGRES_ADMIN_URL)
+    return { url: `sqlite:${join(dir, 'authql.sqlite')}`, drop: async () => {} };
   const name = `authql_test_${process.pid}_${++databases}_${Date.now().toString(36)}`;
   await withAdmin(`create database "${name}"`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => withAdmin(`drop database if exists "${name}" with (force)`) };
+  return {
+    url: url.toString(),
+    drop: () => withAdmin(`drop database if exists "${name}" with (force)`),
+  };
 }
 
 /** The real app on port 0, with its own database and a real SMTP inbox. */
