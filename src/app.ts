@@ -7,23 +7,17 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/core';
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { AccountService } from './auth/account.service';
-import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
-import { buildContext, type Context, type Services } from './context';
+import { buildContext, type Context } from './context';
+import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
 import { createFormatError } from './errors';
 import { createLogger, type Logger } from './logger';
-import { Mailer } from './mail/mailer';
-import { PasswordHasher } from './password/password-hasher';
+import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
-import { SessionCache } from './sessions/session-cache';
-import { SessionService } from './sessions/session.service';
-import { JwtService } from './tokens/jwt';
-import { TokenPurpose } from './tokens/one-time-token.entity';
-import { OneTimeTokenService } from './tokens/one-time-token.service';
+import { createServices } from './services';
 
 export interface App {
   httpServer: Server;
@@ -50,40 +44,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const applied = await migrate(orm);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
-  const jwt = new JwtService({
-    secret: config.jwt.secret,
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    clockSkewSec: config.jwt.clockSkewSec,
-  });
-  const mailer = new Mailer(
-    {
-      smtpUrl: config.mail.smtpUrl,
-      from: config.mail.from,
-      outboxDir: config.mail.outboxDir,
-      printToConsole: config.env === 'development',
-    },
-    logger,
-  );
-  const hasher = new PasswordHasher(config.bcryptCost);
-  const oneTimeTokens = new OneTimeTokenService(jwt, {
-    [TokenPurpose.ACTIVATION]: config.activationTtlSec,
-    [TokenPurpose.RESET]: config.resetTtlSec,
-  });
-  const sessions = new SessionService(
-    config,
-    jwt,
-    new SessionCache(config.sessionCacheTtlMs),
-    mailer,
-    logger,
-  );
-  const services: Services = {
-    jwt,
-    sessions,
-    accounts: new AccountService(config, orm, hasher, oneTimeTokens, mailer, logger),
-    signIn: new SignInService(hasher, sessions, logger),
-  };
-  await hasher.warmUp();
+  const services = createServices(config, orm, logger);
+  const { mailer } = services;
+  await services.hasher.warmUp();
 
   const schema = await createSchema();
   const app = express();
@@ -109,14 +72,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   await apollo.start();
 
-  app.get('/health', async (_req, res) => {
-    const healthy = await orm.isConnected().catch(() => false);
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable' });
-  });
-  app.get('/.well-known/jwks.json', (_req, res) => {
-    // HS256 keys are secret: nothing to publish until asymmetric keys are configured.
-    res.json({ keys: [] });
-  });
+  mountRoutes(app, orm);
   app.use(
     '/graphql',
     express.json({ limit: BODY_LIMIT }),
@@ -152,24 +108,5 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       })();
       return closing;
     },
-  };
-}
-
-/** Body-parser and other HTTP-level failures answer as GraphQL-shaped JSON, never as an HTML stack trace. */
-function jsonErrors(logger: Logger): ErrorRequestHandler {
-  return (err: { status?: number; statusCode?: number; type?: string }, _req, res, _next) => {
-    const status = err.status ?? err.statusCode ?? 500;
-    if (status >= 500) logger.error({ err }, 'request failed');
-    const message =
-      status === 413
-        ? 'Request body is too large (limit 100 kB).'
-        : status < 500
-          ? 'Malformed request.'
-          : 'Internal server error.';
-    res.status(status).json({
-      errors: [
-        { message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } },
-      ],
-    });
   };
 }

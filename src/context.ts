@@ -1,22 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager } from '@mikro-orm/core';
-import type { AccountService } from './auth/account.service';
-import type { SignInService } from './auth/sign-in.service';
-import type { ClientInfo, SessionService } from './sessions/session.service';
-import type { JwtService } from './tokens/jwt';
+import type { Services } from './services';
+import type { ClientInfo } from './sessions/session.service';
 import type { Role } from './users/role';
 
 export interface Viewer {
   userId: string;
   sessionId: string;
   role: Role;
-}
-
-export interface Services {
-  accounts: AccountService;
-  signIn: SignInService;
-  sessions: SessionService;
-  jwt: JwtService;
 }
 
 export interface Context {

@@ -1,0 +1,10 @@
+export interface CliCommand {
+  name: string;
+  usage: string;
+  description: string;
+  /** Returns the process exit code. Writes results to `out`, problems to `err`. */
+  run(
+    args: string[],
+    io: { out: (line: string) => void; err: (line: string) => void },
+  ): Promise<number>;
+}

@@ -1,0 +1,34 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { ErrorRequestHandler, Express } from 'express';
+import type { Logger } from '../logger';
+
+/** The plain HTTP endpoints beside /graphql. */
+export function mountRoutes(app: Express, orm: MikroORM): void {
+  app.get('/health', async (_req, res) => {
+    const healthy = await orm.isConnected().catch(() => false);
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable' });
+  });
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    // HS256 keys are secret: nothing to publish until asymmetric keys are configured.
+    res.json({ keys: [] });
+  });
+}
+
+/** Body-parser and other HTTP-level failures answer as GraphQL-shaped JSON, never as an HTML stack trace. */
+export function jsonErrors(logger: Logger): ErrorRequestHandler {
+  return (err: { status?: number; statusCode?: number }, _req, res, _next) => {
+    const status = err.status ?? err.statusCode ?? 500;
+    if (status >= 500) logger.error({ err }, 'request failed');
+    const message =
+      status === 413
+        ? 'Request body is too large (limit 100 kB).'
+        : status < 500
+          ? 'Malformed request.'
+          : 'Internal server error.';
+    res.status(status).json({
+      errors: [
+        { message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } },
+      ],
+    });
+  };
+}
