@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
 import { activationMail, alreadyRegisteredMail } from '../mail/templates';
 import type { PasswordHasher } from '../password/password-hasher';
@@ -21,6 +22,7 @@ export class AccountService {
     private readonly tokens: OneTimeTokenService,
     private readonly mailer: Mailer,
     private readonly logger: Logger,
+    private readonly links = Links.from(config),
   ) {}
 
   /**
@@ -97,8 +99,7 @@ export class AccountService {
   }
 
   private activationLink(token: string): string {
-    // Built from APP_URL only, never from the request's Host header.
-    return `${this.config.appUrl}/activate?token=${encodeURIComponent(token)}`;
+    return this.links.activation(token);
   }
 
   private activationTtlText(): string {
