@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager } from '@mikro-orm/core';
+import { unauthenticated } from './errors';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
 import type { Role } from './users/role';
@@ -57,4 +58,11 @@ async function resolveViewer(
   // A database failure here propagates as a masked error: access is denied, never granted.
   if (!(await services.sessions.isLive(em, sid))) return null;
   return { userId: sub, sessionId: sid, role };
+}
+
+/** For resolvers behind @auth: the directive has already refused anonymous callers. */
+export async function requireViewer(ctx: Context): Promise<Viewer> {
+  const viewer = await ctx.viewer();
+  if (!viewer) throw unauthenticated();
+  return viewer;
 }

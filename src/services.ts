@@ -5,11 +5,13 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
 import { PasswordHasher } from './password/password-hasher';
+import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
+import { UserService } from './users/user.service';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
@@ -19,6 +21,8 @@ export interface Services {
   sessions: SessionService;
   accounts: AccountService;
   signIn: SignInService;
+  passwords: PasswordService;
+  users: UserService;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -55,7 +59,9 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     mailer,
     hasher,
     sessions,
-    accounts: new AccountService(config, orm, hasher, oneTimeTokens, mailer, logger),
+    accounts: new AccountService(config, orm, hasher, oneTimeTokens, mailer, sessions, logger),
     signIn: new SignInService(hasher, sessions, logger),
+    passwords: new PasswordService(config, orm, hasher, oneTimeTokens, sessions, mailer, logger),
+    users: new UserService(sessions),
   };
 }

@@ -2,13 +2,16 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import type { Config } from '../config';
+import { AppError, ErrorCode } from '../errors';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
-import { activationMail, alreadyRegisteredMail } from '../mail/templates';
+import { accountDeletedMail, activationMail, alreadyRegisteredMail } from '../mail/templates';
 import type { PasswordHasher } from '../password/password-hasher';
-import { assertPasswordAcceptable } from '../password/password-policy';
-import { TokenPurpose } from '../tokens/one-time-token.entity';
+import { assertPasswordAcceptable, couldBePassword } from '../password/password-policy';
+import { Session } from '../sessions/session.entity';
+import type { SessionService } from '../sessions/session.service';
+import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
@@ -21,6 +24,7 @@ export class AccountService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: OneTimeTokenService,
     private readonly mailer: Mailer,
+    private readonly sessions: SessionService,
     private readonly logger: Logger,
     private readonly links = Links.from(config),
   ) {}
@@ -81,6 +85,29 @@ export class AccountService {
     });
     this.logger.info({ event: 'activated', userId }, 'account activated');
     return em.findOneOrFail(User, { id: userId }, { refresh: true });
+  }
+
+  /**
+   * Deletes the signed-in user with everything tied to them (sessions, emailed tokens); the address
+   * can sign up again. Throws UNAUTHENTICATED (wrong password).
+   */
+  async deleteAccount(em: EntityManager, userId: string, password: unknown): Promise<true> {
+    const user = await em.findOne(User, { id: userId }, { populate: ['passwordHash'] });
+    const ok =
+      user && couldBePassword(password) && (await this.hasher.verify(password, user.passwordHash));
+    if (!user || !ok) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Password is incorrect.');
+    const ended = await em.transactional(async (tx) => {
+      const ids = (await tx.find(Session, { user: userId }, { fields: ['id'] })).map((s) => s.id);
+      // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
+      await tx.nativeDelete(Session, { user: userId });
+      await tx.nativeDelete(OneTimeToken, { user: userId });
+      await tx.nativeDelete(User, { id: userId });
+      return ids;
+    });
+    this.sessions.forget(ended);
+    this.logger.info({ event: 'account_deleted', userId }, 'account deleted');
+    this.mailer.enqueue(accountDeletedMail(user.email));
+    return true;
   }
 
   private async notifyExisting(em: EntityManager, email: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { CliCommand } from './command';
+import { userCommands } from './user.commands';
 
 /** Every `npm run cli -- <name>` command; add new ones here. */
-export const COMMANDS: CliCommand[] = [];
+export const COMMANDS: CliCommand[] = [...userCommands];

@@ -12,6 +12,10 @@ import { User } from '../users/user.entity';
 import { postgresqlMigrations } from '../migrations/postgresql';
 import { sqliteMigrations } from '../migrations/sqlite';
 
+interface SqliteHandle {
+  exec(sql: string, callback: (err: Error | null) => void): void;
+}
+
 export const ENTITIES = [User, Session, OneTimeToken];
 
 /** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */
@@ -30,6 +34,14 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
       ...common,
       driver: SqliteDriver,
       dbName: config.database.path,
+      pool: {
+        // WAL lets readers run beside the writer; busy_timeout waits for a lock instead of failing at once.
+        afterCreate: (conn: SqliteHandle, done: (err: Error | null, conn: SqliteHandle) => void) =>
+          conn.exec(
+            'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+            (err) => done(err, conn),
+          ),
+      },
       migrations: {
         migrationsList: sqliteMigrations,
         path: 'src/migrations/sqlite',

@@ -43,3 +43,25 @@ export const refreshReuseMail = (to: string) =>
     'An old refresh token of one of your sessions was presented again, which can mean that it was copied. We ended that session.',
     'If you did not expect this, change your password.',
   ]);
+
+export const resetPasswordMail = (to: string, url: string, ttl: string) =>
+  compose(
+    to,
+    'Reset your password',
+    [
+      `Somebody (hopefully you) asked to reset the password of your account. The link works once and expires in ${ttl}.`,
+      'If you did not ask for this, ignore this mail: your password stays as it is.',
+    ],
+    { url, label: 'Choose a new password' },
+  );
+
+export const passwordChangedMail = (to: string) =>
+  compose(to, 'Your password was changed', [
+    'The password of your account was just changed, and your other sessions were signed out.',
+    'If this was not you, reset your password right away and contact support.',
+  ]);
+
+export const accountDeletedMail = (to: string) =>
+  compose(to, 'Your account was deleted', [
+    'Your account and all its sessions were deleted, as you asked. This address can sign up again at any time.',
+  ]);

@@ -113,6 +113,55 @@ export class SessionService {
     throw invalidToken('This refresh token is invalid. Sign in again.');
   }
 
+  /** The user's live sessions, most recently used first. */
+  list(em: EntityManager, userId: string): Promise<Session[]> {
+    return em.find(
+      Session,
+      { user: userId, revokedAt: null, expiresAt: { $gt: new Date() } },
+      { orderBy: { lastUsedAt: 'desc', id: 'asc' } },
+    );
+  }
+
+  /** Ends one session of this user; false when it is not theirs or already ended. */
+  async revoke(em: EntityManager, userId: string, sessionId: string): Promise<boolean> {
+    if (!UUID.test(sessionId)) return false;
+    const ended = await em.nativeUpdate(
+      Session,
+      { id: sessionId, user: userId, revokedAt: null },
+      { revokedAt: new Date() },
+    );
+    // Only a session that was really this user's: otherwise anyone could evict others from the cache.
+    if (ended !== 1) return false;
+    this.cache.markEnded([sessionId]);
+    return true;
+  }
+
+  /**
+   * Ends every live session of the user except `keep`. Returns the ended ids; pass them to
+   * forget() once the surrounding transaction has committed.
+   */
+  async revokeAll(em: EntityManager, userId: string, keep?: string): Promise<string[]> {
+    const live = await em.find(
+      Session,
+      { user: userId, revokedAt: null, ...(keep ? { id: { $ne: keep } } : {}) },
+      { fields: ['id'] },
+    );
+    const ids = live.map((s) => s.id);
+    if (ids.length > 0) {
+      await em.nativeUpdate(
+        Session,
+        { id: { $in: ids }, revokedAt: null },
+        { revokedAt: new Date() },
+      );
+    }
+    return ids;
+  }
+
+  /** Drops ended sessions from this process's cache: their access tokens stop working at once. */
+  forget(sessionIds: string[]): void {
+    this.cache.markEnded(sessionIds);
+  }
+
   /** Whether access tokens of this session may still be honoured (cached for SESSION_CACHE_TTL). */
   isLive(em: EntityManager, sessionId: string): Promise<boolean> {
     return this.cache.isLive(sessionId, async () => {

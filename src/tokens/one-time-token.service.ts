@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { invalidToken, tokenExpired } from '../errors';
 import type { User } from '../users/user.entity';
-import type { JwtService } from './jwt';
+import type { EmailTokenClaims, JwtService } from './jwt';
 import { OneTimeToken, TokenPurpose } from './one-time-token.entity';
 
 /**
@@ -17,24 +17,41 @@ export class OneTimeTokenService {
 
   /** Issues a new link and retires any earlier unused one of the same purpose. Call inside a transaction. */
   async issue(em: EntityManager, user: User, purpose: TokenPurpose): Promise<string> {
-    const now = new Date();
-    await em.nativeUpdate(OneTimeToken, { user: user.id, purpose, usedAt: null }, { usedAt: now });
+    await this.retire(em, user.id, purpose);
     const id = randomUUID();
     const ttl = this.ttlSec[purpose];
-    em.create(OneTimeToken, { id, user, purpose, expiresAt: new Date(now.getTime() + ttl * 1000) });
+    em.create(OneTimeToken, { id, user, purpose, expiresAt: new Date(Date.now() + ttl * 1000) });
     await em.flush();
     return this.jwt.signEmailToken(purpose, user.id, id, ttl);
+  }
+
+  /** Kills every unused link of this purpose (a newer link was sent, or the password changed). */
+  async retire(em: EntityManager, userId: string, purpose: TokenPurpose): Promise<void> {
+    await em.nativeUpdate(
+      OneTimeToken,
+      { user: userId, purpose, usedAt: null },
+      { usedAt: new Date() },
+    );
+  }
+
+  /** Checks signature, purpose and expiry without using the token up. Throws INVALID_TOKEN, TOKEN_EXPIRED. */
+  verify(token: string, purpose: TokenPurpose): EmailTokenClaims {
+    const kind = purpose === TokenPurpose.ACTIVATION ? 'activation' : 'reset';
+    const result = this.jwt.verifyEmailToken(token, kind);
+    if (!result.ok) throw result.reason === 'expired' ? tokenExpired() : invalidToken();
+    return result.claims;
   }
 
   /**
    * Marks the token used, atomically (UPDATE ... WHERE used_at IS NULL): of parallel uses, one wins.
    * Returns the user id. Throws INVALID_TOKEN, TOKEN_EXPIRED. Call inside the transaction that acts on it.
    */
-  async consume(em: EntityManager, token: string, purpose: TokenPurpose): Promise<string> {
-    const kind = purpose === TokenPurpose.ACTIVATION ? 'activation' : 'reset';
-    const result = this.jwt.verifyEmailToken(token, kind);
-    if (!result.ok) throw result.reason === 'expired' ? tokenExpired() : invalidToken();
-    const { sub, jti } = result.claims;
+  async consume(
+    em: EntityManager,
+    token: string | EmailTokenClaims,
+    purpose: TokenPurpose,
+  ): Promise<string> {
+    const { sub, jti } = typeof token === 'string' ? this.verify(token, purpose) : token;
     const used = await em.nativeUpdate(
       OneTimeToken,
       { id: jti, user: sub, purpose, usedAt: null, expiresAt: { $gt: new Date() } },

@@ -1,5 +1,5 @@
-import { Ctx, Directive, Query, Resolver } from 'type-graphql';
-import type { Context } from '../context';
+import { Arg, Ctx, Directive, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { requireViewer, type Context } from '../context';
 import { unauthenticated } from '../errors';
 import { User } from './user.entity';
 import { UserView } from './user.type';
@@ -9,9 +9,32 @@ export class UserResolver {
   @Directive('@auth')
   @Query(() => UserView, { description: 'The signed-in user.' })
   async me(@Ctx() ctx: Context): Promise<UserView> {
-    const viewer = await ctx.viewer();
-    const user = viewer && (await ctx.em.findOne(User, { id: viewer.userId }));
+    const viewer = await requireViewer(ctx);
+    const user = await ctx.em.findOne(User, { id: viewer.userId });
     if (!user) throw unauthenticated();
     return UserView.from(user);
+  }
+
+  @Directive('@auth(requires: ADMIN)')
+  @Query(() => [UserView], { description: 'All users, oldest first (admins only).' })
+  async users(
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
+    @Arg('offset', () => Int, { nullable: true, defaultValue: 0 }) offset: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<UserView[]> {
+    const users = await ctx.services.users.list(ctx.em, limit ?? 50, offset ?? 0);
+    return users.map((u) => UserView.from(u));
+  }
+
+  @Directive('@auth')
+  @Mutation(() => Boolean, {
+    description: 'Deletes the signed-in user and everything tied to them.',
+  })
+  async deleteAccount(
+    @Arg('password', () => String) password: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
+    const viewer = await requireViewer(ctx);
+    return ctx.services.accounts.deleteAccount(ctx.em, viewer.userId, password);
   }
 }

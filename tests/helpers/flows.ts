@@ -67,3 +67,27 @@ export async function signIn(
 
 export const codeOf = (res: { errors?: Array<{ extensions?: Record<string, unknown> }> }) =>
   res.errors?.[0]?.extensions?.code;
+
+export const SIGN_OUT = `mutation { signOut }`;
+export const SIGN_OUT_EVERYWHERE = `mutation { signOutEverywhere }`;
+export const SESSIONS = `{ sessions { id createdAt lastUsedAt userAgent ip current } }`;
+export const REVOKE_SESSION = `mutation ($id: ID!) { revokeSession(id: $id) }`;
+export const REQUEST_RESET = `mutation ($email: String!) { requestPasswordReset(email: $email) }`;
+export const RESET_PASSWORD = `mutation ($token: String!, $newPassword: String!) {
+  resetPassword(token: $token, newPassword: $newPassword)
+}`;
+export const CHANGE_PASSWORD = `mutation ($currentPassword: String!, $newPassword: String!) {
+  changePassword(currentPassword: $currentPassword, newPassword: $newPassword)
+}`;
+export const DELETE_ACCOUNT = `mutation ($password: String!) { deleteAccount(password: $password) }`;
+export const USERS = `query ($limit: Int, $offset: Int) { users(limit: $limit, offset: $offset) { id email role } }`;
+
+/** Asks for a reset link and returns the token from the mail that arrives. */
+export async function requestResetToken(server: TestServer, email: string): Promise<string> {
+  const before = server.inbox.for(email).length;
+  const res = await server.gql(REQUEST_RESET, { email });
+  expect(res.data).toEqual({ requestPasswordReset: true });
+  return linkToken(await server.inbox.waitFor(email, before + 1), '/reset-password');
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -19,6 +19,7 @@ export interface GqlResult<T = Record<string, unknown>> {
 
 export interface TestServer {
   url: string;
+  databaseUrl: string;
   origin: string;
   app: App;
   config: Config;
@@ -63,7 +64,10 @@ async function createDatabase(dir: string): Promise<{ url: string; drop(): Promi
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'authql-test-'));
   const inbox = await new Inbox().start();
-  const database = await createDatabase(dir);
+  // A second server can share the first one's database (several processes on one database).
+  const database = env.DATABASE_URL
+    ? { url: env.DATABASE_URL, drop: async () => {} }
+    : await createDatabase(dir);
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: dir,
@@ -80,6 +84,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const origin = new URL(url).origin;
   return {
     url,
+    databaseUrl: database.url,
     origin,
     app,
     config,

@@ -1,0 +1,136 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import ms from 'ms';
+import type { Config } from '../config';
+import { AppError, badInput, ErrorCode, invalidToken } from '../errors';
+import type { Logger } from '../logger';
+import { Links } from '../mail/links';
+import type { Mailer } from '../mail/mailer';
+import { passwordChangedMail, resetPasswordMail } from '../mail/templates';
+import type { SessionService } from '../sessions/session.service';
+import { TokenPurpose } from '../tokens/one-time-token.entity';
+import type { OneTimeTokenService } from '../tokens/one-time-token.service';
+import { normalizeEmail } from '../users/email';
+import { User } from '../users/user.entity';
+import type { PasswordHasher } from './password-hasher';
+import { assertPasswordAcceptable, couldBePassword } from './password-policy';
+
+/** Forgotten and changed passwords. Every change ends sessions and kills pending reset links. */
+export class PasswordService {
+  private readonly links: Links;
+
+  constructor(
+    private readonly config: Config,
+    private readonly orm: MikroORM,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: OneTimeTokenService,
+    private readonly sessions: SessionService,
+    private readonly mailer: Mailer,
+    private readonly logger: Logger,
+  ) {
+    this.links = Links.from(config);
+  }
+
+  /** Mails a reset link to a known address; answers true for any address. Throws BAD_USER_INPUT. */
+  async requestReset(rawEmail: unknown): Promise<true> {
+    const email = normalizeEmail(rawEmail);
+    // Done after the answer: a known and an unknown address must take the same time.
+    void this.inBackground(async () => {
+      const em = this.orm.em.fork();
+      const user = await em.findOne(User, { email });
+      if (!user) return;
+      const token = await em.transactional((tx) =>
+        this.tokens.issue(tx, tx.getReference(User, user.id), TokenPurpose.RESET),
+      );
+      const ttl = ms(this.config.resetTtlSec * 1000, { long: true });
+      this.mailer.enqueue(resetPasswordMail(email, this.links.resetPassword(token), ttl));
+    });
+    return true;
+  }
+
+  /**
+   * Sets a new password from an emailed link: activates a waiting account (the address is proven),
+   * ends every session and mails a notice. Throws INVALID_TOKEN, TOKEN_EXPIRED, BAD_USER_INPUT.
+   */
+  async reset(em: EntityManager, token: string, newPassword: unknown): Promise<true> {
+    const claims = this.tokens.verify(token, TokenPurpose.RESET);
+    const user = await em.findOne(User, { id: claims.sub });
+    if (!user) throw invalidToken();
+    // Checked before the link is used up, so a weak password can be corrected with the same link.
+    assertPasswordAcceptable(newPassword, user.email);
+    const passwordHash = await this.hasher.hash(newPassword);
+    const ended = await em.transactional(async (tx) => {
+      await this.tokens.consume(tx, claims, TokenPurpose.RESET);
+      await this.setPassword(tx, user.id, passwordHash, { activate: true });
+      return this.sessions.revokeAll(tx, user.id);
+    });
+    this.sessions.forget(ended);
+    this.logger.info(
+      { event: 'password_reset', userId: user.id, sessionsEnded: ended.length },
+      'password reset',
+    );
+    this.mailer.enqueue(passwordChangedMail(user.email));
+    return true;
+  }
+
+  /**
+   * Changes the password of the signed-in user, keeping the current session and ending the others.
+   * Throws UNAUTHENTICATED (wrong current password), BAD_USER_INPUT.
+   */
+  async change(
+    em: EntityManager,
+    viewer: { userId: string; sessionId: string },
+    currentPassword: unknown,
+    newPassword: unknown,
+  ): Promise<true> {
+    const user = await em.findOne(User, { id: viewer.userId }, { populate: ['passwordHash'] });
+    if (!user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'You must be signed in.');
+    const ok =
+      couldBePassword(currentPassword) &&
+      (await this.hasher.verify(currentPassword, user.passwordHash));
+    if (!ok) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Current password is incorrect.');
+    assertPasswordAcceptable(newPassword, user.email);
+    if (newPassword === currentPassword)
+      throw badInput('The new password must differ from the current one.');
+    const passwordHash = await this.hasher.hash(newPassword);
+    const ended = await em.transactional(async (tx) => {
+      await this.setPassword(tx, user.id, passwordHash, { activate: false });
+      return this.sessions.revokeAll(tx, user.id, viewer.sessionId);
+    });
+    this.sessions.forget(ended);
+    this.logger.info(
+      { event: 'password_changed', userId: user.id, sessionsEnded: ended.length },
+      'password changed',
+    );
+    this.mailer.enqueue(passwordChangedMail(user.email));
+    return true;
+  }
+
+  private async setPassword(
+    tx: EntityManager,
+    userId: string,
+    passwordHash: string,
+    options: { activate: boolean },
+  ): Promise<void> {
+    const now = new Date();
+    await tx.nativeUpdate(
+      User,
+      { id: userId },
+      {
+        passwordHash,
+        passwordChangedAt: now,
+        updatedAt: now,
+        ...(options.activate ? { isActive: true } : {}),
+      },
+    );
+    // A reset link mailed before this change must not work after it.
+    await this.tokens.retire(tx, userId, TokenPurpose.RESET);
+  }
+
+  private async inBackground(task: () => Promise<void>): Promise<void> {
+    try {
+      await task();
+    } catch (err) {
+      this.logger.error({ err }, 'background password task failed');
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { requireViewer, type Context } from '../context';
+import { badInput } from '../errors';
+import { SessionView } from './session.type';
+
+@Resolver()
+export class SessionResolver {
+  @Directive('@auth')
+  @Query(() => [SessionView], {
+    description: 'Live sessions of the signed-in user, most recently used first.',
+  })
+  async sessions(@Ctx() ctx: Context): Promise<SessionView[]> {
+    const viewer = await requireViewer(ctx);
+    const sessions = await ctx.services.sessions.list(ctx.em, viewer.userId);
+    return sessions.map((s) => SessionView.from(s, viewer.sessionId));
+  }
+
+  @Directive('@auth')
+  @Mutation(() => Boolean, {
+    description: 'Ends the current session: its access and refresh tokens stop working.',
+  })
+  async signOut(@Ctx() ctx: Context): Promise<boolean> {
+    const viewer = await requireViewer(ctx);
+    await ctx.services.sessions.revoke(ctx.em, viewer.userId, viewer.sessionId);
+    return true;
+  }
+
+  @Directive('@auth')
+  @Mutation(() => Boolean, {
+    description: 'Ends every session of the signed-in user, this one included.',
+  })
+  async signOutEverywhere(@Ctx() ctx: Context): Promise<boolean> {
+    const viewer = await requireViewer(ctx);
+    const ended = await ctx.services.sessions.revokeAll(ctx.em, viewer.userId);
+    ctx.services.sessions.forget(ended);
+    return true;
+  }
+
+  @Directive('@auth')
+  @Mutation(() => Boolean, { description: 'Ends one of the signed-in user’s own sessions.' })
+  async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    const viewer = await requireViewer(ctx);
+    // Another user's session and an unknown id look the same: nothing tells which ids exist.
+    if (!(await ctx.services.sessions.revoke(ctx.em, viewer.userId, id)))
+      throw badInput('No such session.');
+    return true;
+  }
+}
