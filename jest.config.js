@@ -3,9 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['\\.postgres\\.test\\.ts$'],
+  // *.postgres.test.ts need several processes on one database: PostgreSQL only (`npm run test:postgres`).
+  testPathIgnorePatterns: process.env.AUTHQL_TEST_POSTGRES ? [] : ['\\.postgres\\.test\\.ts$'],
   // tsconfig's isolatedModules makes ts-jest transpile only: type-checking is `npm run typecheck`'s job.
   transform: { '^.+\\.ts$': 'ts-jest' },
   setupFiles: ['reflect-metadata'],
+  globalSetup: '<rootDir>/tests/helpers/global-setup.js',
   testTimeout: 30000,
 };

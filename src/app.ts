@@ -27,7 +27,7 @@ export interface App {
   logger: Logger;
   /** Starts listening; resolves with the GraphQL endpoint URL. */
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops accepting, finishes in-flight requests and pending mail, closes the database. */
+  /** Stops accepting, finishes in-flight requests and the mail send in progress, closes the database. */
   close(): Promise<void>;
 }
 
@@ -47,6 +47,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const services = createServices(config, orm, logger);
   const { mailer } = services;
   await services.hasher.warmUp();
+  mailer.start();
 
   const schema = await createSchema();
   const app = express();
@@ -102,8 +103,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     close() {
       closing ??= (async () => {
         await apollo.stop();
-        await mailer.drain();
-        mailer.close();
+        // Mail not yet delivered stays in the outbox for the next process (or this one on restart).
+        await mailer.stop();
         await orm.close(true);
       })();
       return closing;

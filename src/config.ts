@@ -33,6 +33,9 @@ export interface Config {
     readonly smtpUrl: string | null;
     readonly from: string;
     readonly outboxDir: string;
+    readonly pollIntervalMs: number;
+    readonly retryBaseMs: number;
+    readonly maxAttempts: number;
   };
   readonly appUrl: string;
   readonly trustProxy: boolean;
@@ -147,6 +150,9 @@ const EnvSchema = z.object({
   SESSION_CACHE_TTL: duration('SESSION_CACHE_TTL', '5s'),
   BCRYPT_COST: integer('BCRYPT_COST', 12, 4, 17),
   SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).optional(),
+  MAIL_POLL_INTERVAL: duration('MAIL_POLL_INTERVAL', '1s'),
+  MAIL_RETRY_BACKOFF: duration('MAIL_RETRY_BACKOFF', '5s'),
+  MAIL_MAX_ATTEMPTS: integer('MAIL_MAX_ATTEMPTS', 12, 1, 100),
   MAIL_FROM: z
     .string()
     .min(3, 'MAIL_FROM must be an address')
@@ -276,6 +282,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: e.SMTP_URL ?? null,
       from: e.MAIL_FROM,
       outboxDir: resolve(e.DATA_DIR, 'outbox'),
+      pollIntervalMs: e.MAIL_POLL_INTERVAL,
+      retryBaseMs: e.MAIL_RETRY_BACKOFF,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
     },
     appUrl: e.APP_URL.replace(/\/+$/, ''),
     trustProxy: e.TRUST_PROXY,

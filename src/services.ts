@@ -4,6 +4,8 @@ import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
+import { OutboxCipher } from './mail/outbox-cipher';
+import { MailTransport } from './mail/transport';
 import { PasswordHasher } from './password/password-hasher';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
@@ -33,13 +35,17 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     audience: config.jwt.audience,
     clockSkewSec: config.jwt.clockSkewSec,
   });
+  const transport = new MailTransport({
+    smtpUrl: config.mail.smtpUrl,
+    from: config.mail.from,
+    outboxDir: config.mail.outboxDir,
+    printToConsole: config.env === 'development',
+  });
   const mailer = new Mailer(
-    {
-      smtpUrl: config.mail.smtpUrl,
-      from: config.mail.from,
-      outboxDir: config.mail.outboxDir,
-      printToConsole: config.env === 'development',
-    },
+    orm,
+    transport,
+    new OutboxCipher(config.jwt.secret),
+    config.mail,
     logger,
   );
   const hasher = new PasswordHasher(config.bcryptCost);

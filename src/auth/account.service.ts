@@ -39,15 +39,16 @@ export class AccountService {
     // Hashed for known addresses too, so both answers take the same time.
     const passwordHash = await this.hasher.hash(password);
     try {
-      const link = await em.transactional(async (tx) => {
+      const created = await em.transactional(async (tx) => {
         if (await tx.findOne(User, { email })) return null;
         const user = tx.create(User, { email, passwordHash });
         await tx.flush();
-        return this.activationLink(await this.tokens.issue(tx, user, TokenPurpose.ACTIVATION));
+        await this.queueActivation(tx, user);
+        return user;
       });
-      if (link) {
-        this.mailer.enqueue(activationMail(email, link, this.activationTtlText()));
-        this.logger.info({ event: 'sign_up' }, 'account created');
+      if (created) {
+        this.mailer.kick();
+        this.logger.info({ event: 'sign_up', userId: created.id }, 'account created');
         return true;
       }
     } catch (err) {
@@ -66,12 +67,8 @@ export class AccountService {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user || user.isActive) return;
-      const token = await em.transactional((tx) =>
-        this.tokens.issue(tx, tx.getReference(User, user.id), TokenPurpose.ACTIVATION),
-      );
-      this.mailer.enqueue(
-        activationMail(email, this.activationLink(token), this.activationTtlText()),
-      );
+      await em.transactional((tx) => this.queueActivation(tx, user));
+      this.mailer.kick();
     });
     return true;
   }
@@ -102,35 +99,35 @@ export class AccountService {
       await tx.nativeDelete(Session, { user: userId });
       await tx.nativeDelete(OneTimeToken, { user: userId });
       await tx.nativeDelete(User, { id: userId });
+      await this.mailer.queue(tx, accountDeletedMail(user.email));
       return ids;
     });
     this.sessions.forget(ended);
+    this.mailer.kick();
     this.logger.info({ event: 'account_deleted', userId }, 'account deleted');
-    this.mailer.enqueue(accountDeletedMail(user.email));
     return true;
   }
 
   private async notifyExisting(em: EntityManager, email: string): Promise<void> {
     const user = await em.findOne(User, { email });
     if (!user) return;
-    if (user.isActive) {
-      this.mailer.enqueue(alreadyRegisteredMail(email));
-      return;
-    }
-    const token = await em.transactional((tx) =>
-      this.tokens.issue(tx, tx.getReference(User, user.id), TokenPurpose.ACTIVATION),
+    await em.transactional((tx) =>
+      user.isActive
+        ? this.mailer.queue(tx, alreadyRegisteredMail(email))
+        : this.queueActivation(tx, user),
     );
-    this.mailer.enqueue(
-      activationMail(email, this.activationLink(token), this.activationTtlText()),
-    );
+    this.mailer.kick();
   }
 
-  private activationLink(token: string): string {
-    return this.links.activation(token);
-  }
-
-  private activationTtlText(): string {
-    return ms(this.config.activationTtlSec * 1000, { long: true });
+  /** Issues a new activation link (retiring older ones) and queues its mail, in the caller's transaction. */
+  private async queueActivation(tx: EntityManager, user: User): Promise<void> {
+    const token = await this.tokens.issue(
+      tx,
+      tx.getReference(User, user.id),
+      TokenPurpose.ACTIVATION,
+    );
+    const ttl = ms(this.config.activationTtlSec * 1000, { long: true });
+    await this.mailer.queue(tx, activationMail(user.email, this.links.activation(token), ttl));
   }
 
   private async inBackground(task: () => Promise<void>): Promise<void> {

@@ -17,11 +17,8 @@ async function withServices<T>(
   try {
     await migrate(orm);
     const services = createServices(config, orm, logger);
-    try {
-      return await task(orm, services);
-    } finally {
-      services.mailer.close();
-    }
+    // Mail queued here (none today) is delivered by a running server's outbox.
+    return await task(orm, services);
   } finally {
     await orm.close(true);
   }

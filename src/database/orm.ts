@@ -6,6 +6,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
+import { OutboxMail } from '../mail/outbox.entity';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
@@ -16,7 +17,7 @@ interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
 }
 
-export const ENTITIES = [User, Session, OneTimeToken];
+export const ENTITIES = [User, Session, OneTimeToken, OutboxMail];
 
 /** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */
 export function createOrmConfig(config: Config, log?: (message: string) => void): Options {
@@ -56,7 +57,8 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
     ...common,
     driver: PostgreSqlDriver,
     clientUrl: config.database.url,
-    pool: { min: 0, max: 10 },
+    // Fail a request within seconds when the database is unreachable, instead of queueing for a minute.
+    pool: { min: 0, max: 10, acquireTimeoutMillis: 5_000 },
     migrations: {
       migrationsList: postgresqlMigrations,
       path: 'src/migrations/postgresql',

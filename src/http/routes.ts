@@ -2,10 +2,16 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Express } from 'express';
 import type { Logger } from '../logger';
 
+const HEALTH_TIMEOUT_MS = 2_000;
+
 /** The plain HTTP endpoints beside /graphql. */
 export function mountRoutes(app: Express, orm: MikroORM): void {
   app.get('/health', async (_req, res) => {
-    const healthy = await orm.isConnected().catch(() => false);
+    // A database that hangs instead of refusing must not hang the health check with it.
+    const timeout = new Promise<boolean>((resolve) =>
+      setTimeout(resolve, HEALTH_TIMEOUT_MS, false).unref(),
+    );
+    const healthy = await Promise.race([orm.isConnected().catch(() => false), timeout]);
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable' });
   });
   app.get('/.well-known/jwks.json', (_req, res) => {

@@ -1,95 +1,179 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import nodemailer from 'nodemailer';
-import type { Transporter } from 'nodemailer';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Logger } from '../logger';
+import { OutboxMail } from './outbox.entity';
+import type { OutboxCipher } from './outbox-cipher';
+import type { MailMessage, MailTransport } from './transport';
 
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
+export type { MailMessage } from './transport';
 
 export interface MailerOptions {
-  smtpUrl: string | null;
-  from: string;
-  outboxDir: string;
-  /** Print development mail to stdout (never in production: it carries one-time links). */
-  printToConsole: boolean;
+  pollIntervalMs: number;
+  retryBaseMs: number;
+  maxAttempts: number;
 }
 
+// Longer than the transport's worst case (connect + greeting + socket timeouts), so a lease never
+// expires while its sender is still talking to SMTP: that is what keeps two processes from sending one mail.
+const LEASE_MS = 60_000;
+const BATCH = 20;
+const MAX_BACKOFF_MS = 10 * 60_000;
+
 /**
- * Sends mail in the background: callers never wait on SMTP, so a request answers in the same time
- * whether or not a mail goes out. Failed sends are retried with backoff; close() waits for what is pending.
+ * The transactional outbox. queue() writes the mail in the caller's transaction, so a mail exists
+ * exactly when the change that caused it was committed; a sender loop in every process delivers due
+ * mail under a lease, retrying with exponential backoff. SMTP being down never fails a request.
  */
 export class Mailer {
-  private readonly transport: Transporter;
-  private readonly pending = new Set<Promise<void>>();
-  private static readonly RETRY_DELAYS_MS = [500, 2_000, 10_000, 30_000];
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
 
   constructor(
+    private readonly orm: MikroORM,
+    private readonly transport: MailTransport,
+    private readonly cipher: OutboxCipher,
     private readonly options: MailerOptions,
     private readonly logger: Logger,
-  ) {
-    this.transport = options.smtpUrl
-      ? nodemailer.createTransport(options.smtpUrl)
-      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-  }
+  ) {}
 
-  /** Where development mail goes, for the start-up banner. */
   describe(): string {
-    if (this.options.smtpUrl) return `mail is sent through ${redactUrl(this.options.smtpUrl)}`;
-    return `no SMTP_URL: mail is written to ${this.options.outboxDir}/*.eml${this.options.printToConsole ? ' and printed here' : ''}`;
+    return this.transport.describe();
   }
 
-  enqueue(message: MailMessage): void {
-    const job = this.deliver(message).finally(() => this.pending.delete(job));
-    this.pending.add(job);
+  /** Adds a mail to the outbox inside the caller's transaction; call kick() after it commits. */
+  async queue(tx: EntityManager, message: MailMessage): Promise<void> {
+    tx.create(OutboxMail, { payload: this.cipher.seal(message) });
+    await tx.flush();
   }
 
-  async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  /** Asks for a delivery pass now instead of at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass().finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
   }
 
-  close(): void {
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const tick = () => {
+      this.kick();
+      this.timer = setTimeout(tick, this.options.pollIntervalMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Stops polling and waits for the pass in flight; undelivered mail stays in the outbox for any process. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
     this.transport.close();
   }
 
-  private async deliver(message: MailMessage): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const info = await this.transport.sendMail({ from: this.options.from, ...message });
-        if (!this.options.smtpUrl) this.writeToOutbox(message, info.message as Buffer);
-        this.logger.info({ subject: message.subject, attempt }, 'mail sent');
-        return;
-      } catch (err) {
-        const delay = Mailer.RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) {
-          this.logger.error({ err, subject: message.subject }, 'mail could not be sent');
-          return;
-        }
-        this.logger.warn({ err, subject: message.subject, attempt }, 'mail send failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
-      }
+  /** Resolves when the outbox holds nothing due (tests and CLI use it; the server never waits on mail). */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      await this.running;
+      const pending = await this.orm.em
+        .fork()
+        .count(OutboxMail, { failedAt: null, nextAttemptAt: { $lte: new Date() } });
+      if (pending === 0) return;
+      this.kick();
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
-  private writeToOutbox(message: MailMessage, raw: Buffer): void {
-    mkdirSync(this.options.outboxDir, { recursive: true });
-    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${message.to.replace(/[^a-z0-9@._-]/gi, '_')}.eml`;
-    const file = join(this.options.outboxDir, name);
-    writeFileSync(file, raw, { mode: 0o600 });
-    if (this.options.printToConsole) {
-      process.stdout.write(
-        `\n--- mail to ${message.to}: ${message.subject} (${file})\n${message.text}\n---\n`,
+  private async pass(): Promise<void> {
+    try {
+      const em = this.orm.em.fork();
+      const now = new Date();
+      const due = await em.find(
+        OutboxMail,
+        {
+          failedAt: null,
+          nextAttemptAt: { $lte: now },
+          $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }],
+        },
+        { orderBy: { createdAt: 'asc', id: 'asc' }, limit: BATCH },
+      );
+      for (const mail of due) {
+        if (this.stopped) return;
+        await this.deliver(em, mail);
+      }
+      if (due.length === BATCH) this.again = true;
+    } catch (err) {
+      this.logger.error({ err }, 'mail outbox pass failed');
+    }
+  }
+
+  private async deliver(em: EntityManager, mail: OutboxMail): Promise<void> {
+    const now = new Date();
+    // Conditional claim: of several processes looking at the same row, exactly one takes the lease.
+    const claimed = await em.nativeUpdate(
+      OutboxMail,
+      {
+        id: mail.id,
+        attempts: mail.attempts,
+        $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }],
+      },
+      { lockedUntil: new Date(now.getTime() + LEASE_MS), attempts: mail.attempts + 1 },
+    );
+    if (claimed !== 1) return;
+    const attempt = mail.attempts + 1;
+    let message: MailMessage;
+    try {
+      message = this.cipher.open(mail.payload);
+    } catch {
+      // Sealed with another secret (JWT_SECRET changed): it can never be sent.
+      await em.nativeUpdate(
+        OutboxMail,
+        { id: mail.id },
+        { failedAt: now, lastError: 'cannot decrypt payload' },
+      );
+      this.logger.error({ mailId: mail.id }, 'outbox mail cannot be decrypted; marked failed');
+      return;
+    }
+    try {
+      await this.transport.send(message);
+      await em.nativeDelete(OutboxMail, { id: mail.id });
+      this.logger.info({ mailId: mail.id, subject: message.subject, attempt }, 'mail sent');
+    } catch (err) {
+      const error = String((err as { message?: unknown } | null)?.message ?? err).slice(0, 500);
+      if (attempt >= this.options.maxAttempts) {
+        await em.nativeUpdate(
+          OutboxMail,
+          { id: mail.id },
+          { failedAt: new Date(), lockedUntil: null, lastError: error },
+        );
+        this.logger.error(
+          { mailId: mail.id, subject: message.subject, attempt, error },
+          'mail failed for good',
+        );
+        return;
+      }
+      const delay = Math.min(this.options.retryBaseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+      await em.nativeUpdate(
+        OutboxMail,
+        { id: mail.id },
+        { lockedUntil: null, nextAttemptAt: new Date(Date.now() + delay), lastError: error },
+      );
+      this.logger.warn(
+        { mailId: mail.id, subject: message.subject, attempt, retryInMs: delay, error },
+        'mail send failed; will retry',
       );
     }
   }
-}
-
-function redactUrl(value: string): string {
-  const url = new URL(value);
-  if (url.password) url.password = '***';
-  return url.toString();
 }

@@ -1,4 +1,4 @@
-import type { MailMessage } from './mailer';
+import type { MailMessage } from './transport';
 
 const escapeHtml = (value: string) =>
   value.replace(

@@ -38,11 +38,16 @@ export class PasswordService {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user) return;
-      const token = await em.transactional((tx) =>
-        this.tokens.issue(tx, tx.getReference(User, user.id), TokenPurpose.RESET),
-      );
       const ttl = ms(this.config.resetTtlSec * 1000, { long: true });
-      this.mailer.enqueue(resetPasswordMail(email, this.links.resetPassword(token), ttl));
+      await em.transactional(async (tx) => {
+        const token = await this.tokens.issue(
+          tx,
+          tx.getReference(User, user.id),
+          TokenPurpose.RESET,
+        );
+        await this.mailer.queue(tx, resetPasswordMail(email, this.links.resetPassword(token), ttl));
+      });
+      this.mailer.kick();
     });
     return true;
   }
@@ -61,14 +66,15 @@ export class PasswordService {
     const ended = await em.transactional(async (tx) => {
       await this.tokens.consume(tx, claims, TokenPurpose.RESET);
       await this.setPassword(tx, user.id, passwordHash, { activate: true });
+      await this.mailer.queue(tx, passwordChangedMail(user.email));
       return this.sessions.revokeAll(tx, user.id);
     });
     this.sessions.forget(ended);
+    this.mailer.kick();
     this.logger.info(
       { event: 'password_reset', userId: user.id, sessionsEnded: ended.length },
       'password reset',
     );
-    this.mailer.enqueue(passwordChangedMail(user.email));
     return true;
   }
 
@@ -94,14 +100,15 @@ export class PasswordService {
     const passwordHash = await this.hasher.hash(newPassword);
     const ended = await em.transactional(async (tx) => {
       await this.setPassword(tx, user.id, passwordHash, { activate: false });
+      await this.mailer.queue(tx, passwordChangedMail(user.email));
       return this.sessions.revokeAll(tx, user.id, viewer.sessionId);
     });
     this.sessions.forget(ended);
+    this.mailer.kick();
     this.logger.info(
       { event: 'password_changed', userId: user.id, sessionsEnded: ended.length },
       'password changed',
     );
-    this.mailer.enqueue(passwordChangedMail(user.email));
     return true;
   }
 

@@ -7,7 +7,7 @@ import type { Mailer } from '../mail/mailer';
 import { refreshReuseMail } from '../mail/templates';
 import type { JwtService } from '../tokens/jwt';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
-import { User } from '../users/user.entity';
+import { type User } from '../users/user.entity';
 import { Session } from './session.entity';
 import type { SessionCache } from './session-cache';
 
@@ -175,14 +175,22 @@ export class SessionService {
   }
 
   private async revokeForReuse(em: EntityManager, session: Session): Promise<void> {
-    await em.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: new Date() });
+    const user = session.user;
+    await em.transactional(async (tx) => {
+      const ended = await tx.nativeUpdate(
+        Session,
+        { id: session.id, revokedAt: null },
+        { revokedAt: new Date() },
+      );
+      // Once per session: a burst of replays revokes once and mails once.
+      if (ended === 1) await this.mailer.queue(tx, refreshReuseMail(user.email));
+    });
     this.cache.markEnded([session.id]);
+    this.mailer.kick();
     this.logger.warn(
-      { event: 'refresh_reuse', userId: session.user.id, sessionId: session.id },
+      { event: 'refresh_reuse', userId: user.id, sessionId: session.id },
       'refresh token reuse: session revoked',
     );
-    const user = await em.findOne(User, { id: session.user.id });
-    if (user) this.mailer.enqueue(refreshReuseMail(user.email));
   }
 
   private successorOf(secret: string): string {

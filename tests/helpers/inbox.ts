@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
@@ -11,6 +11,15 @@ export interface ReceivedMail {
 }
 
 /** A real SMTP server on a free port: the app's nodemailer transport delivers to it over TCP. */
+/** A port nothing listens on (yet): an SMTP server that is down. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export class Inbox {
   readonly messages: ReceivedMail[] = [];
   private waiters: Array<() => void> = [];
@@ -46,8 +55,11 @@ export class Inbox {
     });
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', resolve);
+    });
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
   }

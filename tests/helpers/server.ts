@@ -47,7 +47,7 @@ async function withAdmin(sql: string): Promise<void> {
 }
 
 /** A database of this server's own: a temporary SQLite file, or a fresh PostgreSQL database. */
-async function createDatabase(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createDatabase(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
   if (!POSTGRES_ADMIN_URL)
     return { url: `sqlite:${join(dir, 'authql.sqlite')}`, drop: async () => {} };
   const name = `authql_test_${process.pid}_${++databases}_${Date.now().toString(36)}`;

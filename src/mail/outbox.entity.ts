@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+
+/**
+ * A mail waiting to be sent, written in the same transaction as the change that caused it.
+ * The payload is encrypted (it carries one-time links); the row is deleted once delivered.
+ */
+@Entity({ tableName: 'mail_outbox' })
+export class OutboxMail {
+  [OptionalProps]?:
+    'createdAt' | 'attempts' | 'nextAttemptAt' | 'lockedUntil' | 'lastError' | 'failedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text', hidden: true })
+  payload!: string;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'integer', default: 0 })
+  attempts: number = 0;
+
+  @Index()
+  @Property({ type: 'datetime' })
+  nextAttemptAt: Date = new Date();
+
+  /** A sender's lease: while in the future, no other process may send this mail. */
+  @Property({ type: 'datetime', nullable: true })
+  lockedUntil: Date | null = null;
+
+  @Property({ type: 'string', length: 500, nullable: true })
+  lastError: string | null = null;
+
+  /** Set when the retries are exhausted; the row stays for an operator to inspect. */
+  @Property({ type: 'datetime', nullable: true })
+  failedAt: Date | null = null;
+}

@@ -1,0 +1,72 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Transporter, TransportOptions as NodemailerOptions } from 'nodemailer';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface TransportOptions {
+  smtpUrl: string | null;
+  from: string;
+  outboxDir: string;
+  /** Print development mail to stdout (never in production: it carries one-time links). */
+  printToConsole: boolean;
+}
+
+/** Delivers one message: over SMTP, or (no SMTP_URL) as an .eml file in the development outbox. */
+export class MailTransport {
+  private readonly transport: Transporter;
+
+  constructor(private readonly options: TransportOptions) {
+    this.transport = options.smtpUrl
+      ? // Bounded timeouts: a hung SMTP server must not outlive the outbox lease (see mailer.ts).
+        nodemailer.createTransport({
+          url: options.smtpUrl,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 20_000,
+        } as NodemailerOptions)
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  }
+
+  describe(): string {
+    if (this.options.smtpUrl) return `mail is sent through ${redactUrl(this.options.smtpUrl)}`;
+    const printed = this.options.printToConsole ? ' and printed here' : '';
+    return `no SMTP_URL: mail is written to ${this.options.outboxDir}/*.eml${printed}`;
+  }
+
+  async send(message: MailMessage): Promise<void> {
+    const info = await this.transport.sendMail({ from: this.options.from, ...message });
+    if (!this.options.smtpUrl) this.writeToOutbox(message, info.message as Buffer);
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  private writeToOutbox(message: MailMessage, raw: Buffer): void {
+    mkdirSync(this.options.outboxDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const file = join(
+      this.options.outboxDir,
+      `${stamp}-${message.to.replace(/[^a-z0-9@._-]/gi, '_')}.eml`,
+    );
+    writeFileSync(file, raw, { mode: 0o600 });
+    if (this.options.printToConsole) {
+      process.stdout.write(
+        `\n--- mail to ${message.to}: ${message.subject} (${file})\n${message.text}\n---\n`,
+      );
+    }
+  }
+}
+
+function redactUrl(value: string): string {
+  const url = new URL(value);
+  if (url.password) url.password = '***';
+  return url.toString();
+}

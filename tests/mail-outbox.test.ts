@@ -1,0 +1,85 @@
+import { OutboxMail } from '../src/mail/outbox.entity';
+import { PASSWORD, REQUEST_RESET, SIGN_UP, sleep, uniqueEmail } from './helpers/flows';
+import { freePort, Inbox, linkToken } from './helpers/inbox';
+import { startTestServer, type TestServer } from './helpers/server';
+
+const outboxRows = (server: TestServer) =>
+  server.app.orm.em.fork().find(OutboxMail, {}, { orderBy: { createdAt: 'asc' } });
+
+describe('mail outbox with the SMTP server down', () => {
+  let server: TestServer;
+  let port: number;
+  let inbox: Inbox | null = null;
+  beforeAll(async () => {
+    port = await freePort();
+    server = await startTestServer({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      MAIL_RETRY_BACKOFF: '200ms',
+      MAIL_POLL_INTERVAL: '100ms',
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await inbox?.close();
+  });
+
+  it('still answers true, keeps the mail (encrypted), and delivers it exactly once when SMTP returns', async () => {
+    const email = uniqueEmail();
+    const signUp = await server.gql(SIGN_UP, { email, password: PASSWORD });
+    expect(signUp.body).toEqual({ data: { signUp: true } });
+    const reset = await server.gql(REQUEST_RESET, { email });
+    expect(reset.body).toEqual({ data: { requestPasswordReset: true } });
+
+    await sleep(600);
+    const pending = await outboxRows(server);
+    expect(pending).toHaveLength(2);
+    expect(pending[0]!.attempts).toBeGreaterThanOrEqual(1);
+    expect(pending[0]!.lastError).toBeTruthy();
+    // The payload carries one-time links: it is stored encrypted, never as readable mail.
+    for (const row of pending) {
+      expect(row.payload).not.toContain(email);
+      expect(row.payload).not.toMatch(/token=|eyJ/);
+    }
+
+    inbox = await new Inbox().start(port);
+    const activation = await inbox.waitFor(email, 2, 15_000);
+    expect(
+      inbox
+        .for(email)
+        .map((m) => m.subject)
+        .sort(),
+    ).toEqual(['Activate your account', 'Reset your password']);
+    expect(() =>
+      linkToken(
+        inbox!.for(email).find((m) => /Activate/.test(m.subject))!,
+        '/activate',
+      ),
+    ).not.toThrow();
+    expect(activation).toBeDefined();
+    await sleep(1000);
+    expect(inbox.for(email)).toHaveLength(2);
+    expect(await outboxRows(server)).toHaveLength(0);
+  });
+});
+
+describe('mail outbox retries', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+      MAIL_RETRY_BACKOFF: '50ms',
+      MAIL_POLL_INTERVAL: '50ms',
+      MAIL_MAX_ATTEMPTS: '3',
+    });
+  });
+  afterAll(() => server.close());
+
+  it('gives up after MAIL_MAX_ATTEMPTS and keeps the row, marked failed, for an operator', async () => {
+    const res = await server.gql(SIGN_UP, { email: uniqueEmail(), password: PASSWORD });
+    expect(res.data).toEqual({ signUp: true });
+    await sleep(1500);
+    const rows = await outboxRows(server);
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.every((r) => r.failedAt !== null && r.attempts === 3)).toBe(true);
+  });
+});
