@@ -14,6 +14,7 @@ import { buildContext, type Context } from './context';
 import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
 import { createFormatError } from './errors';
+import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
@@ -47,6 +48,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const services = createServices(config, orm, logger);
   const { mailer } = services;
   await services.hasher.warmUp();
+  await services.limits.ready();
 
   const schema = await createSchema();
   const app = express();
@@ -54,8 +56,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.set('trust proxy', config.trustProxy);
   const httpServer = createServer(app);
 
+  const armor = createArmor({ blockFieldSuggestions: config.isProduction });
   const apollo = new ApolloServer<Context>({
     schema,
+    validationRules: armor.validationRules,
     formatError: createFormatError(logger, config.env === 'development'),
     includeStacktraceInErrorResponses: config.env === 'development',
     introspection: !config.isProduction,
@@ -65,6 +69,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...armor.plugins,
       config.isProduction
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -104,6 +109,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await apollo.stop();
         await mailer.drain();
         mailer.close();
+        await services.limits.close();
         await orm.close(true);
       })();
       return closing;

@@ -37,11 +37,13 @@ export interface Config {
   readonly appUrl: string;
   readonly trustProxy: boolean;
   readonly rateLimit: {
+    /** `memory`, `database`, or a `redis://` / `rediss://` URL. */
     readonly store: string;
     readonly signInPerIp: number;
     readonly signInFailuresPerAccount: number;
     readonly emailPerAddress: number;
     readonly emailPerIp: number;
+    readonly tokenPerIp: number;
   };
   readonly logLevel: string;
 }
@@ -124,6 +126,14 @@ const url = (name: string, protocols: string[]) =>
     { message: `${name} must be a ${protocols.join(' or ')} URL` },
   );
 
+function isRedisUrl(value: string): boolean {
+  try {
+    return ['redis:', 'rediss:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'], {
@@ -165,7 +175,12 @@ const EnvSchema = z.object({
       },
       { message: 'APP_URL must be an absolute URL such as https://app.example.com' },
     ),
-  RATE_LIMIT_STORE: z.string().optional(),
+  RATE_LIMIT_STORE: z
+    .string()
+    .refine((value) => value === 'memory' || value === 'database' || isRedisUrl(value), {
+      message: 'RATE_LIMIT_STORE must be memory, database or a redis:// URL',
+    })
+    .optional(),
   TRUST_PROXY: boolean('TRUST_PROXY'),
   RATE_LIMIT_SIGNIN_PER_IP: integer('RATE_LIMIT_SIGNIN_PER_IP', 100, 1, 1_000_000),
   RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: integer(
@@ -176,6 +191,8 @@ const EnvSchema = z.object({
   ),
   RATE_LIMIT_EMAIL_PER_ADDRESS: integer('RATE_LIMIT_EMAIL_PER_ADDRESS', 5, 1, 1_000_000),
   RATE_LIMIT_EMAIL_PER_IP: integer('RATE_LIMIT_EMAIL_PER_IP', 20, 1, 1_000_000),
+  // activateAccount (and resetPassword) attempts per IP per 15 min: one-time tokens must not be guessable.
+  RATE_LIMIT_TOKEN_PER_IP: integer('RATE_LIMIT_TOKEN_PER_IP', 30, 1, 1_000_000),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -285,6 +302,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signInFailuresPerAccount: e.RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT,
       emailPerAddress: e.RATE_LIMIT_EMAIL_PER_ADDRESS,
       emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
+      tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
     },
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
   };

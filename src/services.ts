@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { AccountService } from './auth/account.service';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
+import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
 import { PasswordHasher } from './password/password-hasher';
@@ -19,6 +20,8 @@ export interface Services {
   sessions: SessionService;
   accounts: AccountService;
   signIn: SignInService;
+  /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
+  limits: RateLimits;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -39,6 +42,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   );
   const hasher = new PasswordHasher(config.bcryptCost);
+  const limits = RateLimits.create(config, orm);
   const oneTimeTokens = new OneTimeTokenService(jwt, {
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,
     [TokenPurpose.RESET]: config.resetTtlSec,
@@ -55,7 +59,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     mailer,
     hasher,
     sessions,
-    accounts: new AccountService(config, orm, hasher, oneTimeTokens, mailer, logger),
-    signIn: new SignInService(hasher, sessions, logger),
+    accounts: new AccountService(config, orm, hasher, oneTimeTokens, mailer, limits, logger),
+    signIn: new SignInService(hasher, sessions, limits, logger),
+    limits,
   };
 }

@@ -6,6 +6,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
+import { RATE_LIMIT_TABLE } from '../limits/stores';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
@@ -24,6 +25,8 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
     debug: false,
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
+    // Owned by rate-limiter-flexible (created by a migration): a generated migration must not drop it.
+    schemaGenerator: { skipTables: [RATE_LIMIT_TABLE] },
   } satisfies Options;
   if (config.database.driver === 'sqlite') {
     return {
