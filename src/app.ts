@@ -18,7 +18,7 @@ import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
-import { createServices } from './services';
+import { createServices, type Services } from './services';
 
 export interface App {
   httpServer: Server;
@@ -26,6 +26,7 @@ export interface App {
   schema: GraphQLSchema;
   mailer: Mailer;
   logger: Logger;
+  services: Services;
   /** Starts listening; resolves with the GraphQL endpoint URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, finishes in-flight requests and pending mail, closes the database. */
@@ -48,7 +49,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const services = createServices(config, orm, logger);
   const { mailer } = services;
   await services.hasher.warmUp();
-  await services.limits.ready();
+  try {
+    await services.limits.ready();
+  } catch (err) {
+    mailer.close();
+    await orm.close(true);
+    throw err;
+  }
 
   const schema = await createSchema();
   const app = express();
@@ -60,6 +67,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const apollo = new ApolloServer<Context>({
     schema,
     validationRules: armor.validationRules,
+    parseOptions: armor.parseOptions,
     formatError: createFormatError(logger, config.env === 'development'),
     includeStacktraceInErrorResponses: config.env === 'development',
     introspection: !config.isProduction,
@@ -94,6 +102,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     schema,
     mailer,
     logger,
+    services,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -39,6 +39,8 @@ export interface Config {
   readonly rateLimit: {
     /** `memory`, `database`, or a `redis://` / `rediss://` URL. */
     readonly store: string;
+    /** Namespace of the keys, so several deployments (or test servers) can share one Redis. */
+    readonly prefix: string;
     readonly signInPerIp: number;
     readonly signInFailuresPerAccount: number;
     readonly emailPerAddress: number;
@@ -181,6 +183,10 @@ const EnvSchema = z.object({
       message: 'RATE_LIMIT_STORE must be memory, database or a redis:// URL',
     })
     .optional(),
+  RATE_LIMIT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'RATE_LIMIT_PREFIX must be 1 to 40 letters, digits, _ or -')
+    .default('authql'),
   TRUST_PROXY: boolean('TRUST_PROXY'),
   RATE_LIMIT_SIGNIN_PER_IP: integer('RATE_LIMIT_SIGNIN_PER_IP', 100, 1, 1_000_000),
   RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: integer(
@@ -298,6 +304,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     rateLimit: {
       store: e.RATE_LIMIT_STORE ?? (database.driver === 'sqlite' ? 'memory' : 'database'),
+      prefix: e.RATE_LIMIT_PREFIX,
       signInPerIp: e.RATE_LIMIT_SIGNIN_PER_IP,
       signInFailuresPerAccount: e.RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT,
       emailPerAddress: e.RATE_LIMIT_EMAIL_PER_ADDRESS,

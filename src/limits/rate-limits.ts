@@ -29,7 +29,7 @@ export class RateLimits {
   ) {
     const r = config.rateLimit;
     const create = (keyPrefix: string, points: number, durationSec: number) =>
-      store.create({ keyPrefix: `authql:${keyPrefix}`, points, durationSec });
+      store.create({ keyPrefix: `${r.prefix}:${keyPrefix}`, points, durationSec });
     this.signInPerIp = create('signin-ip', r.signInPerIp, FIFTEEN_MINUTES);
     this.signInFailures = create('signin-fail', r.signInFailuresPerAccount, FIFTEEN_MINUTES);
     this.emailPerAddress = create('email-addr', r.emailPerAddress, ONE_HOUR);
