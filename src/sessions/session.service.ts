@@ -105,7 +105,7 @@ export class SessionService {
       if (withinGrace && sameDigest(successorHash, session.refreshTokenHash)) {
         return this.issue(session, session.user, successor);
       }
-      await this.revokeForReuse(em, session);
+      await this.revokeForReuse(em, session, client);
       throw invalidToken(
         'This refresh token was already used. The session has been ended; sign in again.',
       );
@@ -125,11 +125,15 @@ export class SessionService {
     });
   }
 
-  private async revokeForReuse(em: EntityManager, session: Session): Promise<void> {
+  private async revokeForReuse(
+    em: EntityManager,
+    session: Session,
+    client: ClientInfo,
+  ): Promise<void> {
     await em.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: new Date() });
     this.cache.markEnded([session.id]);
     this.logger.warn(
-      { event: 'refresh_reuse', userId: session.user.id, sessionId: session.id },
+      { event: 'refresh_reuse', userId: session.user.id, sessionId: session.id, ip: client.ip },
       'refresh token reuse: session revoked',
     );
     const user = await em.findOne(User, { id: session.user.id });
