@@ -14,10 +14,11 @@ import { buildContext, type Context } from './context';
 import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
 import { createFormatError } from './errors';
+import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
-import { createServices } from './services';
+import { createServices, type Services } from './services';
 
 export interface App {
   httpServer: Server;
@@ -25,6 +26,7 @@ export interface App {
   schema: GraphQLSchema;
   mailer: Mailer;
   logger: Logger;
+  services: Services;
   /** Starts listening; resolves with the GraphQL endpoint URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, finishes in-flight requests and the mail send in progress, closes the database. */
@@ -47,6 +49,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const services = createServices(config, orm, logger);
   const { mailer } = services;
   await services.hasher.warmUp();
+  try {
+    await services.limits.ready();
+  } catch (err) {
+    await mailer.stop();
+    await orm.close(true);
+    throw err;
+  }
   mailer.start();
 
   const schema = await createSchema();
@@ -55,8 +64,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.set('trust proxy', config.trustProxy);
   const httpServer = createServer(app);
 
+  const armor = createArmor({ blockFieldSuggestions: config.isProduction });
   const apollo = new ApolloServer<Context>({
     schema,
+    validationRules: armor.validationRules,
+    parseOptions: armor.parseOptions,
     formatError: createFormatError(logger, config.env === 'development'),
     includeStacktraceInErrorResponses: config.env === 'development',
     introspection: !config.isProduction,
@@ -66,6 +78,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...armor.plugins,
       config.isProduction
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -90,6 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     schema,
     mailer,
     logger,
+    services,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -105,6 +119,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await apollo.stop();
         // Mail not yet delivered stays in the outbox for the next process (or this one on restart).
         await mailer.stop();
+        await services.limits.close();
         await orm.close(true);
       })();
       return closing;

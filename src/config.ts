@@ -36,15 +36,20 @@ export interface Config {
     readonly pollIntervalMs: number;
     readonly retryBaseMs: number;
     readonly maxAttempts: number;
+    readonly sendTimeoutMs: number;
   };
   readonly appUrl: string;
   readonly trustProxy: boolean;
   readonly rateLimit: {
+    /** `memory`, `database`, or a `redis://` / `rediss://` URL. */
     readonly store: string;
+    /** Namespace of the keys, so several deployments (or test servers) can share one Redis. */
+    readonly prefix: string;
     readonly signInPerIp: number;
     readonly signInFailuresPerAccount: number;
     readonly emailPerAddress: number;
     readonly emailPerIp: number;
+    readonly tokenPerIp: number;
   };
   readonly logLevel: string;
 }
@@ -127,6 +132,14 @@ const url = (name: string, protocols: string[]) =>
     { message: `${name} must be a ${protocols.join(' or ')} URL` },
   );
 
+function isRedisUrl(value: string): boolean {
+  try {
+    return ['redis:', 'rediss:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'], {
@@ -153,6 +166,7 @@ const EnvSchema = z.object({
   MAIL_POLL_INTERVAL: duration('MAIL_POLL_INTERVAL', '1s'),
   MAIL_RETRY_BACKOFF: duration('MAIL_RETRY_BACKOFF', '5s'),
   MAIL_MAX_ATTEMPTS: integer('MAIL_MAX_ATTEMPTS', 12, 1, 100),
+  MAIL_SEND_TIMEOUT: duration('MAIL_SEND_TIMEOUT', '15s'),
   MAIL_FROM: z
     .string()
     .min(3, 'MAIL_FROM must be an address')
@@ -171,7 +185,16 @@ const EnvSchema = z.object({
       },
       { message: 'APP_URL must be an absolute URL such as https://app.example.com' },
     ),
-  RATE_LIMIT_STORE: z.string().optional(),
+  RATE_LIMIT_STORE: z
+    .string()
+    .refine((value) => value === 'memory' || value === 'database' || isRedisUrl(value), {
+      message: 'RATE_LIMIT_STORE must be memory, database or a redis:// URL',
+    })
+    .optional(),
+  RATE_LIMIT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'RATE_LIMIT_PREFIX must be 1 to 40 letters, digits, _ or -')
+    .default('authql'),
   TRUST_PROXY: boolean('TRUST_PROXY'),
   RATE_LIMIT_SIGNIN_PER_IP: integer('RATE_LIMIT_SIGNIN_PER_IP', 100, 1, 1_000_000),
   RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: integer(
@@ -182,6 +205,8 @@ const EnvSchema = z.object({
   ),
   RATE_LIMIT_EMAIL_PER_ADDRESS: integer('RATE_LIMIT_EMAIL_PER_ADDRESS', 5, 1, 1_000_000),
   RATE_LIMIT_EMAIL_PER_IP: integer('RATE_LIMIT_EMAIL_PER_IP', 20, 1, 1_000_000),
+  // activateAccount (and resetPassword) attempts per IP per 15 min: one-time tokens must not be guessable.
+  RATE_LIMIT_TOKEN_PER_IP: integer('RATE_LIMIT_TOKEN_PER_IP', 30, 1, 1_000_000),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -285,15 +310,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.MAIL_POLL_INTERVAL,
       retryBaseMs: e.MAIL_RETRY_BACKOFF,
       maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      sendTimeoutMs: e.MAIL_SEND_TIMEOUT,
     },
     appUrl: e.APP_URL.replace(/\/+$/, ''),
     trustProxy: e.TRUST_PROXY,
     rateLimit: {
       store: e.RATE_LIMIT_STORE ?? (database.driver === 'sqlite' ? 'memory' : 'database'),
+      prefix: e.RATE_LIMIT_PREFIX,
       signInPerIp: e.RATE_LIMIT_SIGNIN_PER_IP,
       signInFailuresPerAccount: e.RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT,
       emailPerAddress: e.RATE_LIMIT_EMAIL_PER_ADDRESS,
       emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
+      tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
     },
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
   };

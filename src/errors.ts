@@ -36,6 +36,22 @@ export const invalidToken = (message = 'This link or token is invalid or has alr
   new AppError(ErrorCode.INVALID_TOKEN, message);
 export const tokenExpired = (message = 'This link or token has expired.') =>
   new AppError(ErrorCode.TOKEN_EXPIRED, message);
+/** A rate limit was hit; `extensions.retryAfter` is a whole number of seconds, at least 1. */
+export class TooManyRequestsError extends AppError {
+  readonly retryAfter: number;
+
+  constructor(
+    retryAfterSec: number,
+    /** Which limit refused (for the log line, never sent to the client). */
+    readonly scope: string = 'request',
+  ) {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterSec));
+    super(ErrorCode.TOO_MANY_REQUESTS, `Too many attempts: try again in ${retryAfter} seconds.`, {
+      retryAfter,
+    });
+    this.retryAfter = retryAfter;
+  }
+}
 
 // Errors produced by graphql-js and Apollo before execution: their messages are about the request, not the server.
 const REQUEST_ERROR_CODES = new Set([

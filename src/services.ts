@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { AccountService } from './auth/account.service';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
+import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
 import { OutboxCipher } from './mail/outbox-cipher';
@@ -25,6 +26,8 @@ export interface Services {
   signIn: SignInService;
   passwords: PasswordService;
   users: UserService;
+  /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
+  limits: RateLimits;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -40,6 +43,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     from: config.mail.from,
     outboxDir: config.mail.outboxDir,
     printToConsole: config.env === 'development',
+    sendTimeoutMs: config.mail.sendTimeoutMs,
   });
   const mailer = new Mailer(
     orm,
@@ -49,6 +53,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   );
   const hasher = new PasswordHasher(config.bcryptCost);
+  const limits = RateLimits.create(config, orm);
   const oneTimeTokens = new OneTimeTokenService(jwt, {
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,
     [TokenPurpose.RESET]: config.resetTtlSec,
@@ -65,9 +70,28 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     mailer,
     hasher,
     sessions,
-    accounts: new AccountService(config, orm, hasher, oneTimeTokens, mailer, sessions, logger),
-    signIn: new SignInService(hasher, sessions, logger),
-    passwords: new PasswordService(config, orm, hasher, oneTimeTokens, sessions, mailer, logger),
+    accounts: new AccountService(
+      config,
+      orm,
+      hasher,
+      oneTimeTokens,
+      mailer,
+      sessions,
+      limits,
+      logger,
+    ),
+    signIn: new SignInService(hasher, sessions, limits, logger),
+    passwords: new PasswordService(
+      config,
+      orm,
+      hasher,
+      oneTimeTokens,
+      sessions,
+      mailer,
+      limits,
+      logger,
+    ),
     users: new UserService(sessions),
+    limits,
   };
 }

@@ -132,6 +132,42 @@ describe('two authql processes on one PostgreSQL', () => {
   });
 });
 
+describe('rate limits across processes', () => {
+  it('share their counts through the database (RATE_LIMIT_STORE defaults to database on PostgreSQL)', async () => {
+    const limits = {
+      RATE_LIMIT_EMAIL_PER_ADDRESS: '3',
+      RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '4',
+    };
+    const [a, b] = await Promise.all([start(limits), start(limits)]);
+    const email = uniqueEmail('limited');
+    const answers = [];
+    for (let i = 0; i < 4; i++)
+      answers.push(await (i % 2 ? a : b).gql(SIGN_UP, { email, password: PASSWORD }));
+    expect(answers.slice(0, 3).map((r) => r.data)).toEqual([
+      { signUp: true },
+      { signUp: true },
+      { signUp: true },
+    ]);
+    expect(codeOf(answers[3]!)).toBe('TOO_MANY_REQUESTS');
+    expect(answers[3]!.errors![0]!.extensions!.retryAfter).toEqual(expect.any(Number));
+
+    const victim = uniqueEmail('locked');
+    for (let i = 0; i < 4; i++) {
+      expect(
+        codeOf(
+          await (i % 2 ? a : b).gql(SIGN_IN, { email: victim, password: 'wrong password here' }),
+        ),
+      ).toBe('UNAUTHENTICATED');
+    }
+    expect(codeOf(await a.gql(SIGN_IN, { email: victim, password: 'wrong password here' }))).toBe(
+      'TOO_MANY_REQUESTS',
+    );
+    expect(codeOf(await b.gql(SIGN_IN, { email: victim, password: 'wrong password here' }))).toBe(
+      'TOO_MANY_REQUESTS',
+    );
+  });
+});
+
 describe('when the database goes away', () => {
   let proxy: TcpProxy;
   let proc: AuthqlProcess;

@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
+import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
@@ -10,7 +11,7 @@ import { accountDeletedMail, activationMail, alreadyRegisteredMail } from '../ma
 import type { PasswordHasher } from '../password/password-hasher';
 import { assertPasswordAcceptable, couldBePassword } from '../password/password-policy';
 import { Session } from '../sessions/session.entity';
-import type { SessionService } from '../sessions/session.service';
+import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
@@ -25,17 +26,25 @@ export class AccountService {
     private readonly tokens: OneTimeTokenService,
     private readonly mailer: Mailer,
     private readonly sessions: SessionService,
+    private readonly limits: RateLimits,
     private readonly logger: Logger,
     private readonly links = Links.from(config),
   ) {}
 
   /**
    * Creates an inactive account and mails its activation link; for a known address, mails the owner
-   * instead and answers the same. Throws BAD_USER_INPUT.
+   * instead and answers the same. Throws BAD_USER_INPUT, TOO_MANY_REQUESTS.
    */
-  async signUp(em: EntityManager, rawEmail: unknown, password: unknown): Promise<true> {
+  async signUp(
+    em: EntityManager,
+    rawEmail: unknown,
+    password: unknown,
+    client: ClientInfo,
+  ): Promise<true> {
     const email = normalizeEmail(rawEmail);
     assertPasswordAcceptable(password, email);
+    // After the cheap input checks (a typo costs no budget), before bcrypt.
+    await this.limits.emailRequest(email, client.ip);
     // Hashed for known addresses too, so both answers take the same time.
     const passwordHash = await this.hasher.hash(password);
     try {
@@ -59,9 +68,13 @@ export class AccountService {
     return true;
   }
 
-  /** Mails a fresh link to an inactive account; answers true for any address. Throws BAD_USER_INPUT. */
-  async resendActivation(rawEmail: unknown): Promise<true> {
+  /**
+   * Mails a fresh link to an inactive account; answers true for any address.
+   * Throws BAD_USER_INPUT, TOO_MANY_REQUESTS.
+   */
+  async resendActivation(rawEmail: unknown, client: ClientInfo): Promise<true> {
     const email = normalizeEmail(rawEmail);
+    await this.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
     void this.inBackground(async () => {
       const em = this.orm.em.fork();
@@ -73,8 +86,9 @@ export class AccountService {
     return true;
   }
 
-  /** Activates the account the link was issued for. Throws INVALID_TOKEN, TOKEN_EXPIRED. */
-  async activate(em: EntityManager, token: string): Promise<User> {
+  /** Activates the account the link was issued for. Throws INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_REQUESTS. */
+  async activate(em: EntityManager, token: string, client: ClientInfo): Promise<User> {
+    await this.limits.tokenAttempt(client.ip);
     const userId = await em.transactional(async (tx) => {
       const id = await this.tokens.consume(tx, token, TokenPurpose.ACTIVATION);
       await tx.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });

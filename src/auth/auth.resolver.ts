@@ -13,7 +13,7 @@ export class AuthResolver {
     @Arg('input', () => SignUpInput) input: SignUpInput,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.services.accounts.signUp(ctx.em, input.email, input.password);
+    return ctx.services.accounts.signUp(ctx.em, input.email, input.password, ctx.client);
   }
 
   @Mutation(() => Boolean, {
@@ -23,7 +23,7 @@ export class AuthResolver {
     @Arg('email', () => String) email: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.services.accounts.resendActivation(email);
+    return ctx.services.accounts.resendActivation(email, ctx.client);
   }
 
   @Mutation(() => UserView)
@@ -31,7 +31,7 @@ export class AuthResolver {
     @Arg('token', () => String) token: string,
     @Ctx() ctx: Context,
   ): Promise<UserView> {
-    return UserView.from(await ctx.services.accounts.activate(ctx.em, token));
+    return UserView.from(await ctx.services.accounts.activate(ctx.em, token, ctx.client));
   }
 
   @Mutation(() => AuthPayload)

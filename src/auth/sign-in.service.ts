@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { AppError, ErrorCode, invalidCredentials } from '../errors';
+import { AppError, ErrorCode, invalidCredentials, TooManyRequestsError } from '../errors';
+import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { PasswordHasher } from '../password/password-hasher';
 import { couldBePassword } from '../password/password-policy';
@@ -11,12 +12,14 @@ export class SignInService {
   constructor(
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
+    private readonly limits: RateLimits,
     private readonly logger: Logger,
   ) {}
 
   /**
    * Checks the password and opens a session. Unknown email and wrong password give the same error
-   * after the same bcrypt work. Throws BAD_USER_INPUT, UNAUTHENTICATED, ACCOUNT_NOT_ACTIVATED.
+   * after the same bcrypt work. Throws BAD_USER_INPUT, UNAUTHENTICATED, ACCOUNT_NOT_ACTIVATED,
+   * TOO_MANY_REQUESTS (per IP, or per address after too many failures; checked before bcrypt).
    */
   async signIn(
     em: EntityManager,
@@ -27,17 +30,34 @@ export class SignInService {
     const email = normalizeEmail(rawEmail);
     // Nothing longer than bcrypt's 72 bytes was ever accepted, so it cannot match: refuse before hashing.
     if (!couldBePassword(password)) throw invalidCredentials();
+    try {
+      await this.limits.beforeSignIn(email, client.ip);
+    } catch (err) {
+      if (err instanceof TooManyRequestsError) {
+        this.logger.warn(
+          { event: 'sign_in_refused', scope: err.scope, ip: client.ip },
+          'sign-in refused: rate limit',
+        );
+      }
+      throw err;
+    }
     const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
     const ok = user
       ? await this.hasher.verify(password, user.passwordHash)
       : await this.hasher.dummyVerify(password);
     if (!user || !ok) {
-      this.logger.info(
-        { event: 'sign_in_failed', userId: user?.id ?? null, ip: client.ip },
-        'sign-in failed',
-      );
+      const locked = await this.limits.signInFailed(email);
+      const userId = user?.id ?? null;
+      this.logger.info({ event: 'sign_in_failed', userId, ip: client.ip }, 'sign-in failed');
+      if (locked) {
+        this.logger.warn(
+          { event: 'sign_in_lockout', userId, ip: client.ip },
+          'sign-in locked: too many failures for this address',
+        );
+      }
       throw invalidCredentials();
     }
+    await this.limits.signInSucceeded(email);
     if (!user.isActive) {
       throw new AppError(
         ErrorCode.ACCOUNT_NOT_ACTIVATED,

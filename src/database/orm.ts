@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
 import { OutboxMail } from '../mail/outbox.entity';
+import { RATE_LIMIT_TABLE } from '../limits/stores';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
@@ -29,6 +30,8 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
     debug: false,
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
+    // Owned by rate-limiter-flexible (created by a migration): a generated migration must not drop it.
+    schemaGenerator: { skipTables: [RATE_LIMIT_TABLE] },
   } satisfies Options;
   if (config.database.driver === 'sqlite') {
     return {
@@ -81,7 +84,20 @@ export async function openDatabase(
 }
 
 /** Applies pending migrations; real migration files only, never schema sync at boot. */
+// Any constant: it names the one advisory lock authql processes queue on while migrating.
+const MIGRATION_LOCK = 7_264_581_930;
+
+/**
+ * Applies pending migrations; real migration files only, never schema sync at boot. On PostgreSQL,
+ * processes starting together queue on an advisory lock, so exactly one of them migrates.
+ */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((m) => m.name);
+  const run = async () => (await orm.getMigrator().up()).map((m) => m.name);
+  const connection = orm.em.getConnection();
+  if (!(connection instanceof PostgreSqlConnection)) return run();
+  // The lock lives in its own transaction and is released when that transaction ends.
+  return connection.getKnex().transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    return run();
+  });
 }

@@ -10,11 +10,8 @@ export interface MailerOptions {
   pollIntervalMs: number;
   retryBaseMs: number;
   maxAttempts: number;
+  sendTimeoutMs: number;
 }
-
-// Longer than the transport's worst case (connect + greeting + socket timeouts), so a lease never
-// expires while its sender is still talking to SMTP: that is what keeps two processes from sending one mail.
-const LEASE_MS = 60_000;
 const BATCH = 20;
 const MAX_BACKOFF_MS = 10 * 60_000;
 
@@ -28,6 +25,10 @@ export class Mailer {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  // Longer than the transport's worst case (connect + greeting + socket timeouts), so a lease never
+  // expires while its sender still talks to SMTP: that keeps two processes from sending one mail. It is
+  // also how long a mail claimed by a crashed process waits before another process takes it over.
+  private readonly leaseMs: number;
 
   constructor(
     private readonly orm: MikroORM,
@@ -35,7 +36,9 @@ export class Mailer {
     private readonly cipher: OutboxCipher,
     private readonly options: MailerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.leaseMs = 4 * options.sendTimeoutMs;
+  }
 
   describe(): string {
     return this.transport.describe();
@@ -129,7 +132,7 @@ export class Mailer {
         attempts: mail.attempts,
         $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }],
       },
-      { lockedUntil: new Date(now.getTime() + LEASE_MS), attempts: mail.attempts + 1 },
+      { lockedUntil: new Date(now.getTime() + this.leaseMs), attempts: mail.attempts + 1 },
     );
     if (claimed !== 1) return;
     const attempt = mail.attempts + 1;

@@ -16,6 +16,8 @@ export interface TransportOptions {
   outboxDir: string;
   /** Print development mail to stdout (never in production: it carries one-time links). */
   printToConsole: boolean;
+  /** Bound on each SMTP phase (connect, greeting, socket idle). */
+  sendTimeoutMs: number;
 }
 
 /** Delivers one message: over SMTP, or (no SMTP_URL) as an .eml file in the development outbox. */
@@ -27,9 +29,9 @@ export class MailTransport {
       ? // Bounded timeouts: a hung SMTP server must not outlive the outbox lease (see mailer.ts).
         nodemailer.createTransport({
           url: options.smtpUrl,
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 20_000,
+          connectionTimeout: options.sendTimeoutMs,
+          greetingTimeout: options.sendTimeoutMs,
+          socketTimeout: options.sendTimeoutMs,
         } as NodemailerOptions)
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }

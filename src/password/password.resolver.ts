@@ -10,7 +10,7 @@ export class PasswordResolver {
     @Arg('email', () => String) email: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.services.passwords.requestReset(email);
+    return ctx.services.passwords.requestReset(email, ctx.client);
   }
 
   @Mutation(() => Boolean, {
@@ -21,7 +21,7 @@ export class PasswordResolver {
     @Arg('newPassword', () => String) newPassword: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.services.passwords.reset(ctx.em, token, newPassword);
+    return ctx.services.passwords.reset(ctx.em, token, newPassword, ctx.client);
   }
 
   @Directive('@auth')

@@ -2,11 +2,12 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
 import type { Config } from '../config';
 import { AppError, badInput, ErrorCode, invalidToken } from '../errors';
+import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
 import { passwordChangedMail, resetPasswordMail } from '../mail/templates';
-import type { SessionService } from '../sessions/session.service';
+import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
@@ -25,14 +26,19 @@ export class PasswordService {
     private readonly tokens: OneTimeTokenService,
     private readonly sessions: SessionService,
     private readonly mailer: Mailer,
+    private readonly limits: RateLimits,
     private readonly logger: Logger,
   ) {
     this.links = Links.from(config);
   }
 
-  /** Mails a reset link to a known address; answers true for any address. Throws BAD_USER_INPUT. */
-  async requestReset(rawEmail: unknown): Promise<true> {
+  /**
+   * Mails a reset link to a known address; answers true for any address.
+   * Throws BAD_USER_INPUT, TOO_MANY_REQUESTS (its own budget: a sign-in lockout never blocks a reset).
+   */
+  async requestReset(rawEmail: unknown, client: ClientInfo): Promise<true> {
     const email = normalizeEmail(rawEmail);
+    await this.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
     void this.inBackground(async () => {
       const em = this.orm.em.fork();
@@ -54,9 +60,16 @@ export class PasswordService {
 
   /**
    * Sets a new password from an emailed link: activates a waiting account (the address is proven),
-   * ends every session and mails a notice. Throws INVALID_TOKEN, TOKEN_EXPIRED, BAD_USER_INPUT.
+   * ends every session and mails a notice. Throws INVALID_TOKEN, TOKEN_EXPIRED, BAD_USER_INPUT,
+   * TOO_MANY_REQUESTS (token guessing).
    */
-  async reset(em: EntityManager, token: string, newPassword: unknown): Promise<true> {
+  async reset(
+    em: EntityManager,
+    token: string,
+    newPassword: unknown,
+    client: ClientInfo,
+  ): Promise<true> {
+    await this.limits.tokenAttempt(client.ip);
     const claims = this.tokens.verify(token, TokenPurpose.RESET);
     const user = await em.findOne(User, { id: claims.sub });
     if (!user) throw invalidToken();

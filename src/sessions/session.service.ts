@@ -105,7 +105,7 @@ export class SessionService {
       if (withinGrace && sameDigest(successorHash, session.refreshTokenHash)) {
         return this.issue(session, session.user, successor);
       }
-      await this.revokeForReuse(em, session);
+      await this.revokeForReuse(em, session, client);
       throw invalidToken(
         'This refresh token was already used. The session has been ended; sign in again.',
       );
@@ -174,7 +174,11 @@ export class SessionService {
     });
   }
 
-  private async revokeForReuse(em: EntityManager, session: Session): Promise<void> {
+  private async revokeForReuse(
+    em: EntityManager,
+    session: Session,
+    client: ClientInfo,
+  ): Promise<void> {
     const user = session.user;
     await em.transactional(async (tx) => {
       const ended = await tx.nativeUpdate(
@@ -188,7 +192,7 @@ export class SessionService {
     this.cache.markEnded([session.id]);
     this.mailer.kick();
     this.logger.warn(
-      { event: 'refresh_reuse', userId: user.id, sessionId: session.id },
+      { event: 'refresh_reuse', userId: user.id, sessionId: session.id, ip: client.ip },
       'refresh token reuse: session revoked',
     );
   }

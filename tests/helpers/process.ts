@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { GqlResult } from './server';
+import { LIFTED_LIMITS, type GqlResult } from './server';
 
 const ENTRY = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -28,6 +28,7 @@ export async function spawnAuthql(env: Record<string, string>): Promise<AuthqlPr
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      ...LIFTED_LIMITS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { Client } from 'pg';
 import { Inbox } from './inbox';
@@ -60,8 +60,20 @@ export async function createDatabase(dir: string): Promise<{ url: string; drop()
   };
 }
 
+// Suites make many accounts from 127.0.0.1: limits are lifted unless a test sets them (tests/rate-limit.test.ts).
+export const LIFTED_LIMITS = {
+  RATE_LIMIT_SIGNIN_PER_IP: '1000000',
+  RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '1000000',
+  RATE_LIMIT_EMAIL_PER_ADDRESS: '1000000',
+  RATE_LIMIT_EMAIL_PER_IP: '1000000',
+  RATE_LIMIT_TOKEN_PER_IP: '1000000',
+};
+
 /** The real app on port 0, with its own database and a real SMTP inbox. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: AppOptions = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'authql-test-'));
   const inbox = await new Inbox().start();
   // A second server can share the first one's database (several processes on one database).
@@ -77,9 +89,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     BCRYPT_COST: '4',
     SMTP_URL: inbox.url,
     APP_URL,
+    ...LIFTED_LIMITS,
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   const url = await app.listen(0, '127.0.0.1');
   const origin = new URL(url).origin;
   return {

@@ -1,0 +1,137 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import Redis from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterSQLite,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Config } from '../config';
+
+/** The table created by Migration20261201120000 (both dialects); the ORM's schema diff skips it. */
+export const RATE_LIMIT_TABLE = 'rate_limits';
+
+export interface LimiterOptions {
+  keyPrefix: string;
+  points: number;
+  durationSec: number;
+}
+
+/** Builds limiters on one shared backend: process memory, the app's own database, or Redis. */
+export interface LimiterStore {
+  readonly kind: 'memory' | 'database' | 'redis';
+  create(options: LimiterOptions): RateLimiterAbstract;
+  /** Resolves once the backend answers (Redis connected); rejects with a message naming it otherwise. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Expired rows of the database store are deleted by us (not the library's own timer) so close() can stop it.
+const CLEANUP_EVERY_MS = 5 * 60_000;
+
+export function createLimiterStore(config: Config, orm: MikroORM): LimiterStore {
+  const store = config.rateLimit.store;
+  if (store === 'memory') {
+    return {
+      kind: 'memory',
+      create: (o) =>
+        new RateLimiterMemory({
+          keyPrefix: o.keyPrefix,
+          points: o.points,
+          duration: o.durationSec,
+        }),
+      ready: async () => {},
+      close: async () => {},
+    };
+  }
+  if (store === 'database') return databaseStore(config, orm);
+  return redisStore(store);
+}
+
+function redisStore(url: string): LimiterStore {
+  // Few retries per command: with Redis down a request fails (masked, fail closed) instead of hanging.
+  const client = new Redis(url, {
+    maxRetriesPerRequest: 2,
+    connectTimeout: 3000,
+    lazyConnect: true,
+  });
+  client.on('error', () => {}); // Reported through the failing commands; ioredis reconnects by itself.
+  return {
+    kind: 'redis',
+    create: (o) =>
+      new RateLimiterRedis({
+        storeClient: client,
+        keyPrefix: o.keyPrefix,
+        points: o.points,
+        duration: o.durationSec,
+      }),
+    async ready() {
+      try {
+        await client.connect();
+        await client.ping();
+      } catch (err) {
+        client.disconnect();
+        throw new Error(
+          `RATE_LIMIT_STORE: cannot reach Redis (${err instanceof Error ? err.message : String(err)})`,
+        );
+      }
+    },
+    async close() {
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    },
+  };
+}
+
+function databaseStore(config: Config, orm: MikroORM): LimiterStore {
+  const knex = (orm.em as unknown as SqlEntityManager).getKnex();
+  const limiters: Array<RateLimiterAbstract & { clearExpired(ms: number): Promise<unknown> }> = [];
+  let timer: NodeJS.Timeout | null = null;
+
+  const storeClient =
+    config.database.driver === 'postgresql'
+      ? knex
+      : // RateLimiterSQLite recognises a knex client by its config string; MikroORM's is a dialect class.
+        {
+          raw: knex.raw.bind(knex),
+          client: {
+            config: { client: 'sqlite3' },
+            acquireConnection: () => knex.client.acquireConnection(),
+            releaseConnection: (connection: unknown) => knex.client.releaseConnection(connection),
+          },
+        };
+
+  return {
+    kind: 'database',
+    create(o) {
+      const options = {
+        storeClient,
+        storeType: 'knex',
+        tableName: RATE_LIMIT_TABLE,
+        tableCreated: true, // by the migration: no DDL at run time, no race between processes at boot
+        clearExpiredByTimeout: false,
+        keyPrefix: o.keyPrefix,
+        points: o.points,
+        duration: o.durationSec,
+      };
+      const limiter =
+        config.database.driver === 'postgresql'
+          ? new RateLimiterPostgres(options)
+          : new RateLimiterSQLite(options);
+      limiters.push(limiter as unknown as (typeof limiters)[number]);
+      return limiter;
+    },
+    async ready() {
+      timer = setInterval(() => {
+        // One limiter's clearExpired empties the whole shared table of rows expired an hour ago.
+        limiters[0]?.clearExpired(Date.now() - 3_600_000).catch(() => {});
+      }, CLEANUP_EVERY_MS);
+      timer.unref();
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
