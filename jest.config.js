@@ -5,7 +5,12 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['\\.postgres\\.test\\.ts$'],
   // tsconfig's isolatedModules makes ts-jest transpile only: type-checking is `npm run typecheck`'s job.
-  transform: { '^.+\\.ts$': 'ts-jest' },
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    // jose is ESM-only and jest's CommonJS runtime cannot require() it: transpile its files too.
+    '/jose/dist/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
 };
