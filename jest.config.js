@@ -8,7 +8,10 @@ module.exports = {
   transform: {
     '^.+\\.ts$': 'ts-jest',
     // jose is ESM-only and jest's CommonJS runtime cannot require() it: transpile its files too.
-    '/jose/dist/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } }],
+    '/jose/dist/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   setupFiles: ['reflect-metadata'],

@@ -18,7 +18,7 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base
 
 describe.each([
   // RS256 beside a JWT_SECRET; ES256 alone, as in a production deploy with only a private key.
-  { alg: 'RS256' as const, env: {} },
+  { alg: 'RS256' as const, env: {} as Record<string, string> },
   { alg: 'ES256' as const, env: { JWT_SECRET: '' } },
 ])('$alg access tokens', ({ alg, env }) => {
   let keys: TestKeyPair;
@@ -100,7 +100,7 @@ describe.each([
     const foreignRsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const foreignEc = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
     const { iat: _iat, exp: _exp, ...body } = claims;
-    const sign = (key: Parameters<typeof jwt.sign>[1], options: jwt.SignOptions) =>
+    const sign = (key: jwt.Secret, options: jwt.SignOptions) =>
       jwt.sign(body, key, { expiresIn: 300, ...options });
     const foreignKey = alg === 'RS256' ? foreignRsa : foreignEc;
     const otherAlgKey = alg === 'RS256' ? foreignEc : foreignRsa;

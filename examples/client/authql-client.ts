@@ -117,6 +117,11 @@ export class AuthqlClient {
     return data.signIn.user;
   }
 
+  /** The stored session, if any (e.g. to decide whether to show the sign-in screen). */
+  session(): Promise<Session | null> {
+    return this.store.load();
+  }
+
   me(): Promise<User> {
     return this.request<{ me: User }>(`{ me { ${USER_FIELDS} } }`).then((d) => d.me);
   }

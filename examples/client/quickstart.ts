@@ -28,7 +28,7 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
   const log = options.log ?? (() => {});
   const events: ClientEvent[] = [];
   const client = new AuthqlClient(options.url, {
-    // 0: wait for UNAUTHENTICATED, which shows the retry path; real apps keep the default margin.
+    // 0 for the demo's short-lived tokens; real apps keep the default 30 s margin.
     refreshMarginSec: options.waitForExpiry ? 0 : 30,
     onEvent: (event) => {
       events.push(event);
@@ -53,11 +53,11 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
   log(`me: ${JSON.stringify(user)}`);
 
   if (options.waitForExpiry) {
-    const session = await client.refresh('expiring');
+    const session = (await client.session())!;
     await sleep(Math.max(0, session.accessExpiresAt - Date.now()) + 300);
     log(`me after expiry: ${JSON.stringify(await client.me())}`);
   } else {
-    await client.refresh('expiring');
+    await client.refresh();
     log('refreshed');
   }
 
