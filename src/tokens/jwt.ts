@@ -44,6 +44,7 @@ interface KeyEntry {
   alg: Algorithm;
   key: KeyObject;
 }
+
 // Bounds a hostile Authorization header before any parsing or HMAC work.
 const MAX_TOKEN_LENGTH = 4096;
 
@@ -74,7 +75,8 @@ export class JwtService {
     const previous = options.previousPublicKeysPem
       ? parsePublicKeys(options.previousPublicKeysPem)
       : [];
-    const verifying = [verification, ...previous.filter((k) => k.kid !== verification.kid)];
+    // One entry per kid: the current key first, then each previous key once.
+    const verifying = [...new Map([verification, ...previous].map((k) => [k.kid, k])).values()];
     this.signing = { alg: verification.alg, key: privateKey, kid: verification.kid };
     this.accessKeys = new Map(verifying.map((k) => [k.kid, { alg: k.alg, key: k.key }]));
     this.publicJwks = verifying.map((k) => k.jwk);
