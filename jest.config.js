@@ -6,7 +6,15 @@ module.exports = {
   // *.postgres.test.ts need several processes on one database: PostgreSQL only (`npm run test:postgres`).
   testPathIgnorePatterns: process.env.AUTHQL_TEST_POSTGRES ? [] : ['\\.postgres\\.test\\.ts$'],
   // tsconfig's isolatedModules makes ts-jest transpile only: type-checking is `npm run typecheck`'s job.
-  transform: { '^.+\\.ts$': 'ts-jest' },
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    // jose is ESM-only and jest's CommonJS runtime cannot require() it: transpile its files too.
+    '/jose/dist/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/tests/helpers/global-setup.js',
   testTimeout: 30000,

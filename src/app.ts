@@ -38,6 +38,8 @@ export interface AppOptions {
 }
 
 const BODY_LIMIT = '100kb';
+/** Preset in Apollo Sandbox (development only); the placeholder is no token, so requests stay anonymous. */
+export const SANDBOX_AUTHORIZATION = 'Bearer <accessToken from signIn>';
 
 /** Builds the whole server from a Config: no process.env, no globals, nothing listening yet. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -81,12 +83,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ...armor.plugins,
       config.isProduction
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+        : ApolloServerPluginLandingPageLocalDefault({
+            includeCookies: false,
+            // Shared by every Sandbox tab: paste the accessToken from signIn and `me` works.
+            embed: { initialState: { sharedHeaders: { Authorization: SANDBOX_AUTHORIZATION } } },
+          }),
     ],
   });
   await apollo.start();
 
-  mountRoutes(app, orm);
+  mountRoutes(app, orm, services.jwt);
   app.use(
     '/graphql',
     express.json({ limit: BODY_LIMIT }),

@@ -3,6 +3,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, resolve } from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import {
+  deriveInternalSecret,
+  normalizePem,
+  parsePrivateKey,
+  parsePublicKeys,
+} from './tokens/keys';
 
 /** The only module that reads process.env: everything else receives a frozen Config. */
 
@@ -17,7 +23,12 @@ export interface Config {
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly jwt: {
+    /** HS256 access tokens without a private key; always the key of emailed tokens and refresh rotation. */
     readonly secret: string;
+    /** PEM; when set, access tokens are RS256/ES256 and its public key is served in the JWKS. */
+    readonly privateKeyPem: string | null;
+    /** Concatenated PEM public keys still accepted (and published) for access tokens, e.g. after rotation. */
+    readonly previousPublicKeysPem: string | null;
     readonly issuer: string;
     readonly audience: string;
     readonly accessTtlSec: number;
@@ -39,6 +50,8 @@ export interface Config {
     readonly sendTimeoutMs: number;
   };
   readonly appUrl: string;
+  /** Appended to appUrl in emailed links (APP_URL may be a custom scheme such as myapp://auth). */
+  readonly linkPaths: { readonly activation: string; readonly reset: string };
   readonly trustProxy: boolean;
   readonly rateLimit: {
     /** `memory`, `database`, or a `redis://` / `rediss://` URL. */
@@ -140,6 +153,21 @@ function isRedisUrl(value: string): boolean {
   }
 }
 
+const linkPath = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      if (!/^\/[^\s#]*$/.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a path starting with / without spaces or # (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+
 const EnvSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'], {
@@ -152,6 +180,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().default('sqlite:./data/authql.sqlite'),
   JWT_SECRET: z.string().optional(),
   JWT_PRIVATE_KEY: z.string().optional(),
+  JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
   JWT_ISSUER: z.string().min(1, 'JWT_ISSUER must not be empty').default('authql'),
   JWT_AUDIENCE: z.string().min(1, 'JWT_AUDIENCE must not be empty').default('authql'),
   JWT_CLOCK_SKEW: integer('JWT_CLOCK_SKEW', 30, 0, 60),
@@ -184,7 +213,12 @@ const EnvSchema = z.object({
         }
       },
       { message: 'APP_URL must be an absolute URL such as https://app.example.com' },
-    ),
+    )
+    .refine((value) => !/^\s*(javascript|data|vbscript|file):/i.test(value), {
+      message: 'APP_URL must not use a javascript:, data:, vbscript: or file: scheme',
+    }),
+  ACTIVATION_PATH: linkPath('ACTIVATION_PATH', '/activate'),
+  RESET_PATH: linkPath('RESET_PATH', '/reset-password'),
   RATE_LIMIT_STORE: z
     .string()
     .refine((value) => value === 'memory' || value === 'database' || isRedisUrl(value), {
@@ -276,12 +310,35 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       'JWT_SECRET is required in production (at least 32 random bytes), or set JWT_PRIVATE_KEY',
     );
   }
-  if (e.JWT_PRIVATE_KEY)
-    problems.push('JWT_PRIVATE_KEY is not supported yet: use JWT_SECRET (HS256)');
+  let privateKeyPem: string | null = null;
+  let derivedSecret: string | null = null;
+  if (e.JWT_PRIVATE_KEY) {
+    try {
+      const { privateKey } = parsePrivateKey(e.JWT_PRIVATE_KEY);
+      privateKeyPem = normalizePem(e.JWT_PRIVATE_KEY);
+      derivedSecret = deriveInternalSecret(privateKey);
+    } catch (err) {
+      problems.push(
+        `JWT_PRIVATE_KEY ${(err as Error).message}; generate one with \`npm run cli -- keys:generate\``,
+      );
+    }
+  }
+  let previousPublicKeysPem: string | null = null;
+  if (e.JWT_PREVIOUS_PUBLIC_KEYS) {
+    try {
+      parsePublicKeys(e.JWT_PREVIOUS_PUBLIC_KEYS);
+      previousPublicKeysPem = normalizePem(e.JWT_PREVIOUS_PUBLIC_KEYS);
+      if (!e.JWT_PRIVATE_KEY)
+        problems.push('JWT_PREVIOUS_PUBLIC_KEYS is only used together with JWT_PRIVATE_KEY');
+    } catch (err) {
+      problems.push(`JWT_PREVIOUS_PUBLIC_KEYS ${(err as Error).message}`);
+    }
+  }
   if (isProduction && e.BCRYPT_COST < 10)
     problems.push('BCRYPT_COST must be at least 10 in production');
   if (problems.length > 0) throw new ConfigError(problems);
-  if (secret === undefined) secret = developmentSecret(e.DATA_DIR);
+  // Only a private key in production: authql's own HMAC key comes from it, so no shared secret is needed.
+  if (secret === undefined) secret = derivedSecret ?? developmentSecret(e.DATA_DIR);
 
   const config: Config = {
     env: e.NODE_ENV,
@@ -292,6 +349,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     database,
     jwt: {
       secret,
+      privateKeyPem,
+      previousPublicKeysPem,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTtlSec: Math.max(1, Math.round(e.ACCESS_TOKEN_TTL / 1000)),
@@ -313,6 +372,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sendTimeoutMs: e.MAIL_SEND_TIMEOUT,
     },
     appUrl: e.APP_URL.replace(/\/+$/, ''),
+    linkPaths: { activation: e.ACTIVATION_PATH, reset: e.RESET_PATH },
     trustProxy: e.TRUST_PROXY,
     rateLimit: {
       store: e.RATE_LIMIT_STORE ?? (database.driver === 'sqlite' ? 'memory' : 'database'),

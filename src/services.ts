@@ -34,6 +34,8 @@ export interface Services {
 export function createServices(config: Config, orm: MikroORM, logger: Logger): Services {
   const jwt = new JwtService({
     secret: config.jwt.secret,
+    privateKeyPem: config.jwt.privateKeyPem,
+    previousPublicKeysPem: config.jwt.previousPublicKeysPem,
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     clockSkewSec: config.jwt.clockSkewSec,

@@ -1,11 +1,12 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Express } from 'express';
 import type { Logger } from '../logger';
+import type { JwtService } from '../tokens/jwt';
 
 const HEALTH_TIMEOUT_MS = 2_000;
 
 /** The plain HTTP endpoints beside /graphql. */
-export function mountRoutes(app: Express, orm: MikroORM): void {
+export function mountRoutes(app: Express, orm: MikroORM, jwt: JwtService): void {
   app.get('/health', async (_req, res) => {
     // A database that hangs instead of refusing must not hang the health check with it.
     const timeout = new Promise<boolean>((resolve) =>
@@ -15,8 +16,9 @@ export function mountRoutes(app: Express, orm: MikroORM): void {
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable' });
   });
   app.get('/.well-known/jwks.json', (_req, res) => {
-    // HS256 keys are secret: nothing to publish until asymmetric keys are configured.
-    res.json({ keys: [] });
+    // Short public caching: verifiers pick up a pre-published key well before it signs anything.
+    res.set('cache-control', 'public, max-age=300');
+    res.json(jwt.jwks());
   });
 }
 

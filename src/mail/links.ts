@@ -1,18 +1,35 @@
 import type { Config } from '../config';
 
-/** Links in mail are built from APP_URL only, never from the request's Host or X-Forwarded-Host. */
+export interface LinkPaths {
+  activation: string;
+  reset: string;
+}
+
+/**
+ * Links in mail are built from APP_URL only, never from the request's Host or X-Forwarded-Host.
+ * Plain concatenation, not `new URL(path, base)`: a custom scheme (myapp://auth) or a hash-routed base
+ * (https://app/#) keeps its own path.
+ */
 export class Links {
-  constructor(private readonly appUrl: string) {}
+  constructor(
+    private readonly appUrl: string,
+    private readonly paths: LinkPaths = { activation: '/activate', reset: '/reset-password' },
+  ) {}
 
   static from(config: Config): Links {
-    return new Links(config.appUrl);
+    return new Links(config.appUrl, config.linkPaths);
   }
 
   activation(token: string): string {
-    return `${this.appUrl}/activate?token=${encodeURIComponent(token)}`;
+    return this.build(this.paths.activation, token);
   }
 
   resetPassword(token: string): string {
-    return `${this.appUrl}/reset-password?token=${encodeURIComponent(token)}`;
+    return this.build(this.paths.reset, token);
+  }
+
+  private build(path: string, token: string): string {
+    const separator = path.includes('?') ? '&' : '?';
+    return `${this.appUrl}${path}${separator}token=${encodeURIComponent(token)}`;
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from '../users/role';
+import { parsePrivateKey, parsePublicKeys, type PublicJwk, type VerificationKey } from './keys';
 
 export type TokenKind = 'access' | 'activation' | 'reset';
 
@@ -24,13 +25,26 @@ export type VerifyResult<T> =
   { ok: true; claims: T } | { ok: false; reason: 'invalid' | 'expired' };
 
 export interface JwtOptions {
+  /** HS256 key: of access tokens when no private key is set, and always of emailed tokens. */
   secret: string;
+  /** PEM (RS256 or ES256): signs access tokens; its public key is published in the JWKS. */
+  privateKeyPem?: string | null;
+  /** Concatenated PEM public keys still accepted for access tokens (rotation). */
+  previousPublicKeysPem?: string | null;
   issuer: string;
   audience: string;
   clockSkewSec: number;
 }
 
-const ALGORITHM = 'HS256' as const;
+const HMAC_ALGORITHM = 'HS256' as const;
+
+type Algorithm = 'HS256' | VerificationKey['alg'];
+
+interface KeyEntry {
+  alg: Algorithm;
+  key: KeyObject;
+}
+
 // Bounds a hostile Authorization header before any parsing or HMAC work.
 const MAX_TOKEN_LENGTH = 4096;
 
@@ -40,12 +54,42 @@ const MAX_TOKEN_LENGTH = 4096;
  */
 export class JwtService {
   // jsonwebtoken is ~60x faster with a KeyObject than with a string secret (STACK-NOTES).
-  private readonly key: KeyObject;
-  readonly kid: string;
+  private readonly hmacKey: KeyObject;
+  private readonly hmacKid: string;
+  private readonly signing: KeyEntry & { kid: string };
+  /** Access-token keys by kid: the server's own set, the only place a token's kid may pick from. */
+  private readonly accessKeys: Map<string, KeyEntry>;
+  private readonly publicJwks: PublicJwk[];
 
   constructor(private readonly options: JwtOptions) {
-    this.key = createSecretKey(Buffer.from(options.secret, 'utf8'));
-    this.kid = createHash('sha256').update(options.secret).digest('base64url').slice(0, 16);
+    this.hmacKey = createSecretKey(Buffer.from(options.secret, 'utf8'));
+    this.hmacKid = createHash('sha256').update(options.secret).digest('base64url').slice(0, 16);
+    if (!options.privateKeyPem) {
+      this.signing = { alg: HMAC_ALGORITHM, key: this.hmacKey, kid: this.hmacKid };
+      this.accessKeys = new Map([[this.hmacKid, this.signing]]);
+      // HS256 keys are secret: nothing to publish.
+      this.publicJwks = [];
+      return;
+    }
+    const { privateKey, verification } = parsePrivateKey(options.privateKeyPem);
+    const previous = options.previousPublicKeysPem
+      ? parsePublicKeys(options.previousPublicKeysPem)
+      : [];
+    // One entry per kid: the current key first, then each previous key once.
+    const verifying = [...new Map([verification, ...previous].map((k) => [k.kid, k])).values()];
+    this.signing = { alg: verification.alg, key: privateKey, kid: verification.kid };
+    this.accessKeys = new Map(verifying.map((k) => [k.kid, { alg: k.alg, key: k.key }]));
+    this.publicJwks = verifying.map((k) => k.jwk);
+  }
+
+  /** The kid of newly signed access tokens. */
+  get kid(): string {
+    return this.signing.kid;
+  }
+
+  /** The JWKS document: current and previous public keys, empty with HS256 only. */
+  jwks(): { keys: PublicJwk[] } {
+    return { keys: this.publicJwks };
   }
 
   private audienceOf(kind: TokenKind): string {
@@ -57,27 +101,35 @@ export class JwtService {
     ttlSec: number,
   ): { token: string; jti: string } {
     const jti = randomUUID();
-    const token = jwt.sign({ sid: claims.sid, role: claims.role, typ: 'access' }, this.key, {
-      algorithm: ALGORITHM,
-      expiresIn: ttlSec,
-      subject: claims.sub,
-      issuer: this.options.issuer,
-      audience: this.audienceOf('access'),
-      jwtid: jti,
-      keyid: this.kid,
-    });
+    const token = jwt.sign(
+      { sid: claims.sid, role: claims.role, typ: 'access' },
+      this.signing.key,
+      {
+        algorithm: this.signing.alg,
+        expiresIn: ttlSec,
+        subject: claims.sub,
+        issuer: this.options.issuer,
+        audience: this.audienceOf('access'),
+        jwtid: jti,
+        keyid: this.signing.kid,
+      },
+    );
     return { token, jti };
   }
 
+  /**
+   * Emailed tokens stay HS256 with the server's own key even when a private key is set: they can then
+   * never verify against the published JWKS, so no other service can be handed one as a credential.
+   */
   signEmailToken(kind: 'activation' | 'reset', sub: string, jti: string, ttlSec: number): string {
-    return jwt.sign({ typ: kind }, this.key, {
-      algorithm: ALGORITHM,
+    return jwt.sign({ typ: kind }, this.hmacKey, {
+      algorithm: HMAC_ALGORITHM,
       expiresIn: ttlSec,
       subject: sub,
       issuer: this.options.issuer,
       audience: this.audienceOf(kind),
       jwtid: jti,
-      keyid: this.kid,
+      keyid: this.hmacKid,
     });
   }
 
@@ -100,18 +152,19 @@ export class JwtService {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
       return { ok: false, reason: 'invalid' };
     }
+    const entry = kind === 'access' ? this.accessKeyFor(token) : this.emailKeyFor(token);
+    if (!entry) return { ok: false, reason: 'invalid' };
     try {
-      const decoded = jwt.verify(token, this.key, {
-        algorithms: [ALGORITHM],
+      // One algorithm, the key's own: no alg:none, no HS256 signed with a public key as the secret.
+      const decoded = jwt.verify(token, entry.key, {
+        algorithms: [entry.alg],
         issuer: this.options.issuer,
         audience: this.audienceOf(kind),
         clockTolerance: this.options.clockSkewSec,
         complete: true,
       });
       const { header, payload } = decoded;
-      // The key is never chosen by the token: a foreign kid means a key we do not hold.
-      if (header.kid !== undefined && header.kid !== this.kid)
-        return { ok: false, reason: 'invalid' };
+      if (header.alg !== entry.alg) return { ok: false, reason: 'invalid' };
       if (typeof payload === 'string') return { ok: false, reason: 'invalid' };
       // jsonwebtoken only checks exp when present: a token without one would never expire.
       if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number')
@@ -127,5 +180,33 @@ export class JwtService {
     } catch (err) {
       return { ok: false, reason: err instanceof jwt.TokenExpiredError ? 'expired' : 'invalid' };
     }
+  }
+
+  /** The kid selects only among the server's own keys; without a private key the kid may be absent. */
+  private accessKeyFor(token: string): KeyEntry | null {
+    const kid = headerKid(token);
+    if (kid === null) return null;
+    if (kid === undefined) return this.options.privateKeyPem ? null : this.signing;
+    return this.accessKeys.get(kid) ?? null;
+  }
+
+  private emailKeyFor(token: string): KeyEntry | null {
+    const kid = headerKid(token);
+    if (kid === null || (kid !== undefined && kid !== this.hmacKid)) return null;
+    return { alg: HMAC_ALGORITHM, key: this.hmacKey };
+  }
+}
+
+/** The header's kid (undefined when absent), or null when the header is unreadable or kid is not a string. */
+function headerKid(token: string): string | undefined | null {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return null;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString());
+    if (!header || typeof header !== 'object') return null;
+    const kid = (header as { kid?: unknown }).kid;
+    return kid === undefined || typeof kid === 'string' ? kid : null;
+  } catch {
+    return null;
   }
 }

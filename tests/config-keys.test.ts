@@ -1,0 +1,113 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, loadConfig } from '../src/config';
+import { testKeyPair } from './helpers/keys';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'authql-config-'));
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig({ DATA_DIR: dataDir(), ...env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+const rsa = testKeyPair('RS256');
+const ec = testKeyPair('ES256');
+const pem = (key: ReturnType<typeof generateKeyPairSync>['privateKey']) =>
+  key.export({ format: 'pem', type: 'pkcs8' }).toString();
+
+describe('JWT_PRIVATE_KEY and JWT_PREVIOUS_PUBLIC_KEYS', () => {
+  it('is enough on its own in production: no JWT_SECRET, no secret file, a derived internal key', () => {
+    const dir = dataDir();
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATA_DIR: dir,
+      JWT_PRIVATE_KEY: ec.privatePem,
+    });
+    expect(config.jwt.privateKeyPem).toBe(ec.privatePem.trim());
+    expect(Buffer.byteLength(config.jwt.secret)).toBeGreaterThanOrEqual(32);
+    expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
+    // Stable across restarts and processes: refresh rotation and emailed links depend on it.
+    const again = loadConfig({
+      NODE_ENV: 'production',
+      DATA_DIR: dir,
+      JWT_PRIVATE_KEY: ec.privatePem,
+    });
+    expect(again.jwt.secret).toBe(config.jwt.secret);
+  });
+
+  it('accepts a PEM with literal \\n, as one-line .env files carry it', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      JWT_PRIVATE_KEY: rsa.privatePem.replace(/\n/g, '\\n'),
+    });
+    expect(config.jwt.privateKeyPem).toBe(rsa.privatePem.trim());
+  });
+
+  it.each([
+    ['garbage', 'not a key'],
+    ['a public key', rsa.publicPem],
+    ['a broken PEM', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----'],
+    ['a 1024-bit RSA key', pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey)],
+    ['a P-384 key', pem(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey)],
+    ['an Ed25519 key', pem(generateKeyPairSync('ed25519').privateKey)],
+  ])('refuses %s with one line naming JWT_PRIVATE_KEY', (_label, value) => {
+    expect(problemsOf({ JWT_PRIVATE_KEY: value })).toEqual([
+      expect.stringMatching(/^JWT_PRIVATE_KEY /),
+    ]);
+  });
+
+  it('takes several concatenated public keys, and refuses private keys, text or bad blocks', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      JWT_PRIVATE_KEY: ec.privatePem,
+      JWT_PREVIOUS_PUBLIC_KEYS: `${rsa.publicPem}\n${testKeyPair('ES256').publicPem}`,
+    });
+    expect(config.jwt.previousPublicKeysPem).toContain(rsa.publicPem.trim());
+    for (const bad of [
+      rsa.privatePem,
+      `${rsa.publicPem}\nhello`,
+      'no pem here',
+      `${rsa.publicPem}\n-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----`,
+    ]) {
+      expect(problemsOf({ JWT_PRIVATE_KEY: ec.privatePem, JWT_PREVIOUS_PUBLIC_KEYS: bad })).toEqual(
+        [expect.stringMatching(/^JWT_PREVIOUS_PUBLIC_KEYS /)],
+      );
+    }
+    expect(problemsOf({ JWT_PREVIOUS_PUBLIC_KEYS: rsa.publicPem })).toEqual([
+      expect.stringMatching(/^JWT_PREVIOUS_PUBLIC_KEYS is only used together with JWT_PRIVATE_KEY/),
+    ]);
+  });
+});
+
+describe('APP_URL and link paths', () => {
+  it('accepts a custom-scheme APP_URL and custom paths', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      APP_URL: 'myapp://auth/',
+      ACTIVATION_PATH: '/verify',
+      RESET_PATH: '/password/new',
+    });
+    expect(config.appUrl).toBe('myapp://auth');
+    expect(config.linkPaths).toEqual({ activation: '/verify', reset: '/password/new' });
+    expect(loadConfig({ DATA_DIR: dataDir() }).linkPaths).toEqual({
+      activation: '/activate',
+      reset: '/reset-password',
+    });
+  });
+
+  it('refuses script schemes and malformed paths, naming the variable', () => {
+    expect(problemsOf({ APP_URL: 'javascript:alert(1)//' })).toEqual([
+      expect.stringMatching(/^APP_URL/),
+    ]);
+    expect(problemsOf({ ACTIVATION_PATH: 'activate', RESET_PATH: '/reset password' })).toEqual([
+      expect.stringMatching(/^ACTIVATION_PATH/),
+      expect.stringMatching(/^RESET_PATH/),
+    ]);
+  });
+});
