@@ -15,6 +15,7 @@ import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
 import { createFormatError } from './errors';
 import { createLogger, type Logger } from './logger';
+import { pagesRouter } from './pages/pages.router';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
 import { createServices } from './services';
@@ -73,6 +74,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   mountRoutes(app, orm);
+  app.use(pagesRouter({ config, services, orm, logger }));
   app.use(
     '/graphql',
     express.json({ limit: BODY_LIMIT }),

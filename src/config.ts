@@ -35,6 +35,8 @@ export interface Config {
     readonly outboxDir: string;
   };
   readonly appUrl: string;
+  /** Built-in pages for the emailed links (src/pages): `enabled` is PAGES resolved against APP_URL. */
+  readonly pages: { readonly mode: 'auto' | 'on' | 'off'; readonly enabled: boolean };
   readonly trustProxy: boolean;
   readonly rateLimit: {
     readonly store: string;
@@ -165,6 +167,9 @@ const EnvSchema = z.object({
       },
       { message: 'APP_URL must be an absolute URL such as https://app.example.com' },
     ),
+  PAGES: z
+    .enum(['auto', 'on', 'off'], { message: 'PAGES must be auto, on or off' })
+    .default('auto'),
   RATE_LIMIT_STORE: z.string().optional(),
   TRUST_PROXY: boolean('TRUST_PROXY'),
   RATE_LIMIT_SIGNIN_PER_IP: integer('RATE_LIMIT_SIGNIN_PER_IP', 100, 1, 1_000_000),
@@ -200,6 +205,24 @@ function parseDatabaseUrl(value: string, problems: string[]): DatabaseConfig {
   }
   problems.push('DATABASE_URL must start with sqlite: or postgresql://');
   return { driver: 'sqlite', path: '' };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * PAGES=auto: the mailed links point at this very server when APP_URL is plain http on a loopback
+ * name (or HOST itself), on PORT, with no path. Anything else (https, another host, a path) is taken
+ * to be a front end of its own or a proxy: set PAGES=on to serve the pages there anyway.
+ */
+export function appUrlIsThisServer(appUrl: string, host: string, port: number): boolean {
+  const url = new URL(appUrl);
+  const urlPort = url.port ? Number(url.port) : 80;
+  return (
+    url.protocol === 'http:' &&
+    (url.pathname === '/' || url.pathname === '') &&
+    urlPort === port &&
+    (LOOPBACK_HOSTS.has(url.hostname) || url.hostname === host.toLowerCase())
+  );
 }
 
 /** Development only: a random secret kept on disk so tokens survive restarts without any setup. */
@@ -278,6 +301,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       outboxDir: resolve(e.DATA_DIR, 'outbox'),
     },
     appUrl: e.APP_URL.replace(/\/+$/, ''),
+    pages: {
+      mode: e.PAGES,
+      enabled:
+        e.PAGES === 'on' || (e.PAGES === 'auto' && appUrlIsThisServer(e.APP_URL, e.HOST, e.PORT)),
+    },
     trustProxy: e.TRUST_PROXY,
     rateLimit: {
       store: e.RATE_LIMIT_STORE ?? (database.driver === 'sqlite' ? 'memory' : 'database'),

@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
+import type { Logger } from '../../src/logger';
 import { Client } from 'pg';
 import { Inbox } from './inbox';
 
@@ -60,8 +63,29 @@ async function createDatabase(dir: string): Promise<{ url: string; drop(): Promi
   };
 }
 
+export interface TestServerOptions {
+  /** Listen on a free port chosen up front and set APP_URL to this server's own origin (mailed links open here). */
+  ownAppUrl?: boolean;
+  logger?: Logger;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /** The real app on port 0, with its own database and a real SMTP inbox. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
+  const port = options.ownAppUrl ? await freePort() : 0;
+  const own = options.ownAppUrl
+    ? { PORT: String(port), APP_URL: `http://127.0.0.1:${port}` }
+    : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'authql-test-'));
   const inbox = await new Inbox().start();
   // A second server can share the first one's database (several processes on one database).
@@ -77,10 +101,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     BCRYPT_COST: '4',
     SMTP_URL: inbox.url,
     APP_URL,
+    ...own,
     ...env,
   });
-  const app = await createApp(config);
-  const url = await app.listen(0, '127.0.0.1');
+  const app = await createApp(config, { logger: options.logger });
+  const url = await app.listen(port, '127.0.0.1');
   const origin = new URL(url).origin;
   return {
     url,
