@@ -100,7 +100,8 @@ export function pagesRouter({ config, services, orm, logger }: PagesDeps): Route
     }
   });
 
-  router.use(pageErrors(logger));
+  // Scoped: errors of routes mounted before this router (e.g. /health) keep their JSON answer.
+  router.use(['/activate', '/reset-password'], pageErrors(logger));
   return router;
 }
 
