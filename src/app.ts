@@ -16,6 +16,7 @@ import { migrate, openDatabase } from './database/orm';
 import { createFormatError } from './errors';
 import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
+import { pagesRouter } from './pages/pages.router';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
 import { createServices, type Services } from './services';
@@ -93,6 +94,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   mountRoutes(app, orm, services.jwt);
+  app.use(pagesRouter({ config, services, orm, logger }));
   app.use(
     '/graphql',
     express.json({ limit: BODY_LIMIT }),

@@ -52,6 +52,8 @@ export interface Config {
   readonly appUrl: string;
   /** Appended to appUrl in emailed links (APP_URL may be a custom scheme such as myapp://auth). */
   readonly linkPaths: { readonly activation: string; readonly reset: string };
+  /** Built-in pages for the emailed links (src/pages): `enabled` is PAGES resolved against APP_URL. */
+  readonly pages: { readonly mode: 'auto' | 'on' | 'off'; readonly enabled: boolean };
   readonly trustProxy: boolean;
   readonly rateLimit: {
     /** `memory`, `database`, or a `redis://` / `rediss://` URL. */
@@ -219,6 +221,9 @@ const EnvSchema = z.object({
     }),
   ACTIVATION_PATH: linkPath('ACTIVATION_PATH', '/activate'),
   RESET_PATH: linkPath('RESET_PATH', '/reset-password'),
+  PAGES: z
+    .enum(['auto', 'on', 'off'], { message: 'PAGES must be auto, on or off' })
+    .default('auto'),
   RATE_LIMIT_STORE: z
     .string()
     .refine((value) => value === 'memory' || value === 'database' || isRedisUrl(value), {
@@ -265,6 +270,24 @@ function parseDatabaseUrl(value: string, problems: string[]): DatabaseConfig {
   }
   problems.push('DATABASE_URL must start with sqlite: or postgresql://');
   return { driver: 'sqlite', path: '' };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * PAGES=auto: the mailed links point at this very server when APP_URL is plain http on a loopback
+ * name (or HOST itself), on PORT, with no path. Anything else (https, another host, a path) is taken
+ * to be a front end of its own or a proxy: set PAGES=on to serve the pages there anyway.
+ */
+export function appUrlIsThisServer(appUrl: string, host: string, port: number): boolean {
+  const url = new URL(appUrl);
+  const urlPort = url.port ? Number(url.port) : 80;
+  return (
+    url.protocol === 'http:' &&
+    (url.pathname === '/' || url.pathname === '') &&
+    urlPort === port &&
+    (LOOPBACK_HOSTS.has(url.hostname) || url.hostname === host.toLowerCase())
+  );
 }
 
 /** Development only: a random secret kept on disk so tokens survive restarts without any setup. */
@@ -373,6 +396,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     appUrl: e.APP_URL.replace(/\/+$/, ''),
     linkPaths: { activation: e.ACTIVATION_PATH, reset: e.RESET_PATH },
+    pages: {
+      mode: e.PAGES,
+      enabled:
+        e.PAGES === 'on' || (e.PAGES === 'auto' && appUrlIsThisServer(e.APP_URL, e.HOST, e.PORT)),
+    },
     trustProxy: e.TRUST_PROXY,
     rateLimit: {
       store: e.RATE_LIMIT_STORE ?? (database.driver === 'sqlite' ? 'memory' : 'database'),

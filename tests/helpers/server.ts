@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App, type AppOptions } from '../../src/app';
+import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
+import type { Logger } from '../../src/logger';
 import { Client } from 'pg';
-import { Inbox } from './inbox';
+import { freePort, Inbox } from './inbox';
 
 export const TEST_SECRET = 'test-secret-for-authql-only-0123456789abcdef';
 export const APP_URL = 'http://app.test';
@@ -69,11 +70,21 @@ export const LIFTED_LIMITS = {
   RATE_LIMIT_TOKEN_PER_IP: '1000000',
 };
 
+export interface TestServerOptions {
+  /** Listen on a free port chosen up front and set APP_URL to this server's own origin (mailed links open here). */
+  ownAppUrl?: boolean;
+  logger?: Logger;
+}
+
 /** The real app on port 0, with its own database and a real SMTP inbox. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: AppOptions = {},
+  options: TestServerOptions = {},
 ): Promise<TestServer> {
+  const port = options.ownAppUrl ? await freePort() : 0;
+  const own = options.ownAppUrl
+    ? { PORT: String(port), APP_URL: `http://127.0.0.1:${port}` }
+    : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'authql-test-'));
   const inbox = await new Inbox().start();
   // A second server can share the first one's database (several processes on one database).
@@ -90,10 +101,11 @@ export async function startTestServer(
     SMTP_URL: inbox.url,
     APP_URL,
     ...LIFTED_LIMITS,
+    ...own,
     ...env,
   });
-  const app = await createApp(config, options);
-  const url = await app.listen(0, '127.0.0.1');
+  const app = await createApp(config, { logger: options.logger });
+  const url = await app.listen(port, '127.0.0.1');
   const origin = new URL(url).origin;
   return {
     url,
