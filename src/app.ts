@@ -2,8 +2,11 @@ import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/core';
@@ -17,7 +20,7 @@ import { createFormatError } from './errors';
 import { createLogger, type Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
-import { createServices } from './services';
+import { createServices, type Services } from './services';
 
 export interface App {
   httpServer: Server;
@@ -25,6 +28,7 @@ export interface App {
   schema: GraphQLSchema;
   mailer: Mailer;
   logger: Logger;
+  services: Services;
   /** Starts listening; resolves with the GraphQL endpoint URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, finishes in-flight requests and pending mail, closes the database. */
@@ -65,6 +69,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No HTTP caching of auth answers, and no per-field hook on every request.
+      ApolloServerPluginCacheControlDisabled(),
       config.isProduction
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -89,6 +95,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     schema,
     mailer,
     logger,
+    services,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -10,6 +10,7 @@ import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
+import { UserCache } from './users/user-cache';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   sessions: SessionService;
   accounts: AccountService;
   signIn: SignInService;
+  /** The public view of users, cached per process; invalidate(id) after changing a user. */
+  users: UserCache;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -39,6 +42,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   );
   const hasher = new PasswordHasher(config.bcryptCost);
+  const users = new UserCache(config.sessionCacheTtlMs);
   const oneTimeTokens = new OneTimeTokenService(jwt, {
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,
     [TokenPurpose.RESET]: config.resetTtlSec,
@@ -55,7 +59,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     mailer,
     hasher,
     sessions,
-    accounts: new AccountService(config, orm, hasher, oneTimeTokens, mailer, logger),
+    accounts: new AccountService(config, orm, hasher, oneTimeTokens, mailer, logger, users),
     signIn: new SignInService(hasher, sessions, logger),
+    users,
   };
 }

@@ -11,6 +11,7 @@ import { assertPasswordAcceptable } from '../password/password-policy';
 import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
+import type { UserCache } from '../users/user-cache';
 import { User } from '../users/user.entity';
 
 /** Sign-up and activation. Nothing here tells a caller whether an address is registered. */
@@ -22,6 +23,7 @@ export class AccountService {
     private readonly tokens: OneTimeTokenService,
     private readonly mailer: Mailer,
     private readonly logger: Logger,
+    private readonly users: UserCache,
     private readonly links = Links.from(config),
   ) {}
 
@@ -79,6 +81,7 @@ export class AccountService {
       await tx.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
       return id;
     });
+    this.users.invalidate(userId);
     this.logger.info({ event: 'activated', userId }, 'account activated');
     return em.findOneOrFail(User, { id: userId }, { refresh: true });
   }

@@ -1,7 +1,6 @@
 import { Ctx, Directive, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import { unauthenticated } from '../errors';
-import { User } from './user.entity';
 import { UserView } from './user.type';
 
 @Resolver()
@@ -10,7 +9,7 @@ export class UserResolver {
   @Query(() => UserView, { description: 'The signed-in user.' })
   async me(@Ctx() ctx: Context): Promise<UserView> {
     const viewer = await ctx.viewer();
-    const user = viewer && (await ctx.em.findOne(User, { id: viewer.userId }));
+    const user = viewer && (await ctx.services.users.get(ctx.em, viewer.userId));
     if (!user) throw unauthenticated();
     return UserView.from(user);
   }
