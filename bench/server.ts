@@ -13,6 +13,8 @@ export interface ServerHandle {
   pid: number;
   /** Resident set size of the server process, in bytes (Linux /proc). */
   rss(): number;
+  /** Full GC in the server (only when started with the gc-on-signal preload), then its RSS. */
+  rssAfterGc(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -58,8 +60,12 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Runs `node dist/src/main.js` in a child process and waits for its "listening" line. */
-export function startServer(label: string, env: NodeJS.ProcessEnv): Promise<ServerHandle> {
-  const child = spawn(process.execPath, [MAIN], {
+export function startServer(
+  label: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<ServerHandle> {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,6 +98,11 @@ export function startServer(label: string, env: NodeJS.ProcessEnv): Promise<Serv
         origin: new URL(url).origin,
         pid: child.pid!,
         rss: () => rssOf(child.pid!),
+        rssAfterGc: async () => {
+          child.kill('SIGUSR2');
+          await new Promise((r) => setTimeout(r, 1000));
+          return rssOf(child.pid!);
+        },
         stop: () => stopChild(child),
       });
     });

@@ -41,7 +41,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     },
     logger,
   );
-  const hasher = new PasswordHasher(config.bcryptCost);
+  const hasher = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
   const users = new UserCache(config.sessionCacheTtlMs);
   const oneTimeTokens = new OneTimeTokenService(jwt, {
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,

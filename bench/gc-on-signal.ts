@@ -1,0 +1,6 @@
+/**
+ * Preloaded (`-r`) into the bench's RSS server only, started with --expose-gc: SIGUSR2 runs a full GC,
+ * so RSS is compared after collection rather than wherever the collector happens to be.
+ */
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect) process.on('SIGUSR2', () => collect());
