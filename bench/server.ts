@@ -13,8 +13,8 @@ export interface ServerHandle {
   pid: number;
   /** Resident set size of the server process, in bytes (Linux /proc). */
   rss(): number;
-  /** Full GC in the server (only when started with the gc-on-signal preload), then its RSS. */
-  rssAfterGc(): Promise<number>;
+  /** Full GC in the server (only when started with the gc-on-signal preload), then its memory. */
+  afterGc(): Promise<{ rss: number; heapUsed: number }>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +71,7 @@ export function startServer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let lastGc = { heapUsed: NaN };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`${label}: not listening after 60 s`)), 60_000);
     const fail = (err: Error) => {
@@ -80,7 +81,9 @@ export function startServer(
     };
     child.once('exit', (code) => fail(new Error(`${label}: server exited with ${code}`)));
     child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
+      const text = chunk.toString();
+      if (text.startsWith('[gc] ')) lastGc = JSON.parse(text.slice(5)) as { heapUsed: number };
+      output += text;
       if (output.length > 20_000) output = output.slice(-10_000);
     });
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -98,10 +101,10 @@ export function startServer(
         origin: new URL(url).origin,
         pid: child.pid!,
         rss: () => rssOf(child.pid!),
-        rssAfterGc: async () => {
+        afterGc: async () => {
           child.kill('SIGUSR2');
           await new Promise((r) => setTimeout(r, 1000));
-          return rssOf(child.pid!);
+          return { rss: rssOf(child.pid!), heapUsed: lastGc.heapUsed };
         },
         stop: () => stopChild(child),
       });
