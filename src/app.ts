@@ -2,8 +2,11 @@ import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/core';
@@ -51,7 +54,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const services = createServices(config, orm, logger);
   const { mailer } = services;
-  await services.hasher.warmUp();
   try {
     await services.limits.ready();
   } catch (err) {
@@ -60,6 +62,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw err;
   }
   mailer.start();
+  // Not awaited: a sign-in arriving first waits for the same dummy hash, so it is never the fast one.
+  services.hasher.warmUp().catch((err: unknown) => logger.error({ err }, 'bcrypt warm-up failed'));
 
   const schema = await createSchema();
   const app = express();
@@ -82,6 +86,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ...armor.plugins,
+      // No HTTP caching of auth answers, and no per-field hook on every request.
+      ApolloServerPluginCacheControlDisabled(),
       config.isProduction
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({

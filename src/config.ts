@@ -40,6 +40,8 @@ export interface Config {
   readonly resetTtlSec: number;
   readonly sessionCacheTtlMs: number;
   readonly bcryptCost: number;
+  /** bcrypt hashes run at once: half of libuv's pool, so the database always has threads of its own. */
+  readonly bcryptConcurrency: number;
   readonly mail: {
     readonly smtpUrl: string | null;
     readonly from: string;
@@ -193,6 +195,8 @@ const EnvSchema = z.object({
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', '10s'),
   SESSION_CACHE_TTL: duration('SESSION_CACHE_TTL', '5s'),
   BCRYPT_COST: integer('BCRYPT_COST', 12, 4, 17),
+  // libuv's own variable (read by libuv at startup): bcrypt must leave part of that pool free.
+  UV_THREADPOOL_SIZE: integer('UV_THREADPOOL_SIZE', 4, 1, 1024),
   SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).optional(),
   MAIL_POLL_INTERVAL: duration('MAIL_POLL_INTERVAL', '1s'),
   MAIL_RETRY_BACKOFF: duration('MAIL_RETRY_BACKOFF', '5s'),
@@ -385,6 +389,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     resetTtlSec: Math.max(1, Math.round(e.RESET_TOKEN_TTL / 1000)),
     sessionCacheTtlMs: e.SESSION_CACHE_TTL,
     bcryptCost: e.BCRYPT_COST,
+    bcryptConcurrency: Math.max(1, Math.floor(e.UV_THREADPOOL_SIZE / 2)),
     mail: {
       smtpUrl: e.SMTP_URL ?? null,
       from: e.MAIL_FROM,

@@ -1,3 +1,6 @@
+// libuv sizes its thread pool on first use, from this variable: bcrypt gets half (libuv's default 4)
+// and SQLite, fs and DNS keep the other half, so a sign-in burst never queues queries behind hashes.
+process.env.UV_THREADPOOL_SIZE ??= '8';
 import 'reflect-metadata';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';

@@ -15,6 +15,7 @@ import { JwtService } from './tokens/jwt';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
+import { UserCache } from './users/user-cache';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
@@ -28,6 +29,8 @@ export interface Services {
   users: UserService;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
+  /** The public view of users, cached per process; invalidate(id) after changing a user. */
+  userCache: UserCache;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -54,8 +57,9 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     config.mail,
     logger,
   );
-  const hasher = new PasswordHasher(config.bcryptCost);
+  const hasher = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
   const limits = RateLimits.create(config, orm);
+  const userCache = new UserCache(config.sessionCacheTtlMs);
   const oneTimeTokens = new OneTimeTokenService(jwt, {
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,
     [TokenPurpose.RESET]: config.resetTtlSec,
@@ -80,6 +84,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       mailer,
       sessions,
       limits,
+      userCache,
       logger,
     ),
     signIn: new SignInService(hasher, sessions, limits, logger),
@@ -91,9 +96,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       sessions,
       mailer,
       limits,
+      userCache,
       logger,
     ),
-    users: new UserService(sessions),
+    users: new UserService(sessions, userCache),
+    userCache,
     limits,
   };
 }

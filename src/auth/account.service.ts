@@ -15,6 +15,7 @@ import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
+import type { UserCache } from '../users/user-cache';
 import { User } from '../users/user.entity';
 
 /** Sign-up and activation. Nothing here tells a caller whether an address is registered. */
@@ -27,6 +28,7 @@ export class AccountService {
     private readonly mailer: Mailer,
     private readonly sessions: SessionService,
     private readonly limits: RateLimits,
+    private readonly userCache: UserCache,
     private readonly logger: Logger,
     private readonly links = Links.from(config),
   ) {}
@@ -94,6 +96,7 @@ export class AccountService {
       await tx.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
       return id;
     });
+    this.userCache.invalidate(userId);
     this.logger.info({ event: 'activated', userId }, 'account activated');
     return em.findOneOrFail(User, { id: userId }, { refresh: true });
   }
@@ -117,6 +120,7 @@ export class AccountService {
       return ids;
     });
     this.sessions.forget(ended);
+    this.userCache.invalidate(userId);
     this.mailer.kick();
     this.logger.info({ event: 'account_deleted', userId }, 'account deleted');
     return true;

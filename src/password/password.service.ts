@@ -11,6 +11,7 @@ import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
+import type { UserCache } from '../users/user-cache';
 import { User } from '../users/user.entity';
 import type { PasswordHasher } from './password-hasher';
 import { assertPasswordAcceptable, couldBePassword } from './password-policy';
@@ -27,6 +28,7 @@ export class PasswordService {
     private readonly sessions: SessionService,
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
+    private readonly userCache: UserCache,
     private readonly logger: Logger,
   ) {
     this.links = Links.from(config);
@@ -83,6 +85,8 @@ export class PasswordService {
       return this.sessions.revokeAll(tx, user.id);
     });
     this.sessions.forget(ended);
+    // A reset activates a waiting account: `me` must not show the old state.
+    this.userCache.invalidate(user.id);
     this.mailer.kick();
     this.logger.info(
       { event: 'password_reset', userId: user.id, sessionsEnded: ended.length },

@@ -1,7 +1,6 @@
 import { Arg, Ctx, Directive, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { requireViewer, type Context } from '../context';
 import { unauthenticated } from '../errors';
-import { User } from './user.entity';
 import { UserView } from './user.type';
 
 @Resolver()
@@ -10,7 +9,7 @@ export class UserResolver {
   @Query(() => UserView, { description: 'The signed-in user.' })
   async me(@Ctx() ctx: Context): Promise<UserView> {
     const viewer = await requireViewer(ctx);
-    const user = await ctx.em.findOne(User, { id: viewer.userId });
+    const user = await ctx.services.userCache.get(ctx.em, viewer.userId);
     if (!user) throw unauthenticated();
     return UserView.from(user);
   }

@@ -3,13 +3,17 @@ import { badInput } from '../errors';
 import type { SessionService } from '../sessions/session.service';
 import { normalizeEmail } from './email';
 import type { Role } from './role';
+import type { UserCache } from './user-cache';
 import { User } from './user.entity';
 
 export const MAX_PAGE = 100;
 
 /** Administration of accounts: listing for admins, role changes for the CLI. */
 export class UserService {
-  constructor(private readonly sessions: SessionService) {}
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly userCache: UserCache,
+  ) {}
 
   /** Oldest first, stable across pages. Throws BAD_USER_INPUT for a bad page. */
   list(em: EntityManager, limit: number, offset: number): Promise<User[]> {
@@ -33,6 +37,7 @@ export class UserService {
       return this.sessions.revokeAll(tx, user.id);
     });
     this.sessions.forget(ended);
+    this.userCache.invalidate(user.id);
     return em.findOneOrFail(User, { id: user.id }, { refresh: true });
   }
 }

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Role } from './role';
-import type { User } from './user.entity';
+import type { UserSnapshot } from './user-cache';
 
 registerEnumType(Role, {
   name: 'Role',
@@ -25,7 +25,7 @@ export class UserView {
   @Field(() => Date)
   createdAt!: Date;
 
-  static from(user: User): UserView {
+  static from(user: UserSnapshot): UserView {
     return Object.assign(new UserView(), {
       id: user.id,
       email: user.email,

@@ -1,0 +1,442 @@
+/**
+ * `npm run bench [-- --quick]`: starts authql (built, production mode, SQLite) in child processes on fresh
+ * seeded databases, runs each scenario interleaved with its baseline, prints a table and writes
+ * bench/results.json. It reports; it never fails on a missed target.
+ */
+import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import bcrypt from 'bcrypt';
+import { JwtService } from '../src/tokens/jwt';
+import { Role } from '../src/users/role';
+import { load, median, type LoadResult } from './load';
+import { seedDatabase, type Seeded } from './seed';
+import { ROOT, serverEnv, startServer, timeStartup, type ServerHandle } from './server';
+
+const quick = process.argv.includes('--quick');
+const P = quick
+  ? {
+      rounds: 1,
+      warmupS: 0.5,
+      throughputS: 1,
+      signInS: 2.5,
+      probeS: 2,
+      startupRuns: 1,
+      scaleS: 1.5,
+      smallUsers: 1_000,
+      largeUsers: 100_000,
+      largeSessions: 20_000,
+      rssFirst: 1_000,
+      rssTotal: 6_000,
+    }
+  : {
+      rounds: 3,
+      warmupS: 2,
+      throughputS: 4,
+      signInS: 6,
+      probeS: 4,
+      startupRuns: 3,
+      scaleS: 3,
+      smallUsers: 1_000,
+      largeUsers: 1_000_000,
+      largeSessions: 100_000,
+      rssFirst: 10_000,
+      rssTotal: 200_000,
+    };
+const THROUGHPUT_CONNECTIONS = 16;
+const SIGNIN_CONCURRENCY = 8;
+const HAMMER_CONNECTIONS = 32;
+const PROBE_RATE = 200;
+// Clients of the me-vs-typename run: each session is seen many times per SESSION_CACHE_TTL.
+const THROUGHPUT_SESSIONS = 100;
+// One request in RSS_COLD_EVERY comes from a session never seen before (cold in every cache).
+const RSS_COLD_EVERY = 16;
+const BCRYPT_COST = 12;
+const PASSWORD = 'bench password 0123';
+
+const ME = JSON.stringify({ query: '{ me { id email role isActive createdAt } }' });
+const TYPENAME = JSON.stringify({ query: '{ __typename }' });
+const SIGN_IN_QUERY = `mutation ($email: String!, $password: String!) {
+  signIn(input: { email: $email, password: $password }) { accessToken refreshToken expiresIn user { id } }
+}`;
+const isMe = (body: string) => body.startsWith('{"data":{"me":{"id"');
+const isTypename = (body: string) => body.includes('"__typename":"Query"');
+const isSignIn = (body: string) => body.startsWith('{"data":{"signIn":{"accessToken"');
+
+interface Row {
+  scenario: string;
+  baseline: string;
+  measured: string;
+  base: string;
+  ratio: number;
+  target: string;
+  met: boolean;
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function tokensFor(jwt: JwtService, seeded: Seeded, count: number): string[] {
+  return seeded.sessions
+    .slice(0, count)
+    .map((s) => jwt.signAccess({ sub: s.userId, sid: s.sessionId, role: Role.USER }, 3600).token);
+}
+
+function cycle<T>(items: T[]): () => T {
+  let i = 0;
+  return () => items[i++ % items.length]!;
+}
+
+const meRequests = (tokens: string[]) => {
+  const nextToken = cycle(tokens);
+  return () => ({ body: ME, headers: { authorization: `Bearer ${nextToken()}` } });
+};
+const signInRequests = (users: number) => () => ({
+  body: JSON.stringify({
+    query: SIGN_IN_QUERY,
+    variables: { email: `user${randomInt(users)}@bench.test`, password: PASSWORD },
+  }),
+});
+
+/**
+ * Waits until the sign-ins an earlier run left in flight are done: hashes queue in FIFO order, so once
+ * a fresh sign-in has been answered, everything queued before it has been too.
+ */
+async function settle(url: string): Promise<void> {
+  const { body } = signInRequests(1)();
+  await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+}
+
+async function bcryptBaseline(seconds: number): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    join(__dirname, 'bcrypt-baseline.js'),
+    String(BCRYPT_COST),
+    String(SIGNIN_CONCURRENCY),
+    String(seconds),
+  ]);
+  return (JSON.parse(stdout) as { rps: number }).rps;
+}
+
+/** Runs a then b, then b then a, ...: the baseline and the scenario see the same noise. */
+async function interleaved<T>(
+  a: () => Promise<T>,
+  b: () => Promise<T>,
+): Promise<{ a: T[]; b: T[] }> {
+  const out = { a: [] as T[], b: [] as T[] };
+  for (let round = 0; round < P.rounds; round++) {
+    if (round % 2 === 0) {
+      out.a.push(await a());
+      out.b.push(await b());
+    } else {
+      out.b.push(await b());
+      out.a.push(await a());
+    }
+  }
+  return out;
+}
+
+function check(name: string, results: LoadResult[]): void {
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  const ok = results.reduce((sum, r) => sum + r.ok, 0);
+  if (ok === 0) throw new Error(`${name}: no successful response`);
+  if (failed > 0) log(`warning: ${name}: ${failed} failed responses (${ok} ok)`);
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'authql-bench-'));
+  const secret = randomBytes(48).toString('base64url');
+  const jwt = new JwtService({ secret, issuer: 'authql', audience: 'authql', clockSkewSec: 30 });
+  const servers: ServerHandle[] = [];
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = {};
+  try {
+    log(
+      `${quick ? 'quick' : 'full'} run on ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'})`,
+    );
+    const passwordHash = await bcrypt.hash(PASSWORD, BCRYPT_COST);
+    const smallDb = join(dir, 'small.sqlite');
+    const largeDb = join(dir, 'large.sqlite');
+    const small = await seedDatabase(
+      smallDb,
+      dir,
+      secret,
+      P.smallUsers,
+      P.smallUsers,
+      passwordHash,
+    );
+    log(`seeded ${small.users} users in ${fmt(small.seconds)} s`);
+    const large = await seedDatabase(
+      largeDb,
+      dir,
+      secret,
+      P.largeUsers,
+      P.largeSessions,
+      passwordHash,
+    );
+    log(
+      `seeded ${large.users} users and ${large.sessions.length} sessions in ${fmt(large.seconds)} s`,
+    );
+    raw.seedSeconds = { small: small.seconds, large: large.seconds };
+
+    const smallEnv = serverEnv(secret, smallDb, dir);
+    const s = await startServer('small', smallEnv);
+    servers.push(s);
+    const l = await startServer('large', serverEnv(secret, largeDb, dir));
+    servers.push(l);
+    const smallTokens = tokensFor(jwt, small, 1000);
+    const clientTokens = smallTokens.slice(0, THROUGHPUT_SESSIONS);
+    const largeTokens = tokensFor(jwt, large, 1000);
+
+    // 1. me vs { __typename }: throughput.
+    log('me vs { __typename }');
+    const typename = () =>
+      load({
+        url: s.url,
+        connections: THROUGHPUT_CONNECTIONS,
+        durationS: P.throughputS,
+        next: () => ({ body: TYPENAME }),
+        verify: isTypename,
+      });
+    const me = () =>
+      load({
+        url: s.url,
+        connections: THROUGHPUT_CONNECTIONS,
+        durationS: P.throughputS,
+        next: meRequests(clientTokens),
+        verify: isMe,
+      });
+    await load({
+      url: s.url,
+      connections: THROUGHPUT_CONNECTIONS,
+      durationS: P.warmupS,
+      next: () => ({ body: TYPENAME }),
+      verify: isTypename,
+    });
+    await load({
+      url: s.url,
+      connections: THROUGHPUT_CONNECTIONS,
+      durationS: P.warmupS,
+      next: meRequests(clientTokens),
+      verify: isMe,
+    });
+    const t = await interleaved(typename, me);
+    check('typename', t.a);
+    check('me', t.b);
+    const typenameRps = median(t.a.map((r) => r.rps));
+    const meRps = median(t.b.map((r) => r.rps));
+    rows.push({
+      scenario: `\`me\` (valid Bearer token, live-session check; ${THROUGHPUT_SESSIONS} sessions)`,
+      baseline: '`{ __typename }`, no token, same server',
+      measured: `${fmt(meRps, 0)} req/s`,
+      base: `${fmt(typenameRps, 0)} req/s`,
+      ratio: meRps / typenameRps,
+      target: 'throughput ≥ 0.90×',
+      met: meRps / typenameRps >= 0.9,
+    });
+    raw.me = t;
+
+    // 2. signIn vs raw bcrypt.compare, same concurrency, one process each.
+    log('signIn vs bcrypt.compare');
+    const signIn = async (url: string, users: number, connections: number, durationS: number) => {
+      const result = await load({
+        url,
+        connections,
+        durationS,
+        next: signInRequests(users),
+        verify: isSignIn,
+      });
+      await settle(url);
+      return result;
+    };
+    await signIn(s.url, small.users, SIGNIN_CONCURRENCY, 1);
+    const b = await interleaved(
+      () => bcryptBaseline(P.signInS),
+      async () => (await signIn(s.url, small.users, SIGNIN_CONCURRENCY, P.signInS)).rps,
+    );
+    const bcryptRps = median(b.a);
+    const signInRps = median(b.b);
+    rows.push({
+      scenario: `\`signIn\` (cost ${BCRYPT_COST}, ${SIGNIN_CONCURRENCY} concurrent)`,
+      baseline: 'raw `bcrypt.compare`, same concurrency, 1 process',
+      measured: `${fmt(signInRps, 2)} req/s`,
+      base: `${fmt(bcryptRps, 2)} ops/s`,
+      ratio: signInRps / bcryptRps,
+      target: 'throughput ≥ 0.90×',
+      met: signInRps / bcryptRps >= 0.9,
+    });
+    raw.signIn = b;
+
+    // 3. me p99 while 32 clients hammer signIn, vs me p99 on an idle server.
+    log('me p99 under signIn load');
+    const probe = () =>
+      load({
+        url: s.url,
+        connections: 4,
+        durationS: P.probeS,
+        overallRate: PROBE_RATE,
+        next: meRequests(smallTokens),
+        verify: isMe,
+      });
+    const loaded = async () => {
+      const hammer = signIn(s.url, small.users, HAMMER_CONNECTIONS, P.probeS + 1.5);
+      await sleep(1000);
+      const result = await probe();
+      await hammer;
+      return result;
+    };
+    const p = await interleaved(probe, loaded);
+    check('me probe', [...p.a, ...p.b]);
+    const idleP99 = median(p.a.map((r) => r.p99));
+    const loadedP99 = median(p.b.map((r) => r.p99));
+    rows.push({
+      scenario: `\`me\` p99 (${PROBE_RATE} req/s) while ${HAMMER_CONNECTIONS} clients hammer \`signIn\``,
+      baseline: '`me` p99 on an idle server',
+      measured: `${fmt(loadedP99, 2)} ms`,
+      base: `${fmt(idleP99, 2)} ms`,
+      ratio: loadedP99 / idleP99,
+      target: 'p99 ≤ 3×',
+      met: loadedP99 / idleP99 <= 3,
+    });
+    raw.p99 = p;
+
+    // 5. 1,000,000 users vs 1,000: latency of signIn and me.
+    log(`${large.users} users vs ${small.users}`);
+    // Latency, not throughput: signIn 2 at a time, me at a fixed rate over 1,000 sessions (many cold).
+    const scale = async (server: ServerHandle, users: number, tokens: string[]) => ({
+      signIn: await signIn(server.url, users, 2, P.scaleS),
+      me: await load({
+        url: server.url,
+        connections: 4,
+        durationS: P.scaleS,
+        overallRate: PROBE_RATE,
+        next: meRequests(tokens),
+        verify: isMe,
+      }),
+    });
+    const sc = await interleaved(
+      () => scale(s, small.users, smallTokens),
+      () => scale(l, large.users, largeTokens),
+    );
+    for (const op of ['signIn', 'me'] as const) {
+      const smallMean = median(sc.a.map((r) => r[op].mean));
+      const largeMean = median(sc.b.map((r) => r[op].mean));
+      rows.push({
+        scenario: `\`${op}\` mean latency, ${large.users.toLocaleString('en-US')} users`,
+        baseline: `the same with ${small.users.toLocaleString('en-US')} users`,
+        measured: `${fmt(largeMean, 2)} ms`,
+        base: `${fmt(smallMean, 2)} ms`,
+        ratio: largeMean / smallMean,
+        target: 'latency ≤ 1.2×',
+        met: largeMean / smallMean <= 1.2,
+      });
+    }
+    raw.scale = sc;
+
+    // 4. npm start → first healthy /health (built, SQLite, migrated).
+    log('npm start → healthy');
+    const startups: number[] = [];
+    for (let i = 0; i < P.startupRuns; i++) startups.push(await timeStartup(smallEnv));
+    const startupMs = median(startups);
+    rows.push({
+      scenario: '`npm start` → first healthy `/health`',
+      baseline: '—',
+      measured: `${fmt(startupMs / 1000, 2)} s`,
+      base: '—',
+      ratio: NaN,
+      target: '≤ 1.5 s',
+      met: startupMs <= 1500,
+    });
+    raw.startupMs = startups;
+
+    await Promise.all(servers.splice(0).map((server) => server.stop()));
+
+    // 6. RSS after N authenticated requests, one in RSS_COLD_EVERY from a never-seen session.
+    log('RSS after many distinct sessions');
+    const gcPreload = join(__dirname, 'gc-on-signal.js');
+    const r = await startServer('rss', serverEnv(secret, largeDb, dir), [
+      '--expose-gc',
+      '-r',
+      gcPreload,
+    ]);
+    servers.push(r);
+    const coldCount = Math.min(large.sessions.length - 100, Math.ceil(P.rssTotal / RSS_COLD_EVERY));
+    const cold = tokensFor(jwt, large, coldCount + 100);
+    const hot = cold.splice(0, 100);
+    let i = 0;
+    const mixed = () => {
+      const n = i++;
+      const token =
+        n % RSS_COLD_EVERY === 0 ? cold[(n / RSS_COLD_EVERY) % cold.length]! : hot[n % hot.length]!;
+      return { body: ME, headers: { authorization: `Bearer ${token}` } };
+    };
+    const rssRun = (amount: number) =>
+      load({ url: r.url, connections: THROUGHPUT_CONNECTIONS, amount, next: mixed, verify: isMe });
+    const first = await rssRun(P.rssFirst);
+    const rawFirst = r.rss();
+    const gcFirst = await r.afterGc();
+    const rssFirst = gcFirst.rss;
+    const rest = await rssRun(P.rssTotal - P.rssFirst);
+    const rawTotal = r.rss();
+    const gcTotal = await r.afterGc();
+    const rssTotal = gcTotal.rss;
+    check('rss', [first, rest]);
+    const mb = (bytes: number) => `${fmt(bytes / 2 ** 20)} MB`;
+    rows.push({
+      scenario: `RSS after ${P.rssTotal.toLocaleString('en-US')} authenticated requests (${(coldCount + 100).toLocaleString('en-US')} sessions), after a full GC`,
+      baseline: `RSS after ${P.rssFirst.toLocaleString('en-US')}`,
+      measured: `${mb(rssTotal)} (${mb(rawTotal)} before GC; heap used ${mb(gcTotal.heapUsed)})`,
+      base: `${mb(rssFirst)} (${mb(rawFirst)} before GC; heap used ${mb(gcFirst.heapUsed)})`,
+      ratio: rssTotal / rssFirst,
+      target: '≤ 1.2×',
+      met: rssTotal / rssFirst <= 1.2,
+    });
+    raw.rss = { first, rest, rawFirst, gcFirst, rawTotal, gcTotal };
+
+    const totalS = (performance.now() - began) / 1000;
+    printTable(rows, totalS);
+    writeFileSync(
+      join(ROOT, 'bench', 'results.json'),
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          quick,
+          cores: availableParallelism(),
+          params: P,
+          totalS,
+          rows,
+          raw,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(rows: Row[], totalS: number): void {
+  const lines = [
+    '| scenario | baseline (same run) | measured | baseline | ratio | target | met |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.baseline} | ${r.measured} | ${r.base} | ${Number.isNaN(r.ratio) ? '—' : fmt(r.ratio, 2)} | ${r.target} | ${r.met ? 'yes' : '**no**'} |`,
+    ),
+  ];
+  process.stdout.write(
+    `\n${lines.join('\n')}\n\n${quick ? 'quick' : 'full'} run, ${fmt(totalS, 0)} s; medians of ${P.rounds} interleaved round(s)\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  // The bench only reports: a broken run says why, but never fails the pipeline that ran it.
+  console.error('bench failed:', err);
+});

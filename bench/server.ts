@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+
+export interface ServerHandle {
+  label: string;
+  url: string;
+  origin: string;
+  pid: number;
+  /** Resident set size of the server process, in bytes (Linux /proc). */
+  rss(): number;
+  /** Full GC in the server (only when started with the gc-on-signal preload), then its memory. */
+  afterGc(): Promise<{ rss: number; heapUsed: number }>;
+  stop(): Promise<void>;
+}
+
+/** The environment every bench server gets: production mode, quiet logs, no rate limit in the way. */
+export function serverEnv(
+  secret: string,
+  dbPath: string,
+  dataDir: string,
+  extra: NodeJS.ProcessEnv = {},
+) {
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DATABASE_URL: `sqlite:${dbPath}`,
+    JWT_SECRET: secret,
+    BCRYPT_COST: '12',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_SIGNIN_PER_IP: '1000000',
+    RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '1000000',
+    ...extra,
+  };
+}
+
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status);
+  return kb ? Number(kb[1]) * 1024 : NaN;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Runs `node dist/src/main.js` in a child process and waits for its "listening" line. */
+export function startServer(
+  label: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<ServerHandle> {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let lastGc = { heapUsed: NaN };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${label}: not listening after 60 s`)), 60_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${err.message}\n${output}`));
+    };
+    child.once('exit', (code) => fail(new Error(`${label}: server exited with ${code}`)));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (text.startsWith('[gc] ')) lastGc = JSON.parse(text.slice(5)) as { heapUsed: number };
+      output += text;
+      if (output.length > 20_000) output = output.slice(-10_000);
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /authql listening on (http:\/\/\S+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      const url = match[1]!;
+      resolve({
+        label,
+        url,
+        origin: new URL(url).origin,
+        pid: child.pid!,
+        rss: () => rssOf(child.pid!),
+        afterGc: async () => {
+          child.kill('SIGUSR2');
+          await new Promise((r) => setTimeout(r, 1000));
+          return { rss: rssOf(child.pid!), heapUsed: lastGc.heapUsed };
+        },
+        stop: () => stopChild(child),
+      });
+    });
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Time from spawning `npm start` to the first `200` from /health. The server is built already and the
+ * database migrated; `/health` is polled every 5 ms.
+ */
+export async function timeStartup(env: NodeJS.ProcessEnv): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    const deadline = started + 30_000;
+    while (performance.now() < deadline) {
+      if (child.exitCode !== null)
+        throw new Error(`npm start exited with ${child.exitCode}\n${stderr}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`)
+        .then((res) => res.status === 200)
+        .catch(() => false);
+      if (ok) return performance.now() - started;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`npm start: /health not healthy after 30 s\n${stderr}`);
+  } finally {
+    // npm runs node in a child of its own: signal the whole group this bench started.
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    }
+  }
+}
