@@ -1,5 +1,6 @@
 import * as jose from 'jose';
 import jwt from 'jsonwebtoken';
+import { postGraphql } from './helpers/http';
 import { createApp, type App } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
 import { codeOf, createActiveUser, ME, REFRESH, signIn } from './helpers/flows';
@@ -24,17 +25,8 @@ async function restart(first: TestServer, env: Record<string, string>) {
   const app = await createApp(config);
   const url = await app.listen(0, '127.0.0.1');
   const origin = new URL(url).origin;
-  const gql = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()) as { data?: any; errors?: any[] };
-  };
+  const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) =>
+    postGraphql<any>(url, query, variables, { token });
   /** An independent verifier: jose with the JWKS fetched over HTTP from this instance. */
   const verify = (token: string) =>
     jose.jwtVerify(token, jose.createRemoteJWKSet(new URL('/.well-known/jwks.json', origin)), {

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import {
   ACTIVATE,
@@ -14,49 +11,18 @@ import {
   sleep,
   uniqueEmail,
 } from './helpers/flows';
-import { freePort, Inbox, linkToken } from './helpers/inbox';
-import { spawnAuthql, type AuthqlProcess } from './helpers/process';
-import { createDatabase, TEST_SECRET } from './helpers/server';
+import { freePort, linkToken } from './helpers/inbox';
+import { useProcesses, type AuthqlProcess } from './helpers/process';
 import { TcpProxy } from './helpers/tcp-proxy';
 
-let dir: string;
-let inbox: Inbox;
-let database: { url: string; drop(): Promise<void> };
-let env: Record<string, string>;
-const running: AuthqlProcess[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'authql-multi-'));
-  inbox = await new Inbox().start();
-  database = await createDatabase(dir);
-  env = {
-    DATABASE_URL: database.url,
-    DATA_DIR: dir,
-    JWT_SECRET: TEST_SECRET,
-    SMTP_URL: inbox.url,
-    APP_URL: 'http://app.test',
-    BCRYPT_COST: '4',
-    SESSION_CACHE_TTL: '1s',
-    REFRESH_REUSE_GRACE: '10s',
-    MAIL_POLL_INTERVAL: '100ms',
-    MAIL_RETRY_BACKOFF: '100ms',
-  };
+const processes = useProcesses({
+  SESSION_CACHE_TTL: '1s',
+  REFRESH_REUSE_GRACE: '10s',
 });
-afterAll(async () => {
-  await Promise.all(running.map((p) => p.stop('SIGKILL')));
-  await inbox.close();
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function start(extra: Record<string, string> = {}) {
-  const proc = await spawnAuthql({ ...env, ...extra });
-  running.push(proc);
-  return proc;
-}
+const start = (extra: Record<string, string> = {}) => processes.start(extra);
 
 async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: database.url });
+  const client = new Client({ connectionString: processes.databaseUrl });
   await client.connect();
   try {
     return (await client.query(sql, params)).rows as T[];
@@ -68,7 +34,7 @@ async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
 async function activeUser(via: AuthqlProcess) {
   const email = uniqueEmail('multi');
   await via.gql(SIGN_UP, { email, password: PASSWORD });
-  const mail = await inbox.waitFor(email, 1, 10_000);
+  const mail = await processes.inbox.waitFor(email, 1, 10_000);
   expect((await via.gql(ACTIVATE, { token: linkToken(mail, '/activate') })).errors).toBeUndefined();
   return email;
 }
@@ -122,9 +88,9 @@ describe('two authql processes on one PostgreSQL', () => {
     await Promise.all(
       emails.map((email, i) => (i % 2 ? a : b).gql(SIGN_UP, { email, password: PASSWORD })),
     );
-    for (const email of emails) await inbox.waitFor(email, 1, 10_000);
+    for (const email of emails) await processes.inbox.waitFor(email, 1, 10_000);
     await sleep(1000);
-    for (const email of emails) expect(inbox.for(email)).toHaveLength(1);
+    for (const email of emails) expect(processes.inbox.for(email)).toHaveLength(1);
     const left = await query<{ n: string }>(
       'select count(*) as n from mail_outbox where failed_at is null',
     );
@@ -172,13 +138,13 @@ describe('when the database goes away', () => {
   let proxy: TcpProxy;
   let proc: AuthqlProcess;
   beforeAll(async () => {
-    const target = new URL(database.url);
+    const target = new URL(processes.databaseUrl);
     proxy = new TcpProxy(await freePort(), {
       host: target.hostname,
       port: Number(target.port || 5432),
     });
     await proxy.up();
-    const viaProxy = new URL(database.url);
+    const viaProxy = new URL(processes.databaseUrl);
     viaProxy.port = String(proxy.port);
     proc = await start({ DATABASE_URL: viaProxy.toString(), SESSION_CACHE_TTL: '200ms' });
   });

@@ -1,53 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ACTIVATE, codeOf, PASSWORD, SIGN_IN, SIGN_UP, uniqueEmail } from './helpers/flows';
-import { Inbox, linkToken } from './helpers/inbox';
-import { spawnAuthql, type AuthqlProcess } from './helpers/process';
-import { createDatabase, TEST_SECRET } from './helpers/server';
+import { linkToken } from './helpers/inbox';
+import { useProcesses, type AuthqlProcess } from './helpers/process';
 
-let dir: string;
-let inbox: Inbox;
-let database: { url: string; drop(): Promise<void> };
-let env: Record<string, string>;
-const running: AuthqlProcess[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'authql-process-'));
-  inbox = await new Inbox().start();
-  database = await createDatabase(dir);
-  env = {
-    DATABASE_URL: database.url,
-    DATA_DIR: dir,
-    JWT_SECRET: TEST_SECRET,
-    SMTP_URL: inbox.url,
-    APP_URL: 'http://app.test',
-    MAIL_POLL_INTERVAL: '100ms',
-    MAIL_RETRY_BACKOFF: '100ms',
-    BCRYPT_COST: '4',
-    // A mail claimed by the killed process is taken over after 4 x this.
-    MAIL_SEND_TIMEOUT: '1s',
-  };
+const processes = useProcesses({
+  // A mail claimed by the killed process is taken over after 4 x this.
+  MAIL_SEND_TIMEOUT: '1s',
 });
-afterAll(async () => {
-  await Promise.all(running.map((p) => p.stop('SIGKILL')));
-  await inbox.close();
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function start(extra: Record<string, string> = {}) {
-  const proc = await spawnAuthql({ ...env, ...extra });
-  running.push(proc);
-  return proc;
-}
+const start = (extra: Record<string, string> = {}) => processes.start(extra);
 
 async function activateAndSignIn(proc: AuthqlProcess, email: string, mailCount = 1) {
   // A mail committed before the crash may arrive before or after a newer link that superseded it:
   // a refused link means a newer one is on its way, so take the next mail.
   let activated = false;
   for (let count = mailCount; !activated && count < mailCount + 3; count++) {
-    const mail = await inbox.waitFor(email, count, 15_000);
+    const mail = await processes.inbox.waitFor(email, count, 15_000);
     const res = await proc.gql(ACTIVATE, { token: linkToken(mail, '/activate') });
     if (!res.errors) activated = true;
     else expect(codeOf(res)).toBe('INVALID_TOKEN');
@@ -97,7 +63,7 @@ describe('the authql process', () => {
     for (const email of acknowledged) await activateAndSignIn(restarted, email);
     // The others either exist whole or not at all: signing up again works either way.
     for (const email of emails.filter((e) => !acknowledged.includes(e))) {
-      const before = inbox.for(email).length;
+      const before = processes.inbox.for(email).length;
       const again = await restarted.gql(SIGN_UP, { email, password: PASSWORD });
       expect(again.body).toEqual({ data: { signUp: true } });
       await activateAndSignIn(restarted, email, before + 1);

@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { LIFTED_LIMITS, type GqlResult } from './server';
+import { postGraphql, type GqlResult } from './http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Inbox } from './inbox';
+import { createDatabase, LIFTED_LIMITS, TEST_SECRET } from './server';
 
 const ENTRY = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -60,21 +64,63 @@ export async function spawnAuthql(env: Record<string, string>): Promise<AuthqlPr
     origin: new URL(url).origin,
     output: () => out,
     exited,
-    async gql(query, variables, token) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as Record<string, any>;
-      return { status: res.status, data: body.data, errors: body.errors, body };
-    },
+    gql: (query, variables, token) => postGraphql(url, query, variables, { token }),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
+    },
+  };
+}
+
+export interface ProcessFixture {
+  readonly inbox: Inbox;
+  readonly databaseUrl: string;
+  /** Spawns one more authql process on the shared database and inbox; killed after the file. */
+  start(extra?: Record<string, string>): Promise<AuthqlProcess>;
+}
+
+/**
+ * For a test file that runs real processes: one database, one SMTP inbox and the common settings,
+ * set up before the file's tests and torn down (processes killed) after them.
+ */
+export function useProcesses(settings: Record<string, string> = {}): ProcessFixture {
+  let dir = '';
+  let inbox: Inbox | null = null;
+  let database: { url: string; drop(): Promise<void> } | null = null;
+  const running: AuthqlProcess[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'authql-process-'));
+    inbox = await new Inbox().start();
+    database = await createDatabase(dir);
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((p) => p.stop('SIGKILL')));
+    await inbox?.close();
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get inbox() {
+      return inbox!;
+    },
+    get databaseUrl() {
+      return database!.url;
+    },
+    async start(extra = {}) {
+      const proc = await spawnAuthql({
+        DATABASE_URL: database!.url,
+        DATA_DIR: dir,
+        JWT_SECRET: TEST_SECRET,
+        SMTP_URL: inbox!.url,
+        APP_URL: 'http://app.test',
+        BCRYPT_COST: '4',
+        MAIL_POLL_INTERVAL: '100ms',
+        MAIL_RETRY_BACKOFF: '100ms',
+        ...settings,
+        ...extra,
+      });
+      running.push(proc);
+      return proc;
     },
   };
 }

@@ -5,18 +5,13 @@ import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import type { Logger } from '../../src/logger';
 import { Client } from 'pg';
+import { postGraphql, type GqlResult } from './http';
 import { freePort, Inbox } from './inbox';
 
 export const TEST_SECRET = 'test-secret-for-authql-only-0123456789abcdef';
 export const APP_URL = 'http://app.test';
 
-export interface GqlResult<T = Record<string, unknown>> {
-  status: number;
-  data: T | null | undefined;
-  errors:
-    Array<{ message: string; extensions?: Record<string, unknown>; path?: string[] }> | undefined;
-  body: Record<string, unknown>;
-}
+export type { GqlResult } from './http';
 
 export interface TestServer {
   url: string;
@@ -114,19 +109,7 @@ export async function startTestServer(
     app,
     config,
     inbox,
-    async gql(query, variables, options = {}) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...options.headers,
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as Record<string, any>;
-      return { status: res.status, data: body.data, errors: body.errors, body };
-    },
+    gql: (query, variables, options) => postGraphql(url, query, variables, options),
     async close() {
       await app.close();
       await inbox.close();
