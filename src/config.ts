@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
@@ -50,6 +50,10 @@ export interface Config {
     readonly retryBaseMs: number;
     readonly maxAttempts: number;
     readonly sendTimeoutMs: number;
+    /** Product name used in mail bodies (APP_NAME). */
+    readonly appName: string;
+    /** Overrides of the built-in templates (MAIL_TEMPLATES_DIR), or null. */
+    readonly templatesDir: string | null;
   };
   readonly appUrl: string;
   /** Appended to appUrl in emailed links (APP_URL may be a custom scheme such as myapp://auth). */
@@ -202,6 +206,17 @@ const EnvSchema = z.object({
   MAIL_RETRY_BACKOFF: duration('MAIL_RETRY_BACKOFF', '5s'),
   MAIL_MAX_ATTEMPTS: integer('MAIL_MAX_ATTEMPTS', 12, 1, 100),
   MAIL_SEND_TIMEOUT: duration('MAIL_SEND_TIMEOUT', '15s'),
+  MAIL_TEMPLATES_DIR: z
+    .string()
+    .refine((dir) => existsSync(dir) && statSync(dir).isDirectory(), {
+      message: 'MAIL_TEMPLATES_DIR must be an existing directory',
+    })
+    .optional(),
+  APP_NAME: z
+    .string()
+    .max(100, 'APP_NAME must be at most 100 characters')
+    .refine((v) => !/[\r\n]/.test(v), { message: 'APP_NAME must be one line' })
+    .default('authql'),
   MAIL_FROM: z
     .string()
     .min(3, 'MAIL_FROM must be an address')
@@ -398,6 +413,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.MAIL_RETRY_BACKOFF,
       maxAttempts: e.MAIL_MAX_ATTEMPTS,
       sendTimeoutMs: e.MAIL_SEND_TIMEOUT,
+      appName: e.APP_NAME,
+      templatesDir: e.MAIL_TEMPLATES_DIR ? resolve(e.MAIL_TEMPLATES_DIR) : null,
     },
     appUrl: e.APP_URL.replace(/\/+$/, ''),
     linkPaths: { activation: e.ACTIVATION_PATH, reset: e.RESET_PATH },

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager } from '@mikro-orm/core';
-import { unauthenticated } from './errors';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
 import type { Role } from './users/role';
@@ -60,9 +59,13 @@ async function resolveViewer(
   return { userId: sub, sessionId: sid, role };
 }
 
-/** For resolvers behind @auth: the directive has already refused anonymous callers. */
+/**
+ * For resolvers behind @auth, which has already refused anonymous callers. Reaching this without a
+ * viewer means a field lost its directive: a server bug (masked INTERNAL_SERVER_ERROR), not a quiet
+ * second guard, so the schema-walk test fails when a directive goes missing.
+ */
 export async function requireViewer(ctx: Context): Promise<Viewer> {
   const viewer = await ctx.viewer();
-  if (!viewer) throw unauthenticated();
+  if (!viewer) throw new Error('resolver reached without a viewer: is its @auth directive missing?');
   return viewer;
 }

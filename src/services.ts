@@ -6,6 +6,7 @@ import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
 import { OutboxCipher } from './mail/outbox-cipher';
+import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
 import { PasswordHasher } from './password/password-hasher';
 import { PasswordService } from './password/password.service';
@@ -54,6 +55,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     orm,
     transport,
     new OutboxCipher(config.jwt.secret),
+    new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
   );

@@ -7,7 +7,6 @@ import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
-import { accountDeletedMail, activationMail, alreadyRegisteredMail } from '../mail/templates';
 import type { PasswordHasher } from '../password/password-hasher';
 import { assertPasswordAcceptable, couldBePassword } from '../password/password-policy';
 import { Session } from '../sessions/session.entity';
@@ -116,7 +115,7 @@ export class AccountService {
       await tx.nativeDelete(Session, { user: userId });
       await tx.nativeDelete(OneTimeToken, { user: userId });
       await tx.nativeDelete(User, { id: userId });
-      await this.mailer.queue(tx, accountDeletedMail(user.email));
+      await this.mailer.queue(tx, 'account-deleted', user.email);
       return ids;
     });
     this.sessions.forget(ended);
@@ -131,7 +130,7 @@ export class AccountService {
     if (!user) return;
     await em.transactional((tx) =>
       user.isActive
-        ? this.mailer.queue(tx, alreadyRegisteredMail(email))
+        ? this.mailer.queue(tx, 'already-registered', email)
         : this.queueActivation(tx, user),
     );
     this.mailer.kick();
@@ -145,7 +144,10 @@ export class AccountService {
       TokenPurpose.ACTIVATION,
     );
     const ttl = ms(this.config.activationTtlSec * 1000, { long: true });
-    await this.mailer.queue(tx, activationMail(user.email, this.links.activation(token), ttl));
+    await this.mailer.queue(tx, 'activation', user.email, {
+      link: this.links.activation(token),
+      ttl,
+    });
   }
 
   private async inBackground(task: () => Promise<void>): Promise<void> {

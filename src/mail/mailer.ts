@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Logger } from '../logger';
 import { OutboxMail } from './outbox.entity';
 import type { OutboxCipher } from './outbox-cipher';
+import type { MailTemplates, TemplateName, TemplateVars } from './templates';
 import type { MailMessage, MailTransport } from './transport';
 
 export type { MailMessage } from './transport';
@@ -34,6 +35,7 @@ export class Mailer {
     private readonly orm: MikroORM,
     private readonly transport: MailTransport,
     private readonly cipher: OutboxCipher,
+    private readonly templates: MailTemplates,
     private readonly options: MailerOptions,
     private readonly logger: Logger,
   ) {
@@ -44,9 +46,14 @@ export class Mailer {
     return this.transport.describe();
   }
 
-  /** Adds a mail to the outbox inside the caller's transaction; call kick() after it commits. */
-  async queue(tx: EntityManager, message: MailMessage): Promise<void> {
-    tx.create(OutboxMail, { payload: this.cipher.seal(message) });
+  /** Renders a mail into the outbox inside the caller's transaction; call kick() after it commits. */
+  async queue(
+    tx: EntityManager,
+    template: TemplateName,
+    to: string,
+    vars?: TemplateVars,
+  ): Promise<void> {
+    tx.create(OutboxMail, { payload: this.cipher.seal(this.templates.render(template, to, vars)) });
     await tx.flush();
   }
 

@@ -1,4 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MailMessage } from './transport';
+
+export type TemplateName =
+  | 'activation'
+  | 'already-registered'
+  | 'reset-password'
+  | 'password-changed'
+  | 'refresh-reuse'
+  | 'account-deleted';
+
+export interface TemplateVars {
+  /** Only activation and reset-password use these. */
+  link?: string;
+  ttl?: string;
+}
+
+interface Template {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const PARTS = { subject: 'subject.txt', text: 'txt', html: 'html' } as const;
+const KNOWN_VARS = new Set(['appName', 'email', 'link', 'ttl']);
+
+const page = (body: string) =>
+  `<!doctype html>\n<html><body style="font-family:sans-serif;line-height:1.5">\n${body}\n</body></html>\n`;
+
+/** The built-in wording; MAIL_TEMPLATES_DIR may replace any part of any of them. */
+export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
+  activation: {
+    subject: 'Activate your account',
+    text: 'Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.\n\nActivate your account: {{link}}\n',
+    html: page(
+      '<p>Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.</p>\n<p><a href="{{link}}">Activate your account</a></p>',
+    ),
+  },
+  'already-registered': {
+    subject: 'Someone tried to sign up with your address',
+    text: 'Somebody (perhaps you) tried to create a {{appName}} account with {{email}}, which already has an active account.\n\nIf it was you, just sign in; if you forgot your password, ask for a password reset. If it was not you, you can ignore this mail: nothing was changed.\n',
+    html: page(
+      '<p>Somebody (perhaps you) tried to create a {{appName}} account with {{email}}, which already has an active account.</p>\n<p>If it was you, just sign in; if you forgot your password, ask for a password reset. If it was not you, you can ignore this mail: nothing was changed.</p>',
+    ),
+  },
+  'reset-password': {
+    subject: 'Reset your password',
+    text: 'Somebody (hopefully you) asked to reset the password of your {{appName}} account. The link works once and expires in {{ttl}}.\n\nIf you did not ask for this, ignore this mail: your password stays as it is.\n\nChoose a new password: {{link}}\n',
+    html: page(
+      '<p>Somebody (hopefully you) asked to reset the password of your {{appName}} account. The link works once and expires in {{ttl}}.</p>\n<p>If you did not ask for this, ignore this mail: your password stays as it is.</p>\n<p><a href="{{link}}">Choose a new password</a></p>',
+    ),
+  },
+  'password-changed': {
+    subject: 'Your password was changed',
+    text: 'The password of your {{appName}} account was just changed, and your other sessions were signed out.\n\nIf this was not you, reset your password right away and contact support.\n',
+    html: page(
+      '<p>The password of your {{appName}} account was just changed, and your other sessions were signed out.</p>\n<p>If this was not you, reset your password right away and contact support.</p>',
+    ),
+  },
+  'refresh-reuse': {
+    subject: 'A sign-in session was ended for your safety',
+    text: 'An old refresh token of one of your {{appName}} sessions was presented again, which can mean that it was copied. We ended that session.\n\nIf you did not expect this, change your password.\n',
+    html: page(
+      '<p>An old refresh token of one of your {{appName}} sessions was presented again, which can mean that it was copied. We ended that session.</p>\n<p>If you did not expect this, change your password.</p>',
+    ),
+  },
+  'account-deleted': {
+    subject: 'Your account was deleted',
+    text: 'Your {{appName}} account and all its sessions were deleted, as you asked. This address can sign up again at any time.\n',
+    html: page(
+      '<p>Your {{appName}} account and all its sessions were deleted, as you asked. This address can sign up again at any time.</p>',
+    ),
+  },
+};
 
 const escapeHtml = (value: string) =>
   value.replace(
@@ -6,62 +80,74 @@ const escapeHtml = (value: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
-function compose(
-  to: string,
-  subject: string,
-  paragraphs: string[],
-  link?: { url: string; label: string },
-): MailMessage {
-  const text = [...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : [])].join('\n\n') + '\n';
-  const html = [
-    '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">',
-    ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
-    ...(link ? [`<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`] : []),
-    '</body></html>',
-  ].join('\n');
-  return { to, subject, text, html };
+export class TemplateError extends Error {}
+
+/**
+ * Renders the mails from `{{name}}` templates: the defaults above, each part overridable by a file
+ * `<name>.subject.txt`, `<name>.txt` or `<name>.html` in MAIL_TEMPLATES_DIR. Values are HTML-escaped
+ * in the HTML part and stripped of line breaks in the subject (no header injection).
+ */
+export class MailTemplates {
+  private readonly templates: Record<TemplateName, Template>;
+
+  /** Reads and checks every override once; throws TemplateError naming the file at fault. */
+  constructor(
+    private readonly appName: string,
+    dir: string | null,
+  ) {
+    this.templates = Object.fromEntries(
+      Object.entries(DEFAULT_TEMPLATES).map(([name, defaults]) => [
+        name,
+        dir ? withOverrides(dir, name, defaults) : defaults,
+      ]),
+    ) as Record<TemplateName, Template>;
+  }
+
+  render(name: TemplateName, to: string, vars: TemplateVars = {}): MailMessage {
+    const template = this.templates[name];
+    const values: Record<string, string> = {
+      appName: this.appName,
+      email: to,
+      link: vars.link ?? '',
+      ttl: vars.ttl ?? '',
+    };
+    const fill = (source: string, escape: (v: string) => string) =>
+      source.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, key: string) => escape(values[key] ?? ''));
+    return {
+      to,
+      subject: fill(template.subject, (v) => v)
+        .replace(/[\r\n]+/g, ' ')
+        .trim(),
+      text: fill(template.text, (v) => v),
+      html: fill(template.html, escapeHtml),
+    };
+  }
 }
 
-export const activationMail = (to: string, url: string, ttl: string) =>
-  compose(
-    to,
-    'Activate your account',
-    [
-      `Welcome! Confirm your email address to activate your account. The link works once and expires in ${ttl}.`,
-    ],
-    { url, label: 'Activate your account' },
+function withOverrides(dir: string, name: string, defaults: Template): Template {
+  const result = { ...defaults };
+  for (const [part, suffix] of Object.entries(PARTS) as Array<[keyof Template, string]>) {
+    const file = join(dir, `${name}.${suffix}`);
+    if (!existsSync(file)) continue;
+    const source = readFileSync(file, 'utf8');
+    for (const match of source.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) {
+      if (!KNOWN_VARS.has(match[1]!)) {
+        throw new TemplateError(
+          `${file}: unknown placeholder {{${match[1]}}} (known: ${[...KNOWN_VARS].join(', ')})`,
+        );
+      }
+    }
+    result[part] = part === 'subject' ? source.trim() : source;
+  }
+  return result;
+}
+
+/** The file names a deployer may create in MAIL_TEMPLATES_DIR, with the default content of each. */
+export function templateFiles(): Array<{ file: string; content: string }> {
+  return Object.entries(DEFAULT_TEMPLATES).flatMap(([name, template]) =>
+    (Object.entries(PARTS) as Array<[keyof Template, string]>).map(([part, suffix]) => ({
+      file: `${name}.${suffix}`,
+      content: part === 'subject' ? template.subject + '\n' : template[part],
+    })),
   );
-
-export const alreadyRegisteredMail = (to: string) =>
-  compose(to, 'Someone tried to sign up with your address', [
-    'Somebody (perhaps you) tried to create an account with this email address, which already has an active account.',
-    'If it was you, just sign in; if you forgot your password, ask for a password reset. If it was not you, you can ignore this mail: nothing was changed.',
-  ]);
-
-export const refreshReuseMail = (to: string) =>
-  compose(to, 'A sign-in session was ended for your safety', [
-    'An old refresh token of one of your sessions was presented again, which can mean that it was copied. We ended that session.',
-    'If you did not expect this, change your password.',
-  ]);
-
-export const resetPasswordMail = (to: string, url: string, ttl: string) =>
-  compose(
-    to,
-    'Reset your password',
-    [
-      `Somebody (hopefully you) asked to reset the password of your account. The link works once and expires in ${ttl}.`,
-      'If you did not ask for this, ignore this mail: your password stays as it is.',
-    ],
-    { url, label: 'Choose a new password' },
-  );
-
-export const passwordChangedMail = (to: string) =>
-  compose(to, 'Your password was changed', [
-    'The password of your account was just changed, and your other sessions were signed out.',
-    'If this was not you, reset your password right away and contact support.',
-  ]);
-
-export const accountDeletedMail = (to: string) =>
-  compose(to, 'Your account was deleted', [
-    'Your account and all its sessions were deleted, as you asked. This address can sign up again at any time.',
-  ]);
+}

@@ -6,7 +6,6 @@ import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
-import { passwordChangedMail, resetPasswordMail } from '../mail/templates';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
@@ -53,7 +52,10 @@ export class PasswordService {
           tx.getReference(User, user.id),
           TokenPurpose.RESET,
         );
-        await this.mailer.queue(tx, resetPasswordMail(email, this.links.resetPassword(token), ttl));
+        await this.mailer.queue(tx, 'reset-password', email, {
+          link: this.links.resetPassword(token),
+          ttl,
+        });
       });
       this.mailer.kick();
     });
@@ -81,7 +83,7 @@ export class PasswordService {
     const ended = await em.transactional(async (tx) => {
       await this.tokens.consume(tx, claims, TokenPurpose.RESET);
       await this.setPassword(tx, user.id, passwordHash, { activate: true });
-      await this.mailer.queue(tx, passwordChangedMail(user.email));
+      await this.mailer.queue(tx, 'password-changed', user.email);
       return this.sessions.revokeAll(tx, user.id);
     });
     this.sessions.forget(ended);
@@ -117,7 +119,7 @@ export class PasswordService {
     const passwordHash = await this.hasher.hash(newPassword);
     const ended = await em.transactional(async (tx) => {
       await this.setPassword(tx, user.id, passwordHash, { activate: false });
-      await this.mailer.queue(tx, passwordChangedMail(user.email));
+      await this.mailer.queue(tx, 'password-changed', user.email);
       return this.sessions.revokeAll(tx, user.id, viewer.sessionId);
     });
     this.sessions.forget(ended);

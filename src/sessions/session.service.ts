@@ -4,7 +4,6 @@ import type { Config } from '../config';
 import { invalidToken, tokenExpired } from '../errors';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
-import { refreshReuseMail } from '../mail/templates';
 import type { JwtService } from '../tokens/jwt';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import { type User } from '../users/user.entity';
@@ -187,7 +186,7 @@ export class SessionService {
         { revokedAt: new Date() },
       );
       // Once per session: a burst of replays revokes once and mails once.
-      if (ended === 1) await this.mailer.queue(tx, refreshReuseMail(user.email));
+      if (ended === 1) await this.mailer.queue(tx, 'refresh-reuse', user.email);
     });
     this.cache.markEnded([session.id]);
     this.mailer.kick();
