@@ -39,7 +39,7 @@ export class PasswordHasher {
   private dummyHash: Promise<string> | null = null;
   private readonly idle: Worker[] = [];
   private readonly all = new Set<Worker>();
-  private readonly waiting: Array<(worker: Worker) => void> = [];
+  private readonly waiting: Array<(worker: Worker | null) => void> = [];
   private closed = false;
 
   constructor(
@@ -70,6 +70,7 @@ export class PasswordHasher {
   /** Ends the hashing threads; hashes still queued fail. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter(null);
     const workers = [...this.all];
     this.all.clear();
     this.idle.length = 0;
@@ -102,15 +103,20 @@ export class PasswordHasher {
     const ready = this.idle.pop();
     if (ready) return Promise.resolve(ready);
     if (this.all.size < this.concurrency) return Promise.resolve(this.spawn());
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) =>
+      this.waiting.push((worker) =>
+        worker ? resolve(worker) : reject(new Error('password hasher closed')),
+      ),
+    );
   }
 
   private release(worker: Worker): void {
-    if (!this.all.has(worker)) return;
-    // Hands the thread straight to the next waiter, first come first served.
+    const alive = this.all.has(worker);
+    // Hands the thread straight to the next waiter, first come first served; a thread that died is
+    // replaced for it, so queued hashes never wait on a thread that is gone.
     const next = this.waiting.shift();
-    if (next) next(worker);
-    else this.idle.push(worker);
+    if (next) next(alive ? worker : this.spawn());
+    else if (alive) this.idle.push(worker);
   }
 
   private spawn(): Worker {
