@@ -15,6 +15,13 @@ export interface ServerHandle {
   rss(): number;
   /** Full GC in the server (only when started with the gc-on-signal preload), then its memory. */
   afterGc(): Promise<{ rss: number; heapUsed: number }>;
+  /**
+   * Memory once the idle server has given back what it holds only because it was just busy: V8 keeps
+   * the heap it grew under load (new space, free old-space pages) for several seconds and its memory
+   * reducer returns it once the process idles. Full GC every 2.5 s until RSS changes by < 2 % (12 s at
+   * least), or `maxS`.
+   */
+  settled(maxS: number): Promise<{ rss: number; heapUsed: number; seconds: number }>;
   stop(): Promise<void>;
 }
 
@@ -105,6 +112,21 @@ export function startServer(
           child.kill('SIGUSR2');
           await new Promise((r) => setTimeout(r, 1000));
           return { rss: rssOf(child.pid!), heapUsed: lastGc.heapUsed };
+        },
+        settled: async (maxS) => {
+          const began = performance.now();
+          let last = { rss: rssOf(child.pid!), heapUsed: NaN };
+          while (performance.now() - began < maxS * 1000) {
+            await new Promise((r) => setTimeout(r, 1500));
+            child.kill('SIGUSR2');
+            await new Promise((r) => setTimeout(r, 1000));
+            const now = { rss: rssOf(child.pid!), heapUsed: lastGc.heapUsed };
+            const stable = Math.abs(now.rss - last.rss) < 0.02 * last.rss;
+            last = now;
+            // V8's memory reducer first acts some 8 s into an idle period: do not stop before that.
+            if (stable && performance.now() - began >= Math.min(12, maxS) * 1000) break;
+          }
+          return { ...last, seconds: (performance.now() - began) / 1000 };
         },
         stop: () => stopChild(child),
       });

@@ -134,6 +134,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         // Mail not yet delivered stays in the outbox for the next process (or this one on restart).
         await mailer.stop();
         await services.limits.close();
+        await services.hasher.close();
         await orm.close(true);
       })();
       return closing;

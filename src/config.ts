@@ -40,7 +40,7 @@ export interface Config {
   readonly resetTtlSec: number;
   readonly sessionCacheTtlMs: number;
   readonly bcryptCost: number;
-  /** bcrypt hashes run at once: half of libuv's pool, so the database always has threads of its own. */
+  /** bcrypt hashes run at once, on threads of their own at low OS priority: half of UV_THREADPOOL_SIZE. */
   readonly bcryptConcurrency: number;
   readonly mail: {
     readonly smtpUrl: string | null;
@@ -199,7 +199,7 @@ const EnvSchema = z.object({
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', '10s'),
   SESSION_CACHE_TTL: duration('SESSION_CACHE_TTL', '5s'),
   BCRYPT_COST: integer('BCRYPT_COST', 12, 4, 17),
-  // libuv's own variable (read by libuv at startup): bcrypt must leave part of that pool free.
+  // libuv's own variable (read by libuv at startup); also sizes bcrypt's threads (half of it).
   UV_THREADPOOL_SIZE: integer('UV_THREADPOOL_SIZE', 4, 1, 1024),
   SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).optional(),
   MAIL_POLL_INTERVAL: duration('MAIL_POLL_INTERVAL', '1s'),

@@ -66,6 +66,7 @@ async function resolveViewer(
  */
 export async function requireViewer(ctx: Context): Promise<Viewer> {
   const viewer = await ctx.viewer();
-  if (!viewer) throw new Error('resolver reached without a viewer: is its @auth directive missing?');
+  if (!viewer)
+    throw new Error('resolver reached without a viewer: is its @auth directive missing?');
   return viewer;
 }

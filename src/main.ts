@@ -1,5 +1,5 @@
-// libuv sizes its thread pool on first use, from this variable: bcrypt gets half (libuv's default 4)
-// and SQLite, fs and DNS keep the other half, so a sign-in burst never queues queries behind hashes.
+// libuv sizes its thread pool (SQLite, fs, DNS) on first use, from this variable; bcrypt hashes on
+// worker threads of its own, half as many (4), so a sign-in burst never queues queries behind hashes.
 process.env.UV_THREADPOOL_SIZE ??= '8';
 import 'reflect-metadata';
 import { createApp } from './app';

@@ -70,6 +70,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     config,
     jwt,
     new SessionCache(config.sessionCacheTtlMs),
+    userCache,
     mailer,
     logger,
   );

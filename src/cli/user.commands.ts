@@ -14,12 +14,14 @@ async function withServices<T>(
   const config = loadConfig();
   const logger = createLogger('warn');
   const orm = await openDatabase(config, () => {});
+  let services: Services | undefined;
   try {
     await migrate(orm);
-    const services = createServices(config, orm, logger);
+    services = createServices(config, orm, logger);
     // Mail queued here (none today) is delivered by a running server's outbox.
     return await task(orm, services);
   } finally {
+    await services?.hasher.close();
     await orm.close(true);
   }
 }

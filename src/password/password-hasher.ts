@@ -1,16 +1,46 @@
-import bcrypt from 'bcrypt';
+import { Worker } from 'node:worker_threads';
 import { randomSecret } from '../tokens/random';
 
+// Each hash runs synchronously on a worker thread of its own that lowers its OS priority first: on a
+// busy machine the event loop and the database threads get the CPU before bcrypt does, so a burst of
+// sign-ins slows sign-ins rather than every other request. An idle CPU still goes to bcrypt in full.
+// Linux: /proc/thread-self names this thread's TID, and setpriority() on a TID renices that thread only.
+// Elsewhere the call fails and the worker hashes at normal priority. Plain JavaScript (eval), so the
+// same source runs under ts-jest and from dist/.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const bcrypt = require(workerData.bcryptPath);
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) require('node:os').setPriority(tid, workerData.nice);
+} catch {}
+parentPort.on('message', ({ op, password, saltOrHash }) => {
+  try {
+    const value = op === 'hash' ? bcrypt.hashSync(password, saltOrHash) : bcrypt.compareSync(password, saltOrHash);
+    parentPort.postMessage({ value });
+  } catch (err) {
+    parentPort.postMessage({ error: err instanceof Error ? err.message : String(err) });
+  }
+});
+`;
+
+/** Niceness of the hashing threads: they lose most contended time slices, never an idle core. */
+const HASHING_NICE = 10;
+
+type Job =
+  | { op: 'hash'; password: string; saltOrHash: number }
+  | { op: 'compare'; password: string; saltOrHash: string };
+
 /**
- * bcrypt through its async API only: the work runs on libuv's pool, never on the event loop. At most
- * `concurrency` hashes run at once and the rest wait here, not in libuv's queue: SQLite and fs share
- * that pool, and a burst of sign-ins queued there would stall every query (and so every `me`) behind
- * a quarter-second hash each.
+ * bcrypt off the event loop, on at most `concurrency` worker threads at a lowered OS priority (above);
+ * further hashes wait here. Hashing stays off libuv's pool, which SQLite and fs need for every query.
  */
 export class PasswordHasher {
   private dummyHash: Promise<string> | null = null;
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private readonly waiting: Array<(worker: Worker | null) => void> = [];
+  private closed = false;
 
   constructor(
     private readonly cost: number,
@@ -18,11 +48,11 @@ export class PasswordHasher {
   ) {}
 
   hash(password: string): Promise<string> {
-    return this.limited(() => bcrypt.hash(password, this.cost));
+    return this.run({ op: 'hash', password, saltOrHash: this.cost }) as Promise<string>;
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return this.limited(() => bcrypt.compare(password, hash));
+    return this.run({ op: 'compare', password, saltOrHash: hash }) as Promise<boolean>;
   }
 
   /** Same work as a real compare, for unknown accounts: sign-in timing must not reveal who is registered. */
@@ -37,16 +67,71 @@ export class PasswordHasher {
     await this.dummyVerify('warm-up');
   }
 
-  private async limited<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) await new Promise<void>((r) => this.waiting.push(r));
-    else this.running++;
+  /** Ends the hashing threads; hashes still queued fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter(null);
+    const workers = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private async run(job: Job): Promise<string | boolean> {
+    const worker = await this.acquire();
+    // Referenced only while hashing: a caller awaiting a hash keeps the process alive, idle threads do not.
+    worker.ref();
     try {
-      return await work();
+      return await new Promise<string | boolean>((resolve, reject) => {
+        const onExit = () => reject(new Error('bcrypt worker exited'));
+        worker.once('exit', onExit);
+        worker.once('message', (reply: { value?: string | boolean; error?: string }) => {
+          worker.off('exit', onExit);
+          if (reply.error !== undefined) reject(new Error(reply.error));
+          else resolve(reply.value!);
+        });
+        worker.postMessage(job);
+      });
     } finally {
-      // Hands the slot straight to the next waiter, so `running` never drops and rises in between.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
+      worker.unref();
+      this.release(worker);
     }
+  }
+
+  private acquire(): Promise<Worker> {
+    if (this.closed) return Promise.reject(new Error('password hasher closed'));
+    const ready = this.idle.pop();
+    if (ready) return Promise.resolve(ready);
+    if (this.all.size < this.concurrency) return Promise.resolve(this.spawn());
+    return new Promise((resolve, reject) =>
+      this.waiting.push((worker) =>
+        worker ? resolve(worker) : reject(new Error('password hasher closed')),
+      ),
+    );
+  }
+
+  private release(worker: Worker): void {
+    const alive = this.all.has(worker);
+    // Hands the thread straight to the next waiter, first come first served; a thread that died is
+    // replaced for it, so queued hashes never wait on a thread that is gone.
+    const next = this.waiting.shift();
+    if (next) next(alive ? worker : this.spawn());
+    else if (alive) this.idle.push(worker);
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { bcryptPath: require.resolve('bcrypt'), nice: HASHING_NICE },
+    });
+    worker.unref();
+    worker.on('error', () => this.all.delete(worker));
+    worker.on('exit', () => {
+      this.all.delete(worker);
+      const i = this.idle.indexOf(worker);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
+    this.all.add(worker);
+    return worker;
   }
 }

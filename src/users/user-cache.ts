@@ -1,15 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { Role } from './role';
-import { User } from './user.entity';
-
-/** What `me` shows of a user: nothing secret, so it may be kept in memory. */
-export interface UserSnapshot {
-  readonly id: string;
-  readonly email: string;
-  readonly role: Role;
-  readonly isActive: boolean;
-  readonly createdAt: Date;
-}
+import { readUser, type UserSnapshot } from './user-snapshot';
 
 /**
  * Remembers the public view of a user for a short TTL (SESSION_CACHE_TTL), so `me` costs no database
@@ -20,6 +10,8 @@ export interface UserSnapshot {
 export class UserCache {
   private readonly entries = new Map<string, { user: UserSnapshot; until: number }>();
   private readonly inFlight = new Map<string, Promise<UserSnapshot | null>>();
+  /** Bumped by every invalidate(): a snapshot read before it must not be stored by prime(). */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -33,10 +25,8 @@ export class UserCache {
     // One database read per user however many requests arrive at once.
     let pending = this.inFlight.get(id);
     if (!pending) {
-      const load: Promise<UserSnapshot | null> = em
-        .findOne(User, { id })
-        .then((user) => {
-          const snapshot = user && snapshotOf(user);
+      const load: Promise<UserSnapshot | null> = readUser(em, id)
+        .then((snapshot) => {
           // Not stored if invalidated while the read was in flight: the row read may predate the change.
           if (snapshot && this.inFlight.get(id) === load) this.set(id, snapshot);
           return snapshot;
@@ -54,6 +44,17 @@ export class UserCache {
   invalidate(id: string): void {
     this.entries.delete(id);
     this.inFlight.delete(id);
+    this.generation++;
+  }
+
+  /** Take before reading a snapshot elsewhere (the live-session check), hand to prime() after. */
+  mark(): number {
+    return this.generation;
+  }
+
+  /** Stores a snapshot read elsewhere, unless any user was invalidated since `mark` was taken. */
+  prime(user: UserSnapshot, mark: number): void {
+    if (mark === this.generation) this.set(user.id, user);
   }
 
   private set(id: string, user: UserSnapshot): void {
@@ -64,14 +65,4 @@ export class UserCache {
     }
     this.entries.set(id, { user, until: Date.now() + this.ttlMs });
   }
-}
-
-function snapshotOf(user: User): UserSnapshot {
-  return Object.freeze({
-    id: user.id,
-    email: user.email,
-    role: user.role,
-    isActive: user.isActive,
-    createdAt: user.createdAt,
-  });
 }

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Role } from './role';
-import type { UserSnapshot } from './user-cache';
+import type { UserSnapshot } from './user-snapshot';
 
 registerEnumType(Role, {
   name: 'Role',

@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { codeOf, createActiveUser, PASSWORD, SIGN_IN } from './helpers/flows';
+import { startTestServer, type TestServer } from './helpers/server';
+
+// bcrypt runs on worker threads of its own at a lowered OS priority (Linux), at most UV_THREADPOOL_SIZE/2.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ UV_THREADPOOL_SIZE: '4' });
+});
+afterAll(() => server.close());
+
+/** The nice value in a /proc stat line (field 19; the command name before it may hold spaces). */
+const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+
+/** Nice values of this process's threads (the test server runs in this process). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      return [niceOf(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'))];
+    } catch {
+      return [];
+    }
+  });
+}
+
+const linux = process.platform === 'linux' ? it : it.skip;
+
+describe('password hashing threads', () => {
+  linux('hash at a lower priority than the event loop, two at most here', async () => {
+    const user = await createActiveUser(server);
+    const attempts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        server.gql(SIGN_IN, { email: user.email, password: i % 2 ? PASSWORD : 'wrong password 1' }),
+      ),
+    );
+    const codes = attempts.map((res) => (res.errors ? codeOf(res) : 'OK'));
+    expect(codes.filter((c) => c === 'OK')).toHaveLength(3);
+    expect(codes.filter((c) => c !== 'OK')).toEqual(Array(3).fill('UNAUTHENTICATED'));
+    const low = threadNices().filter((n) => n > 0);
+    expect(niceOf(readFileSync('/proc/self/stat', 'utf8'))).toBe(0);
+    expect(low.length).toBeGreaterThanOrEqual(1);
+    expect(low.length).toBeLessThanOrEqual(2);
+  });
+});
