@@ -92,20 +92,6 @@ export class Mailer {
     this.transport.close();
   }
 
-  /** Resolves when the outbox holds nothing due (tests and CLI use it; the server never waits on mail). */
-  async drain(timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      await this.running;
-      const pending = await this.orm.em
-        .fork()
-        .count(OutboxMail, { failedAt: null, nextAttemptAt: { $lte: new Date() } });
-      if (pending === 0) return;
-      this.kick();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   private async pass(): Promise<void> {
     try {
       const em = this.orm.em.fork();
