@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { PasswordHasher } from '../src/password/password-hasher';
 import { codeOf, createActiveUser, PASSWORD, SIGN_IN } from './helpers/flows';
 import { startTestServer, type TestServer } from './helpers/server';
 
@@ -40,5 +41,23 @@ describe('password hashing threads', () => {
     expect(niceOf(readFileSync('/proc/self/stat', 'utf8'))).toBe(0);
     expect(low.length).toBeGreaterThanOrEqual(1);
     expect(low.length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('closing the password hasher', () => {
+  it('lets the hashes in progress finish instead of killing their threads (which aborts the process)', async () => {
+    const hasher = new PasswordHasher(12, 2);
+    const hashing = [hasher.hash('first passphrase'), hasher.hash('second passphrase')];
+    const queued = hasher.hash('third passphrase');
+    await new Promise((r) => setTimeout(r, 20));
+    await hasher.close();
+    for (const hash of await Promise.all(hashing)) expect(hash).toMatch(/^\$2b\$12\$/);
+    await expect(queued).rejects.toThrow(/closed/);
+    await expect(hasher.hash('after close')).rejects.toThrow(/closed/);
+  });
+
+  it('lets a server close while its bcrypt warm-up is still running', async () => {
+    const quick = await startTestServer({ BCRYPT_COST: '12' });
+    await quick.close();
   });
 });

@@ -40,6 +40,7 @@ export class PasswordHasher {
   private readonly idle: Worker[] = [];
   private readonly all = new Set<Worker>();
   private readonly waiting: Array<(worker: Worker | null) => void> = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(
@@ -67,17 +68,27 @@ export class PasswordHasher {
     await this.dummyVerify('warm-up');
   }
 
-  /** Ends the hashing threads; hashes still queued fail. */
+  /** Ends the hashing threads once the hashes in progress are done; hashes still queued fail. */
   async close(): Promise<void> {
     this.closed = true;
     for (const waiter of this.waiting.splice(0)) waiter(null);
+    // Never terminate a thread inside bcrypt's native call: the addon then throws into a dying
+    // environment and the whole process aborts (seen in CI as "terminate called ... Napi::Error").
+    await Promise.allSettled([...this.inFlight]);
     const workers = [...this.all];
     this.all.clear();
     this.idle.length = 0;
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private async run(job: Job): Promise<string | boolean> {
+  private run(job: Job): Promise<string | boolean> {
+    const running = this.runOnWorker(job);
+    this.inFlight.add(running);
+    void running.catch(() => {}).finally(() => this.inFlight.delete(running));
+    return running;
+  }
+
+  private async runOnWorker(job: Job): Promise<string | boolean> {
     const worker = await this.acquire();
     // Referenced only while hashing: a caller awaiting a hash keeps the process alive, idle threads do not.
     worker.ref();
