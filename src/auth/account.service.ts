@@ -1,14 +1,15 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
+import { runInBackground } from '../background';
 import type { Config } from '../config';
-import { AppError, ErrorCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
+import { confirmPassword } from '../password/confirm-password';
 import type { PasswordHasher } from '../password/password-hasher';
-import { assertPasswordAcceptable, couldBePassword } from '../password/password-policy';
+import { assertPasswordAcceptable } from '../password/password-policy';
 import { Session } from '../sessions/session.entity';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
@@ -77,7 +78,7 @@ export class AccountService {
     const email = normalizeEmail(rawEmail);
     await this.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
-    void this.inBackground(async () => {
+    runInBackground(this.logger, 'resend activation', async () => {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user || user.isActive) return;
@@ -105,10 +106,7 @@ export class AccountService {
    * can sign up again. Throws UNAUTHENTICATED (wrong password).
    */
   async deleteAccount(em: EntityManager, userId: string, password: unknown): Promise<true> {
-    const user = await em.findOne(User, { id: userId }, { populate: ['passwordHash'] });
-    const ok =
-      user && couldBePassword(password) && (await this.hasher.verify(password, user.passwordHash));
-    if (!user || !ok) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Password is incorrect.');
+    const user = await confirmPassword(em, this.hasher, userId, password, 'Password is incorrect.');
     const ended = await em.transactional(async (tx) => {
       const ids = (await tx.find(Session, { user: userId }, { fields: ['id'] })).map((s) => s.id);
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
@@ -148,13 +146,5 @@ export class AccountService {
       link: this.links.activation(token),
       ttl,
     });
-  }
-
-  private async inBackground(task: () => Promise<void>): Promise<void> {
-    try {
-      await task();
-    } catch (err) {
-      this.logger.error({ err }, 'background account task failed');
-    }
   }
 }

@@ -1,7 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
+import { runInBackground } from '../background';
 import type { Config } from '../config';
-import { AppError, badInput, ErrorCode, invalidToken } from '../errors';
+import { badInput, invalidToken } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
@@ -12,8 +13,9 @@ import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
 import { User } from '../users/user.entity';
+import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
-import { assertPasswordAcceptable, couldBePassword } from './password-policy';
+import { assertPasswordAcceptable } from './password-policy';
 
 /** Forgotten and changed passwords. Every change ends sessions and kills pending reset links. */
 export class PasswordService {
@@ -41,7 +43,7 @@ export class PasswordService {
     const email = normalizeEmail(rawEmail);
     await this.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
-    void this.inBackground(async () => {
+    runInBackground(this.logger, 'password reset request', async () => {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user) return;
@@ -107,12 +109,13 @@ export class PasswordService {
     currentPassword: unknown,
     newPassword: unknown,
   ): Promise<true> {
-    const user = await em.findOne(User, { id: viewer.userId }, { populate: ['passwordHash'] });
-    if (!user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'You must be signed in.');
-    const ok =
-      couldBePassword(currentPassword) &&
-      (await this.hasher.verify(currentPassword, user.passwordHash));
-    if (!ok) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Current password is incorrect.');
+    const user = await confirmPassword(
+      em,
+      this.hasher,
+      viewer.userId,
+      currentPassword,
+      'Current password is incorrect.',
+    );
     assertPasswordAcceptable(newPassword, user.email);
     if (newPassword === currentPassword)
       throw badInput('The new password must differ from the current one.');
@@ -150,13 +153,5 @@ export class PasswordService {
     );
     // A reset link mailed before this change must not work after it.
     await this.tokens.retire(tx, userId, TokenPurpose.RESET);
-  }
-
-  private async inBackground(task: () => Promise<void>): Promise<void> {
-    try {
-      await task();
-    } catch (err) {
-      this.logger.error({ err }, 'background password task failed');
-    }
   }
 }

@@ -49,8 +49,7 @@ export class SessionService {
       user,
       refreshTokenHash: sha256(secret),
       expiresAt: new Date(Date.now() + this.config.refreshTtlMs),
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-      ip: client.ip?.slice(0, 64) ?? null,
+      ...clientColumns(client),
     });
     await em.persistAndFlush(session);
     return this.issue(session, user, secret);
@@ -91,8 +90,8 @@ export class SessionService {
           rotatedAt: now,
           lastUsedAt: now,
           generation: session.generation + 1,
-          ip: client.ip?.slice(0, 64) ?? null,
-          userAgent: client.userAgent?.slice(0, 512) ?? session.userAgent,
+          ip: clientColumns(client).ip,
+          userAgent: clientColumns(client).userAgent ?? session.userAgent,
         },
       );
       if (rotated === 1) return this.issue(session, session.user, successor);
@@ -219,4 +218,12 @@ function parseRefreshToken(value: unknown): { sessionId: string; secret: string 
   const secret = value.slice(dot + 1);
   if (!UUID.test(sessionId) || !/^[A-Za-z0-9_-]{43}$/.test(secret)) return null;
   return { sessionId, secret };
+}
+
+/** The client as stored on a session, cut to its columns' sizes (varchar 64 and 512). */
+function clientColumns(client: ClientInfo): { ip: string | null; userAgent: string | null } {
+  return {
+    ip: client.ip?.slice(0, 64) ?? null,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+  };
 }
