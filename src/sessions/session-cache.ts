@@ -1,16 +1,20 @@
+import { BoundedMap } from '../bounded-map';
+
 /**
  * Remembers for a short TTL whether a session is live, so a protected request does not cost a database
  * round trip. Trade-off: a session ended by *another* process is still honoured here for up to `ttlMs`;
  * sessions ended in this process are dropped at once. Bounded: the oldest entries are evicted first.
  */
 export class SessionCache {
-  private readonly entries = new Map<string, { live: boolean; until: number }>();
+  private readonly entries: BoundedMap<string, { live: boolean; until: number }>;
   private readonly inFlight = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxEntries = 50_000,
-  ) {}
+    maxEntries = 50_000,
+  ) {
+    this.entries = new BoundedMap(maxEntries);
+  }
 
   async isLive(sessionId: string, load: () => Promise<boolean>): Promise<boolean> {
     const now = Date.now();
@@ -35,11 +39,6 @@ export class SessionCache {
   }
 
   private set(sessionId: string, live: boolean, ttlMs = this.ttlMs): void {
-    this.entries.delete(sessionId);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     this.entries.set(sessionId, { live, until: Date.now() + ttlMs });
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { BoundedMap } from '../bounded-map';
 import type { Role } from '../users/role';
 import { parsePrivateKey, parsePublicKeys, type PublicJwk, type VerificationKey } from './keys';
 
@@ -63,7 +64,7 @@ export class JwtService {
   /** Access-token keys by kid: the server's own set, the only place a token's kid may pick from. */
   private readonly accessKeys: Map<string, KeyEntry>;
   private readonly publicJwks: PublicJwk[];
-  private readonly verified = new Map<string, AccessClaims>();
+  private readonly verified = new BoundedMap<string, AccessClaims>(VERIFIED_CACHE_SIZE);
 
   constructor(private readonly options: JwtOptions) {
     this.hmacKey = createSecretKey(Buffer.from(options.secret, 'utf8'));
@@ -152,10 +153,6 @@ export class JwtService {
     if (typeof c.sid !== 'string' || typeof c.role !== 'string')
       return { ok: false, reason: 'invalid' };
     const claims = Object.freeze(c) as unknown as AccessClaims;
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
-      const oldest = this.verified.keys().next().value;
-      if (oldest !== undefined) this.verified.delete(oldest);
-    }
     this.verified.set(token, claims);
     return { ok: true, claims };
   }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { BoundedMap } from '../bounded-map';
 import { readUser, type UserSnapshot } from './user-snapshot';
 
 /**
@@ -8,15 +9,17 @@ import { readUser, type UserSnapshot } from './user-snapshot';
  * entries are evicted first.
  */
 export class UserCache {
-  private readonly entries = new Map<string, { user: UserSnapshot; until: number }>();
+  private readonly entries: BoundedMap<string, { user: UserSnapshot; until: number }>;
   private readonly inFlight = new Map<string, Promise<UserSnapshot | null>>();
   /** Bumped by every invalidate(): a snapshot read before it must not be stored by prime(). */
   private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.entries = new BoundedMap(maxEntries);
+  }
 
   /** The user's snapshot, or null if there is no such user (never cached: that is the rare path). */
   async get(em: EntityManager, id: string): Promise<UserSnapshot | null> {
@@ -58,11 +61,6 @@ export class UserCache {
   }
 
   private set(id: string, user: UserSnapshot): void {
-    this.entries.delete(id);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     this.entries.set(id, { user, until: Date.now() + this.ttlMs });
   }
 }
