@@ -1,5 +1,5 @@
 import { OutboxMail } from '../src/mail/outbox.entity';
-import { PASSWORD, REQUEST_RESET, SIGN_UP, sleep, uniqueEmail } from './helpers/flows';
+import { ACTIVATE, PASSWORD, REQUEST_RESET, SIGN_UP, sleep, uniqueEmail } from './helpers/flows';
 import { freePort, Inbox, linkToken } from './helpers/inbox';
 import { startTestServer, type TestServer } from './helpers/server';
 
@@ -47,20 +47,17 @@ describe('mail outbox with the SMTP server down', () => {
     }
 
     inbox = await new Inbox().start(port);
-    const activation = await inbox.waitFor(email, 2, 15_000);
+    await inbox.waitFor(email, 2, 15_000);
     expect(
       inbox
         .for(email)
         .map((m) => m.subject)
         .sort(),
     ).toEqual(['Activate your account', 'Reset your password']);
-    expect(() =>
-      linkToken(
-        inbox!.for(email).find((m) => /Activate/.test(m.subject))!,
-        '/activate',
-      ),
-    ).not.toThrow();
-    expect(activation).toBeDefined();
+    // The late mail still carries a working link.
+    const activation = inbox.for(email).find((m) => /Activate/.test(m.subject))!;
+    const activated = await server.gql(ACTIVATE, { token: linkToken(activation, '/activate') });
+    expect(activated.errors).toBeUndefined();
     await sleep(1000);
     expect(inbox.for(email)).toHaveLength(2);
     expect(await outboxRows(server)).toHaveLength(0);
