@@ -1,20 +1,12 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, loadConfig } from '../src/config';
+import { loadConfig } from '../src/config';
+import { configProblems, tempDataDir } from './helpers/config';
 import { testKeyPair } from './helpers/keys';
 
-const dataDir = () => mkdtempSync(join(tmpdir(), 'authql-config-'));
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig({ DATA_DIR: dataDir(), ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-};
+const dataDir = tempDataDir;
+const problemsOf = configProblems;
 
 const rsa = testKeyPair('RS256');
 const ec = testKeyPair('ES256');

@@ -1,18 +1,8 @@
-import { ConfigError, loadConfig } from '../src/config';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadConfig } from '../src/config';
+import { configProblems, tempDataDir } from './helpers/config';
 
-const dataDir = () => mkdtempSync(join(tmpdir(), 'authql-config-'));
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig({ DATA_DIR: dataDir(), ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-};
+const dataDir = tempDataDir;
+const problemsOf = configProblems;
 
 describe('loadConfig', () => {
   it('needs nothing in development and applies the documented defaults', () => {

@@ -2,25 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger } from '../src/logger';
 import { codeOf, SIGN_IN, uniqueEmail } from './helpers/flows';
+import { captureLog } from './helpers/log';
 import { startTestServer, type TestServer } from './helpers/server';
 
 const STRONG_SECRET = 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs-production-test';
-const lines: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _enc, done) {
-    lines.push(chunk.toString('utf8'));
-    done();
-  },
-});
+const { logger, lines } = captureLog();
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer(
     { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, BCRYPT_COST: '10' },
-    { logger: createLogger('info', sink) },
+    { logger },
   );
 });
 afterAll(() => server.close());
@@ -72,7 +65,7 @@ describe('NODE_ENV=production', () => {
     // A database that has gone away makes every resolver that touches it fail unexpectedly.
     const broken = await startTestServer(
       { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, BCRYPT_COST: '10' },
-      { logger: createLogger('info', sink) },
+      { logger },
     );
     try {
       await broken.app.orm.close(true);

@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '../src/logger';
 import { User } from '../src/users/user.entity';
 import {
   ACTIVATE,
@@ -11,21 +9,16 @@ import {
   signUpAndGetActivationToken,
   uniqueEmail,
 } from './helpers/flows';
+import { captureLog } from './helpers/log';
 import { startTestServer, type TestServer } from './helpers/server';
 
-const lines: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _enc, done) {
-    lines.push(chunk.toString('utf8'));
-    done();
-  },
-});
+const { logger, lines } = captureLog();
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer(
     { RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '2', REFRESH_REUSE_GRACE: '1ms' },
-    { logger: createLogger('info', sink) },
+    { logger },
   );
 });
 afterAll(() => server.close());
