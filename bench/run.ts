@@ -88,7 +88,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function tokensFor(jwt: JwtService, seeded: Seeded, count: number): string[] {
   return seeded.sessions
     .slice(0, count)
-    .map((s) => jwt.signAccess({ sub: s.userId, sid: s.sessionId, role: Role.USER }, 3600).token);
+    .map(
+      (s) =>
+        jwt.signAccess({ sub: s.userId, sid: s.sessionId, role: Role.USER, amr: ['pwd'] }, 3600)
+          .token,
+    );
 }
 
 function cycle<T>(items: T[]): () => T {

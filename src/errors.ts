@@ -12,6 +12,10 @@ export const ErrorCode = {
   INVALID_TOKEN: 'INVALID_TOKEN',
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  /** The first factor was right; `extensions.mfaTicket` and `extensions.methods` say how to finish. */
+  MFA_REQUIRED: 'MFA_REQUIRED',
+  /** An administrator disabled the account: sign-in, refresh and every protected field refuse it. */
+  ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { AccountService } from './auth/account.service';
+import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
 import { RateLimits } from './limits/rate-limits';
@@ -26,6 +27,8 @@ export interface Services {
   sessions: SessionService;
   accounts: AccountService;
   signIn: SignInService;
+  /** The shared end of every sign-in method: account state, second factor, session, tokens. */
+  signInFlow: SignInFlow;
   passwords: PasswordService;
   users: UserService;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
@@ -74,6 +77,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     mailer,
     logger,
   );
+  const signInFlow = new SignInFlow(sessions, logger);
   return {
     jwt,
     mailer,
@@ -90,7 +94,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       userCache,
       logger,
     ),
-    signIn: new SignInService(hasher, sessions, limits, logger),
+    signIn: new SignInService(hasher, signInFlow, limits, logger),
+    signInFlow,
     passwords: new PasswordService(
       config,
       orm,

@@ -49,6 +49,10 @@ describe('Bearer access tokens', () => {
     expect(res.errors).toBeUndefined();
   });
 
+  it('says how the session was signed in (RFC 8176 amr): a password sign-in is ["pwd"]', () => {
+    expect(claims.amr).toEqual(['pwd']);
+  });
+
   it('refuses requests with no token', async () => {
     expect(codeOf(await server.gql(ME))).toBe('UNAUTHENTICATED');
   });

@@ -1,17 +1,18 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { AppError, ErrorCode, invalidCredentials, TooManyRequestsError } from '../errors';
+import { invalidCredentials, TooManyRequestsError } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { PasswordHasher } from '../password/password-hasher';
 import { couldBePassword } from '../password/password-policy';
-import type { ClientInfo, IssuedTokens, SessionService } from '../sessions/session.service';
+import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
+import type { SignInFlow } from './sign-in-flow';
 
 export class SignInService {
   constructor(
     private readonly hasher: PasswordHasher,
-    private readonly sessions: SessionService,
+    private readonly flow: SignInFlow,
     private readonly limits: RateLimits,
     private readonly logger: Logger,
   ) {}
@@ -58,14 +59,6 @@ export class SignInService {
       throw invalidCredentials();
     }
     await this.limits.signInSucceeded(email);
-    if (!user.isActive) {
-      throw new AppError(
-        ErrorCode.ACCOUNT_NOT_ACTIVATED,
-        'This account is not activated yet: open the link in the activation email, or ask for a new one.',
-      );
-    }
-    const issued = await this.sessions.create(em, user, client);
-    this.logger.info({ event: 'sign_in', userId: user.id, ip: client.ip }, 'signed in');
-    return issued;
+    return this.flow.finish(em, user, 'PASSWORD', client);
   }
 }

@@ -9,7 +9,13 @@ import { User } from '../users/user.entity';
 @Entity({ tableName: 'sessions' })
 export class Session {
   [OptionalProps]?:
-    'createdAt' | 'lastUsedAt' | 'generation' | 'previousTokenHash' | 'rotatedAt' | 'revokedAt';
+    | 'createdAt'
+    | 'lastUsedAt'
+    | 'generation'
+    | 'previousTokenHash'
+    | 'rotatedAt'
+    | 'revokedAt'
+    | 'amr';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -43,6 +49,10 @@ export class Session {
   @Index()
   @Property({ type: 'datetime', nullable: true })
   revokedAt: Date | null = null;
+
+  /** How the session was signed in (RFC 8176 `amr`, space-separated): every access token it mints carries it. */
+  @Property({ type: 'string', length: 64, default: 'pwd' })
+  amr: string = 'pwd';
 
   @Property({ type: 'string', length: 512, nullable: true })
   userAgent: string | null = null;

@@ -43,10 +43,20 @@ export class SessionService {
       .digest();
   }
 
-  async create(em: EntityManager, user: User, client: ClientInfo): Promise<IssuedTokens> {
+  /**
+   * Opens a session for a user whose sign-in is complete. Only the sign-in flow calls this: it decides
+   * the `amr` the method earned (src/auth/sign-in-flow.ts).
+   */
+  async create(
+    em: EntityManager,
+    user: User,
+    client: ClientInfo,
+    amr: readonly string[],
+  ): Promise<IssuedTokens> {
     const secret = randomSecret();
     const session = em.create(Session, {
       user,
+      amr: amr.join(' '),
       refreshTokenHash: sha256(secret),
       expiresAt: new Date(Date.now() + this.config.refreshTtlMs),
       ...clientColumns(client),
@@ -205,7 +215,10 @@ export class SessionService {
 
   private issue(session: Session, user: User, secret: string): IssuedTokens {
     const ttl = this.config.jwt.accessTtlSec;
-    const { token } = this.jwt.signAccess({ sub: user.id, sid: session.id, role: user.role }, ttl);
+    const { token } = this.jwt.signAccess(
+      { sub: user.id, sid: session.id, role: user.role, amr: session.amr.split(' ') },
+      ttl,
+    );
     return { accessToken: token, refreshToken: `${session.id}.${secret}`, expiresIn: ttl, user };
   }
 }

@@ -10,6 +10,8 @@ export interface AccessClaims {
   sub: string;
   sid: string;
   role: Role;
+  /** RFC 8176 authentication methods: ["pwd"], ["pwd","otp"], ["email"], ["hwk","user"], ["fed"]. */
+  amr: string[];
   jti: string;
   iat: number;
   exp: number;
@@ -102,12 +104,12 @@ export class JwtService {
   }
 
   signAccess(
-    claims: { sub: string; sid: string; role: Role },
+    claims: { sub: string; sid: string; role: Role; amr: readonly string[] },
     ttlSec: number,
   ): { token: string; jti: string } {
     const jti = randomUUID();
     const token = jwt.sign(
-      { sid: claims.sid, role: claims.role, typ: 'access' },
+      { sid: claims.sid, role: claims.role, amr: claims.amr, typ: 'access' },
       this.signing.key,
       {
         algorithm: this.signing.alg,
@@ -150,7 +152,7 @@ export class JwtService {
     const result = this.verify(token, 'access');
     if (!result.ok) return result;
     const c = result.claims;
-    if (typeof c.sid !== 'string' || typeof c.role !== 'string')
+    if (typeof c.sid !== 'string' || typeof c.role !== 'string' || !Array.isArray(c.amr))
       return { ok: false, reason: 'invalid' };
     const claims = Object.freeze(c) as unknown as AccessClaims;
     this.verified.set(token, claims);

@@ -1,0 +1,61 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { AppError, ErrorCode } from '../errors';
+import type { Logger } from '../logger';
+import type { ClientInfo, IssuedTokens, SessionService } from '../sessions/session.service';
+import type { User } from '../users/user.entity';
+
+/** How a first factor was proven; the names of API.md's `SignInMethod`. */
+export type SignInMethod = 'PASSWORD' | 'EMAIL_CODE' | 'PASSKEY' | 'OAUTH';
+
+/** RFC 8176 `amr` each method earns on its own. A passkey with user verification is two factors. */
+export const METHOD_AMR: Readonly<Record<SignInMethod, readonly string[]>> = Object.freeze({
+  PASSWORD: ['pwd'],
+  EMAIL_CODE: ['email'],
+  PASSKEY: ['hwk', 'user'],
+  OAUTH: ['fed'],
+});
+
+/**
+ * The one way a proven factor becomes a session. Every method (password, email code, passkey, social)
+ * proves its factor in its own service and then calls `finish`; none creates sessions or signs tokens
+ * itself. Here the account's state is checked, the second factor asked for when the account has one,
+ * and the session and tokens issued with the `amr` the method earned.
+ */
+export class SignInFlow {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Throws ACCOUNT_NOT_ACTIVATED. */
+  async finish(
+    em: EntityManager,
+    user: User,
+    method: SignInMethod,
+    client: ClientInfo,
+  ): Promise<IssuedTokens> {
+    if (!user.isActive) {
+      throw new AppError(
+        ErrorCode.ACCOUNT_NOT_ACTIVATED,
+        'This account is not activated yet: open the link in the activation email, or ask for a new one.',
+      );
+    }
+    return this.issue(em, user, METHOD_AMR[method], method, client);
+  }
+
+  /** Opens the session once every factor the account needs is proven. */
+  async issue(
+    em: EntityManager,
+    user: User,
+    amr: readonly string[],
+    method: SignInMethod,
+    client: ClientInfo,
+  ): Promise<IssuedTokens> {
+    const issued = await this.sessions.create(em, user, client, amr);
+    this.logger.info(
+      { event: 'sign_in', method, amr, userId: user.id, ip: client.ip },
+      'signed in',
+    );
+    return issued;
+  }
+}
