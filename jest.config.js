@@ -8,13 +8,14 @@ module.exports = {
   // tsconfig's isolatedModules makes ts-jest transpile only: type-checking is `npm run typecheck`'s job.
   transform: {
     '^.+\\.ts$': 'ts-jest',
-    // jose is ESM-only and jest's CommonJS runtime cannot require() it: transpile its files too.
-    '/jose/dist/.+\\.js$': [
+    // jose, openid-client (with oauth4webapi) and the test OpenID provider are ESM-only, and jest's
+    // CommonJS runtime cannot require() them: transpile their files too.
+    '/(jose/dist|openid-client/build|oauth4webapi/build|oidc-provider/lib)/.+\\.js$': [
       'ts-jest',
       { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|oidc-provider)/)'],
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/tests/helpers/global-setup.js',
   testTimeout: 30000,

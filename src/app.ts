@@ -19,6 +19,7 @@ import { migrate, openDatabase } from './database/orm';
 import { createFormatError } from './errors';
 import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
+import { oauthRouter } from './oauth/oauth.router';
 import { pagesRouter } from './pages/pages.router';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
@@ -101,6 +102,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   mountRoutes(app, orm, services.jwt);
   app.use(pagesRouter({ config, services, orm, logger }));
+  app.use(oauthRouter({ config, services, orm, logger }));
   app.use(
     '/graphql',
     express.json({ limit: BODY_LIMIT }),

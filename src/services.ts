@@ -6,6 +6,8 @@ import type { Config } from './config';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
+import { OAuthProviders } from './oauth/oauth-providers';
+import { OAuthService } from './oauth/oauth.service';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
@@ -35,6 +37,8 @@ export interface Services {
   limits: RateLimits;
   /** The public view of users, cached per process; invalidate(id) after changing a user. */
   userCache: UserCache;
+  /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
+  oauth: OAuthService;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -78,6 +82,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   );
   const signInFlow = new SignInFlow(sessions, logger);
+  const oauth = new OAuthService(
+    config,
+    new OAuthProviders(config.oauth, config.jwt.clockSkewSec),
+    signInFlow,
+    oneTimeTokens,
+    limits,
+    userCache,
+    logger,
+  );
   return {
     jwt,
     mailer,
@@ -110,5 +123,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     users: new UserService(sessions, userCache),
     userCache,
     limits,
+    oauth,
   };
 }

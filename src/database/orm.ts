@@ -7,6 +7,8 @@ import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
 import { OutboxMail } from '../mail/outbox.entity';
+import { LinkedAccount } from '../oauth/linked-account.entity';
+import { OAuthState } from '../oauth/oauth-state.entity';
 import { RATE_LIMIT_TABLE } from '../limits/stores';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { Session } from '../sessions/session.entity';
@@ -18,7 +20,7 @@ interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
 }
 
-export const ENTITIES = [User, Session, OneTimeToken, OutboxMail];
+export const ENTITIES = [User, Session, OneTimeToken, OutboxMail, LinkedAccount, OAuthState];
 
 /** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */
 export function createOrmConfig(config: Config, log?: (message: string) => void): Options {

@@ -52,7 +52,9 @@ export class PasswordHasher {
     return this.run({ op: 'hash', password, saltOrHash: this.cost }) as Promise<string>;
   }
 
-  verify(password: string, hash: string): Promise<boolean> {
+  /** A null hash (an account without a password) fails after the same work as a wrong password. */
+  verify(password: string, hash: string | null): Promise<boolean> {
+    if (hash === null) return this.dummyVerify(password);
     return this.run({ op: 'compare', password, saltOrHash: hash }) as Promise<boolean>;
   }
 

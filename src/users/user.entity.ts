@@ -4,7 +4,8 @@ import { Role } from './role';
 
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'role' | 'isActive' | 'createdAt' | 'updatedAt' | 'passwordChangedAt';
+  [OptionalProps]?:
+    'role' | 'isActive' | 'createdAt' | 'updatedAt' | 'passwordChangedAt' | 'passwordHash';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -14,8 +15,9 @@ export class User {
   email!: string;
 
   // Hidden and lazy: never serialised, and only loaded by the code paths that compare it.
-  @Property({ type: 'string', length: 100, hidden: true, lazy: true })
-  passwordHash!: string;
+  // Null for an account made by social sign-in until its owner sets a password through a reset.
+  @Property({ type: 'string', length: 100, hidden: true, lazy: true, nullable: true })
+  passwordHash: string | null = null;
 
   @Enum({ items: () => Role, default: Role.USER })
   role: Role = Role.USER;
