@@ -1,0 +1,425 @@
+import { generateKeyPair } from 'jose';
+import jwt from 'jsonwebtoken';
+import { TestBrowser } from './helpers/browser';
+import {
+  ACTIVATE,
+  codeOf,
+  createActiveUser,
+  ME,
+  PASSWORD,
+  REQUEST_RESET,
+  RESET_PASSWORD,
+  SIGN_IN,
+  signIn,
+  signUpAndGetActivationToken,
+  uniqueEmail,
+} from './helpers/flows';
+import { linkToken } from './helpers/inbox';
+import { TestOpenIdProvider } from './helpers/oidc-provider';
+import { startTestServer, type TestServer } from './helpers/server';
+
+// Social sign-in against a real OpenID provider (oidc-provider) on loopback: the web redirect chain
+// over HTTP, native ID tokens minted with the provider's own key, and the linking rules.
+const CLIENT_ID = 'authql-test-client';
+const CLIENT_SECRET = 'a-client-secret-for-tests-only-0123456789';
+const IOS_AUDIENCE = 'com.example.ios';
+const APP_RETURN = 'https://app.test/oauth-done';
+const APP_SCHEME = 'com.example.app:/oauth';
+
+const EXCHANGE = `mutation ($code: String!) {
+  exchangeOAuthCode(code: $code) { accessToken refreshToken expiresIn user { id email isActive } }
+}`;
+const ID_TOKEN = `mutation ($provider: String!, $idToken: String!, $nonce: String) {
+  signInWithIdToken(provider: $provider, idToken: $idToken, nonce: $nonce) {
+    accessToken refreshToken user { id email isActive }
+  }
+}`;
+const LINKED = `{ linkedAccounts { provider email createdAt } }`;
+const START_LINK = `mutation ($provider: String!) { startOAuthLink(provider: $provider) }`;
+const UNLINK = `mutation ($provider: String!) { unlinkAccount(provider: $provider) }`;
+
+let idp: TestOpenIdProvider;
+let server: TestServer;
+let subjects = 0;
+
+beforeAll(async () => {
+  idp = await TestOpenIdProvider.prepare();
+  server = await startTestServer(
+    {
+      // Not `test`: the flow runs as in development (production refuses an http:// issuer).
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'silent',
+      OAUTH_PROVIDERS: 'test',
+      OAUTH_TEST_ISSUER: idp.issuer,
+      OAUTH_TEST_CLIENT_ID: CLIENT_ID,
+      OAUTH_TEST_CLIENT_SECRET: CLIENT_SECRET,
+      OAUTH_TEST_AUDIENCES: IOS_AUDIENCE,
+      OAUTH_REDIRECT_URLS: `${APP_RETURN},${APP_SCHEME}`,
+      OAUTH_ALLOW_HTTP_ISSUERS: 'true',
+    },
+    { ownAppUrl: true },
+  );
+  await idp.start({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUri: `${server.origin}/oauth/test/callback`,
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await idp?.close();
+});
+
+/** A provider account; its subject is fresh so no test sees another's links. */
+function providerAccount(email: string | undefined, emailVerified = true): string {
+  const sub = `sub-${process.pid}-${++subjects}`;
+  idp.accounts.set(sub, { email, emailVerified });
+  return sub;
+}
+
+/** The web flow in a fresh browser: start → provider (signs in as `login`) → callback → the app URL. */
+async function webFlow(login: string | null, redirectTo = APP_RETURN, browser = new TestBrowser()) {
+  idp.nextLogin = login;
+  const res = await browser.open(
+    `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(redirectTo)}`,
+    [server.origin, idp.issuer],
+  );
+  expect(res.left).toBe(true);
+  return new URL(res.url);
+}
+
+async function exchange(code: string) {
+  return server.gql(EXCHANGE, { code });
+}
+
+function nativeToken(sub: string, extra: Record<string, unknown> = {}) {
+  const account = idp.accounts.get(sub)!;
+  return idp.mintIdToken({
+    sub,
+    aud: CLIENT_ID,
+    email: account.email,
+    email_verified: account.emailVerified,
+    ...extra,
+  });
+}
+
+const amrOf = (accessToken: string) => (jwt.decode(accessToken) as { amr: string[] }).amr;
+
+describe('social sign-in', () => {
+  it('lists the configured providers', async () => {
+    const res = await server.gql(`{ oauthProviders }`);
+    expect(res.data).toEqual({ oauthProviders: ['test'] });
+  });
+
+  it('web flow: a new account from a verified email, via a one-time code that works once', async () => {
+    const email = uniqueEmail('web');
+    const sub = providerAccount(email);
+    const back = await webFlow(sub);
+    expect(back.origin + back.pathname).toBe(APP_RETURN);
+    const code = back.searchParams.get('code')!;
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const first = await exchange(code);
+    expect(first.errors).toBeUndefined();
+    const tokens = first.data!.exchangeOAuthCode;
+    expect(tokens.user).toMatchObject({ email, isActive: true });
+    expect(amrOf(tokens.accessToken)).toEqual(['fed']);
+    const me = await server.gql(ME, {}, { token: tokens.accessToken });
+    expect(me.data!.me.email).toBe(email);
+    const linked = await server.gql(LINKED, {}, { token: tokens.accessToken });
+    expect(linked.data!.linkedAccounts).toEqual([
+      { provider: 'test', email, createdAt: expect.any(String) },
+    ]);
+
+    // Code reuse: the second exchange of the same code is refused.
+    expect(codeOf(await exchange(code))).toBe('INVALID_TOKEN');
+    expect(codeOf(await exchange('not-a-code'))).toBe('INVALID_TOKEN');
+
+    // Signing in again with the same identity reaches the same account.
+    const again = await exchange((await webFlow(sub)).searchParams.get('code')!);
+    expect(again.data!.exchangeOAuthCode.user.id).toBe(tokens.user.id);
+  });
+
+  it('returns to a custom-scheme app URL from the allow-list', async () => {
+    const back = await webFlow(providerAccount(uniqueEmail('scheme')), APP_SCHEME);
+    expect(back.protocol).toBe('com.example.app:');
+    expect(back.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('refuses a redirect_to outside the allow-list, without redirecting anywhere', async () => {
+    for (const target of [
+      'https://evil.test/oauth-done',
+      `${APP_RETURN}/../../evil`,
+      `${APP_RETURN}?next=https://evil.test`,
+      `${APP_RETURN}.evil.test`,
+      'HTTPS://APP.TEST/oauth-done',
+      '//evil.test',
+      'javascript:alert(1)',
+    ]) {
+      const res = await fetch(
+        `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(target)}`,
+        { redirect: 'manual' },
+      );
+      expect([target, res.status, res.headers.get('location')]).toEqual([target, 400, null]);
+      expect(await res.text()).not.toMatch(/at \w+ \(|Error/);
+    }
+    const missing = await fetch(`${server.origin}/oauth/test/start`, { redirect: 'manual' });
+    expect(missing.status).toBe(400);
+    const unknown = await fetch(
+      `${server.origin}/oauth/nope/start?redirect_to=${encodeURIComponent(APP_RETURN)}`,
+      { redirect: 'manual' },
+    );
+    expect(unknown.status).toBe(404);
+  });
+
+  it('sends provider refusals and a callback from another browser back as ?error=', async () => {
+    const declined = await webFlow(null);
+    expect(declined.origin + declined.pathname).toBe(APP_RETURN);
+    expect(declined.searchParams.get('error')).toBe('ACCESS_DENIED');
+    expect(declined.searchParams.get('code')).toBeNull();
+
+    // The callback URL (code + state) replayed in a browser that did not start the flow.
+    const sub = providerAccount(uniqueEmail('csrf'));
+    idp.nextLogin = sub;
+    const victim = new TestBrowser();
+    const attacker = new TestBrowser();
+    const start = await attacker.open(
+      `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(APP_RETURN)}`,
+      [idp.issuer],
+    );
+    // Stopped where the provider sends the browser back to authql's callback.
+    expect(start.url).toContain(`${server.origin}/oauth/test/callback?`);
+    const replayed = await victim.open(start.url, [server.origin]);
+    const back = new URL(replayed.url);
+    expect(back.searchParams.get('error')).toBe('INVALID_TOKEN');
+    expect(back.searchParams.get('code')).toBeNull();
+    // The state was spent by that attempt: the real browser cannot use it afterwards either.
+    const late = await attacker.open(start.url, [server.origin]);
+    expect(late.status).toBe(400);
+  });
+
+  it('native: verifies signature, iss, aud, exp and nonce (raw or SHA-256)', async () => {
+    const email = uniqueEmail('native');
+    const sub = providerAccount(email);
+    const nonce = 'raw-nonce-0123456789';
+    const hashed = (await import('node:crypto')).createHash('sha256').update(nonce).digest('hex');
+
+    const raw = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(sub, { nonce }),
+      nonce,
+    });
+    expect(raw.errors).toBeUndefined();
+    expect(raw.data!.signInWithIdToken.user).toMatchObject({ email, isActive: true });
+    expect(amrOf(raw.data!.signInWithIdToken.accessToken)).toEqual(['fed']);
+
+    const apple = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(sub, { nonce: hashed, aud: IOS_AUDIENCE }),
+      nonce,
+    });
+    expect(apple.errors).toBeUndefined();
+    expect(apple.data!.signInWithIdToken.user.id).toBe(raw.data!.signInWithIdToken.user.id);
+
+    const { privateKey: foreignKey } = await generateKeyPair('RS256');
+    const cases: Array<[string, Promise<string>, string | null, string]> = [
+      ['wrong aud', nativeToken(sub, { aud: 'someone-else' }), null, 'INVALID_TOKEN'],
+      [
+        'expired',
+        idp.mintIdToken({ sub, aud: CLIENT_ID, email }, { iatOffsetSec: -3600, expiresInSec: 60 }),
+        null,
+        'TOKEN_EXPIRED',
+      ],
+      ['wrong nonce', nativeToken(sub, { nonce }), 'another-nonce', 'INVALID_TOKEN'],
+      ['nonce missing from the request', nativeToken(sub, { nonce }), null, 'INVALID_TOKEN'],
+      ['nonce missing from the token', nativeToken(sub), nonce, 'INVALID_TOKEN'],
+      [
+        'foreign key under the provider kid',
+        idp.mintIdToken({ sub, aud: CLIENT_ID, email }, { key: foreignKey }),
+        null,
+        'INVALID_TOKEN',
+      ],
+      [
+        'foreign key under its own kid',
+        idp.mintIdToken({ sub, aud: CLIENT_ID, email }, { key: foreignKey, kid: 'other' }),
+        null,
+        'INVALID_TOKEN',
+      ],
+      ['not a JWT', Promise.resolve('abc.def.ghi'), null, 'INVALID_TOKEN'],
+    ];
+    for (const [label, token, givenNonce, expected] of cases) {
+      const res = await server.gql(ID_TOKEN, {
+        provider: 'test',
+        idToken: await token,
+        nonce: givenNonce,
+      });
+      expect([label, codeOf(res), res.data?.signInWithIdToken ?? null]).toEqual([
+        label,
+        expected,
+        null,
+      ]);
+    }
+    expect(
+      codeOf(await server.gql(ID_TOKEN, { provider: 'nope', idToken: await nativeToken(sub) })),
+    ).toBe('BAD_USER_INPUT');
+  });
+
+  it('a verified email joins the active account with that address; the password keeps working', async () => {
+    const user = await createActiveUser(server, uniqueEmail('join'));
+    const sub = providerAccount(user.email);
+    const res = await server.gql(ID_TOKEN, { provider: 'test', idToken: await nativeToken(sub) });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.signInWithIdToken.user.id).toBe(user.id);
+    const viaWeb = await exchange((await webFlow(sub)).searchParams.get('code')!);
+    expect(viaWeb.data!.exchangeOAuthCode.user.id).toBe(user.id);
+    const tokens = await signIn(server, user.email);
+    expect(tokens.user.id).toBe(user.id);
+    const linked = await server.gql(LINKED, {}, { token: tokens.accessToken });
+    expect(linked.data!.linkedAccounts).toHaveLength(1);
+  });
+
+  it('pre-account-takeover: a verified sign-in discards the passwords of a never-activated account', async () => {
+    const email = uniqueEmail('victim');
+    // Someone who does not own the address signs up with it first and keeps the link for later.
+    const attackerLink = await signUpAndGetActivationToken(
+      server,
+      email,
+      'attacker chose this one',
+    );
+    const sub = providerAccount(email);
+    const back = await webFlow(sub);
+    const owner = await exchange(back.searchParams.get('code')!);
+    expect(owner.errors).toBeUndefined();
+    expect(owner.data!.exchangeOAuthCode.user).toMatchObject({ email, isActive: true });
+
+    const withAttackerPassword = await server.gql(SIGN_IN, {
+      email,
+      password: 'attacker chose this one',
+    });
+    expect(codeOf(withAttackerPassword)).toBe('UNAUTHENTICATED');
+    expect(withAttackerPassword.errors![0]!.message).toBe('Invalid email or password.');
+    expect(codeOf(await server.gql(ACTIVATE, { token: attackerLink }))).toBe('INVALID_TOKEN');
+    expect(codeOf(await server.gql(SIGN_IN, { email, password: 'attacker chose this one' }))).toBe(
+      'UNAUTHENTICATED',
+    );
+  });
+
+  it('an unverified email never joins an existing account', async () => {
+    const user = await createActiveUser(server, uniqueEmail('unverified'));
+    const sub = providerAccount(user.email, false);
+    const native = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(sub),
+    });
+    expect(codeOf(native)).toBe('FORBIDDEN');
+    const web = await webFlow(sub);
+    expect(web.searchParams.get('error')).toBe('FORBIDDEN');
+    expect(web.searchParams.get('code')).toBeNull();
+    const tokens = await signIn(server, user.email);
+    expect((await server.gql(LINKED, {}, { token: tokens.accessToken })).data).toEqual({
+      linkedAccounts: [],
+    });
+
+    // With no account at that address, a new one is made (API.md); it is not the existing user's.
+    const fresh = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(providerAccount(uniqueEmail('unverified-new'), false)),
+    });
+    expect(fresh.errors).toBeUndefined();
+    expect(fresh.data!.signInWithIdToken.user.id).not.toBe(user.id);
+  });
+
+  it('unlink is refused while it is the only way in, and allowed once a password is set', async () => {
+    const email = uniqueEmail('unlink');
+    const sub = providerAccount(email);
+    const res = await server.gql(ID_TOKEN, { provider: 'test', idToken: await nativeToken(sub) });
+    const token = res.data!.signInWithIdToken.accessToken as string;
+    // No password yet: password sign-in fails exactly like a wrong password.
+    const noPassword = await server.gql(SIGN_IN, { email, password: PASSWORD });
+    expect(codeOf(noPassword)).toBe('UNAUTHENTICATED');
+    expect(noPassword.errors![0]!.message).toBe('Invalid email or password.');
+
+    expect(codeOf(await server.gql(UNLINK, { provider: 'test' }, { token }))).toBe('FORBIDDEN');
+    expect((await server.gql(LINKED, {}, { token })).data!.linkedAccounts).toHaveLength(1);
+
+    const before = server.inbox.for(email).length;
+    await server.gql(REQUEST_RESET, { email });
+    const mail = await server.inbox.waitFor(email, before + 1);
+    const reset = await server.gql(RESET_PASSWORD, {
+      token: linkToken(mail, '/reset-password'),
+      newPassword: PASSWORD,
+    });
+    expect(reset.errors).toBeUndefined();
+    const withPassword = await signIn(server, email);
+    const unlinked = await server.gql(
+      UNLINK,
+      { provider: 'test' },
+      { token: withPassword.accessToken },
+    );
+    expect(unlinked.data).toEqual({ unlinkAccount: true });
+    expect(
+      (await server.gql(LINKED, {}, { token: withPassword.accessToken })).data!.linkedAccounts,
+    ).toEqual([]);
+    expect(
+      codeOf(await server.gql(UNLINK, { provider: 'test' }, { token: withPassword.accessToken })),
+    ).toBe('BAD_USER_INPUT');
+  });
+
+  it('startOAuthLink links a provider identity to the signed-in user, once', async () => {
+    const user = await createActiveUser(server, uniqueEmail('linker'));
+    const tokens = await signIn(server, user.email);
+    // A provider account with another address: only the explicit link can join it to this user.
+    const sub = providerAccount(uniqueEmail('other-address'));
+    const res = await server.gql(START_LINK, { provider: 'test' }, { token: tokens.accessToken });
+    const url = new URL(res.data!.startOAuthLink as string);
+    expect(url.origin + url.pathname).toBe(`${server.origin}/oauth/test/start`);
+    url.searchParams.set('redirect_to', APP_RETURN);
+
+    idp.nextLogin = sub;
+    const browser = new TestBrowser();
+    const done = await browser.open(url.href, [server.origin, idp.issuer]);
+    const back = new URL(done.url);
+    expect(back.searchParams.get('linked')).toBe('test');
+    expect(back.searchParams.get('code')).toBeNull();
+    const signedIn = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(sub),
+    });
+    expect(signedIn.data!.signInWithIdToken.user.id).toBe(user.id);
+
+    // The link URL works once.
+    const again = await new TestBrowser().open(url.href, [server.origin, idp.issuer]);
+    expect(new URL(again.url).searchParams.get('error')).toBe('INVALID_TOKEN');
+    expect(codeOf(await server.gql(START_LINK, { provider: 'test' }))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('social sign-in limits', () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'silent',
+      OAUTH_PROVIDERS: 'test',
+      OAUTH_TEST_ISSUER: idp.issuer,
+      OAUTH_TEST_CLIENT_ID: CLIENT_ID,
+      OAUTH_ALLOW_HTTP_ISSUERS: 'true',
+      RATE_LIMIT_TOKEN_PER_IP: '2',
+      RATE_LIMIT_SIGNIN_PER_IP: '2',
+    });
+  });
+  afterAll(() => limited?.close());
+
+  it('counts code exchanges and ID-token sign-ins per IP', async () => {
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push(codeOf(await limited.gql(EXCHANGE, { code: `x${i}` })));
+    expect(codes).toEqual(['INVALID_TOKEN', 'INVALID_TOKEN', 'TOO_MANY_REQUESTS']);
+    const sub = providerAccount(uniqueEmail('limited'));
+    const results = [];
+    for (let i = 0; i < 3; i++)
+      results.push(
+        codeOf(await limited.gql(ID_TOKEN, { provider: 'test', idToken: await nativeToken(sub) })),
+      );
+    expect(results).toEqual([undefined, undefined, 'TOO_MANY_REQUESTS']);
+  });
+});
