@@ -1,7 +1,8 @@
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
 import type { OAuthConfig, OAuthProviderConfig } from '../config';
-import { badInput } from '../errors';
+import { AppError, badInput } from '../errors';
+import { normalizeEmail } from '../users/email';
 
 /** What a provider says about the person who signed in, once its token was verified. */
 export interface ProviderIdentity {
@@ -125,9 +126,17 @@ export class OAuthProviders {
   }
 }
 
-/** Providers send `email_verified` as a boolean, Apple sometimes as the string "true". */
+/**
+ * The identity in verified claims: the address normalised as every address here (an unusable one
+ * counts as none). Providers send `email_verified` as a boolean, Apple sometimes as the string "true".
+ */
 export function identityFrom(provider: string, claims: Record<string, unknown>): ProviderIdentity {
-  const email = typeof claims.email === 'string' ? claims.email : null;
+  let email: string | null = null;
+  try {
+    email = claims.email === undefined ? null : normalizeEmail(claims.email);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+  }
   const verified = claims.email_verified === true || claims.email_verified === 'true';
   return {
     provider,

@@ -290,7 +290,9 @@ export class OAuthService {
       );
       throw invalidToken('This ID token is invalid.');
     }
-    const user = await this.resolveAccount(em, identityFrom(provider.name, checked.claims));
+    const { id } = await this.resolveAccount(em, identityFrom(provider.name, checked.claims));
+    // Loaded in this request's EntityManager: the one above belonged to the finished transaction.
+    const user = await em.findOneOrFail(User, { id }, { refresh: true });
     return this.flow.finish(em, user, 'OAUTH', client);
   }
 
@@ -424,8 +426,8 @@ export class OAuthService {
       }
       return known.user;
     }
-    const email = identity.email?.trim().toLowerCase() ?? null;
-    if (email === null || email.length > 254)
+    const email = identity.email;
+    if (email === null)
       throw new AppError(
         ErrorCode.FORBIDDEN,
         'The provider did not share an email address: allow it to, then sign in again.',
@@ -500,7 +502,7 @@ export class OAuthService {
           user: tx.getReference(User, userId),
           provider: identity.provider,
           subject: identity.subject,
-          email: identity.email?.trim().toLowerCase() ?? null,
+          email: identity.email,
           emailVerified: identity.emailVerified,
         });
         await tx.flush();
