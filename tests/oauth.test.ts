@@ -1,5 +1,7 @@
 import { generateKeyPair } from 'jose';
 import jwt from 'jsonwebtoken';
+import { OAuthState } from '../src/oauth/oauth-state.entity';
+import { sha256 } from '../src/tokens/random';
 import { TestBrowser } from './helpers/browser';
 import {
   ACTIVATE,
@@ -15,6 +17,7 @@ import {
   uniqueEmail,
 } from './helpers/flows';
 import { linkToken } from './helpers/inbox';
+import { captureLog } from './helpers/log';
 import { TestOpenIdProvider } from './helpers/oidc-provider';
 import { startTestServer, type TestServer } from './helpers/server';
 
@@ -41,6 +44,9 @@ const UNLINK = `mutation ($provider: String!) { unlinkAccount(provider: $provide
 let idp: TestOpenIdProvider;
 let server: TestServer;
 let subjects = 0;
+const log = captureLog('debug');
+/** Every code, ID token and URL the tests handled: none may reach a log line. */
+const secrets: string[] = [CLIENT_SECRET];
 
 beforeAll(async () => {
   idp = await TestOpenIdProvider.prepare();
@@ -49,15 +55,18 @@ beforeAll(async () => {
       // Not `test`: the flow runs as in development (production refuses an http:// issuer).
       NODE_ENV: 'development',
       LOG_LEVEL: 'silent',
-      OAUTH_PROVIDERS: 'test',
+      OAUTH_PROVIDERS: 'test,down',
       OAUTH_TEST_ISSUER: idp.issuer,
       OAUTH_TEST_CLIENT_ID: CLIENT_ID,
       OAUTH_TEST_CLIENT_SECRET: CLIENT_SECRET,
+      // Nothing listens there: discovery fails.
+      OAUTH_DOWN_ISSUER: 'http://127.0.0.1:1',
+      OAUTH_DOWN_CLIENT_ID: 'unused',
       OAUTH_TEST_AUDIENCES: IOS_AUDIENCE,
       OAUTH_REDIRECT_URLS: `${APP_RETURN},${APP_SCHEME}`,
       OAUTH_ALLOW_HTTP_ISSUERS: 'true',
     },
-    { ownAppUrl: true },
+    { ownAppUrl: true, logger: log.logger },
   );
   await idp.start({
     clientId: CLIENT_ID,
@@ -85,22 +94,33 @@ async function webFlow(login: string | null, redirectTo = APP_RETURN, browser = 
     [server.origin, idp.issuer],
   );
   expect(res.left).toBe(true);
-  return new URL(res.url);
+  const back = new URL(res.url);
+  if (back.searchParams.get('code')) secrets.push(back.searchParams.get('code')!);
+  secrets.push(...browser.cookieValues);
+  for (const url of browser.visited) {
+    for (const name of ['state', 'code', 'nonce', 'code_challenge']) {
+      const value = new URL(url).searchParams.get(name);
+      if (value) secrets.push(value);
+    }
+  }
+  return back;
 }
 
 async function exchange(code: string) {
   return server.gql(EXCHANGE, { code });
 }
 
-function nativeToken(sub: string, extra: Record<string, unknown> = {}) {
+async function nativeToken(sub: string, extra: Record<string, unknown> = {}) {
   const account = idp.accounts.get(sub)!;
-  return idp.mintIdToken({
+  const token = await idp.mintIdToken({
     sub,
     aud: CLIENT_ID,
     email: account.email,
     email_verified: account.emailVerified,
     ...extra,
   });
+  secrets.push(token, token.split('.')[2]!);
+  return token;
 }
 
 const amrOf = (accessToken: string) => (jwt.decode(accessToken) as { amr: string[] }).amr;
@@ -108,7 +128,7 @@ const amrOf = (accessToken: string) => (jwt.decode(accessToken) as { amr: string
 describe('social sign-in', () => {
   it('lists the configured providers', async () => {
     const res = await server.gql(`{ oauthProviders }`);
-    expect(res.data).toEqual({ oauthProviders: ['test'] });
+    expect(res.data).toEqual({ oauthProviders: ['test', 'down'] });
   });
 
   it('web flow: a new account from a verified email, via a one-time code that works once', async () => {
@@ -138,6 +158,20 @@ describe('social sign-in', () => {
     // Signing in again with the same identity reaches the same account.
     const again = await exchange((await webFlow(sub)).searchParams.get('code')!);
     expect(again.data!.exchangeOAuthCode.user.id).toBe(tokens.user.id);
+  });
+
+  it('keeps only the hash of a one-time code, and refuses it after 60 s', async () => {
+    const sub = providerAccount(uniqueEmail('expiry'));
+    const code = (await webFlow(sub)).searchParams.get('code')!;
+    const em = server.app.orm.em.fork();
+    expect(await em.findOne(OAuthState, { id: code })).toBeNull();
+    const row = await em.findOneOrFail(OAuthState, { id: sha256(code) });
+    const lifetime = row.expiresAt.getTime() - row.createdAt.getTime();
+    expect(lifetime).toBe(60_000);
+    // Sixty seconds later, as far as the row knows.
+    await em.nativeUpdate(OAuthState, { id: row.id }, { expiresAt: new Date(Date.now() - 1) });
+    expect(codeOf(await exchange(code))).toBe('TOKEN_EXPIRED');
+    expect(codeOf(await exchange(code))).toBe('INVALID_TOKEN');
   });
 
   it('returns to a custom-scheme app URL from the allow-list', async () => {
@@ -170,6 +204,17 @@ describe('social sign-in', () => {
       { redirect: 'manual' },
     );
     expect(unknown.status).toBe(404);
+  });
+
+  it('sends an unreachable provider back as ?error=, and masks it in GraphQL', async () => {
+    const res = await new TestBrowser().open(
+      `${server.origin}/oauth/down/start?redirect_to=${encodeURIComponent(APP_RETURN)}`,
+      [server.origin],
+    );
+    expect(res.url).toBe(`${APP_RETURN}?error=INTERNAL_SERVER_ERROR`);
+    const native = await server.gql(ID_TOKEN, { provider: 'down', idToken: 'a.b.c' });
+    expect(codeOf(native)).toBe('INTERNAL_SERVER_ERROR');
+    expect(native.errors![0]!.message).toBe('Internal server error.');
   });
 
   it('sends provider refusals and a callback from another browser back as ?error=', async () => {
@@ -391,6 +436,17 @@ describe('social sign-in', () => {
     const again = await new TestBrowser().open(url.href, [server.origin, idp.issuer]);
     expect(new URL(again.url).searchParams.get('error')).toBe('INVALID_TOKEN');
     expect(codeOf(await server.gql(START_LINK, { provider: 'test' }))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('social sign-in logs', () => {
+  it('record flows and refusals without any code, token, state or secret', () => {
+    const text = log.lines.join('');
+    expect(text).toContain('"event":"oauth_flow_failed"');
+    expect(text).toContain('"event":"id_token_refused"');
+    expect(secrets.length).toBeGreaterThan(20);
+    for (const secret of secrets)
+      expect([secret.slice(0, 12), text.includes(secret)]).toEqual([secret.slice(0, 12), false]);
   });
 });
 

@@ -5,6 +5,9 @@
  */
 export class TestBrowser {
   private readonly jars = new Map<string, Map<string, string>>();
+  /** Every URL requested, in order, and every cookie value ever set. */
+  readonly visited: string[] = [];
+  readonly cookieValues: string[] = [];
 
   /**
    * Opens `url` and follows redirects while they stay on `hosts` (origins); returns the first URL
@@ -19,6 +22,7 @@ export class TestBrowser {
     let method = init.method ?? 'GET';
     let body: URLSearchParams | undefined = init.body;
     for (let hop = 0; hop < 20; hop++) {
+      this.visited.push(current.href);
       const res = await fetch(current, {
         method,
         redirect: 'manual',
@@ -65,7 +69,10 @@ export class TestBrowser {
         );
       });
       if (expired || value === '') jar.delete(name);
-      else jar.set(name, value);
+      else {
+        jar.set(name, value);
+        this.cookieValues.push(value);
+      }
     }
   }
 }
