@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
-import { randomSecret, sha256 } from '../tokens/random';
+import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import type { UserCache } from '../users/user-cache';
 import { User } from '../users/user.entity';
 import { LinkedAccount } from './linked-account.entity';
@@ -194,7 +194,7 @@ export class OAuthService {
     if (flow.expiresAt.getTime() <= Date.now())
       throw new OAuthFlowError('INVALID_TOKEN', back, 'flow expired');
     const browser = cookie(OAuthService.cookieName(state));
-    if (!browser || sha256(browser) !== flow.browserHash)
+    if (!browser || !flow.browserHash || !sameDigest(sha256(browser), flow.browserHash))
       throw new OAuthFlowError('INVALID_TOKEN', back, 'callback from another browser');
     const providerError = params.get('error');
     if (providerError) {
