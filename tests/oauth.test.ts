@@ -87,10 +87,16 @@ function providerAccount(email: string | undefined, emailVerified = true): strin
 }
 
 /** The web flow in a fresh browser: start → provider (signs in as `login`) → callback → the app URL. */
-async function webFlow(login: string | null, redirectTo = APP_RETURN, browser = new TestBrowser()) {
+async function webFlow(
+  login: string | null,
+  redirectTo = APP_RETURN,
+  browser = new TestBrowser(),
+  appState?: string,
+) {
   idp.nextLogin = login;
+  const state = appState ? `&state=${encodeURIComponent(appState)}` : '';
   const res = await browser.open(
-    `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(redirectTo)}`,
+    `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(redirectTo)}${state}`,
     [server.origin, idp.issuer],
   );
   expect(res.left).toBe(true);
@@ -174,10 +180,22 @@ describe('social sign-in', () => {
     expect(codeOf(await exchange(code))).toBe('INVALID_TOKEN');
   });
 
-  it('returns to a custom-scheme app URL from the allow-list', async () => {
-    const back = await webFlow(providerAccount(uniqueEmail('scheme')), APP_SCHEME);
+  it('returns to a custom-scheme app URL from the allow-list, echoing the app state', async () => {
+    const appState = 'app state/with+symbols&=';
+    const back = await webFlow(
+      providerAccount(uniqueEmail('scheme')),
+      APP_SCHEME,
+      undefined,
+      appState,
+    );
     expect(back.protocol).toBe('com.example.app:');
     expect(back.searchParams.get('code')).toBeTruthy();
+    expect(back.searchParams.get('state')).toBe(appState);
+    const declined = await webFlow(null, APP_RETURN, undefined, 'app-2');
+    expect([declined.searchParams.get('error'), declined.searchParams.get('state')]).toEqual([
+      'ACCESS_DENIED',
+      'app-2',
+    ]);
   });
 
   it('refuses a redirect_to outside the allow-list, without redirecting anywhere', async () => {

@@ -36,6 +36,10 @@ export class OAuthState {
   @Property({ type: 'text', nullable: true })
   redirectTo: string | null = null;
 
+  /** The app's own `state`, echoed back on redirect_to so the app can tell its flows from forged ones. */
+  @Property({ type: 'text', nullable: true })
+  appState: string | null = null;
+
   @Property({ type: 'string', length: 128, nullable: true })
   codeVerifier: string | null = null;
 

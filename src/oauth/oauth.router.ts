@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { readCookie } from '../pages/csrf';
 import type { Services } from '../services';
-import { OAuthFlowError, OAuthService, withOAuthParams } from './oauth.service';
+import { OAuthFlowError, OAuthService } from './oauth.service';
 
 export interface OAuthRouterDeps {
   config: Config;
@@ -38,6 +38,7 @@ export function oauthRouter({ config, services, orm, logger }: OAuthRouterDeps):
         provider,
         single(req.query.redirect_to),
         single(req.query.link),
+        single(req.query.state),
       );
       res.cookie(started.cookie.name, started.cookie.value, {
         httpOnly: true,
@@ -84,8 +85,9 @@ export function oauthRouter({ config, services, orm, logger }: OAuthRouterDeps):
         { event: 'oauth_flow_failed', code: err.code, reason: err.message },
         'oauth flow failed',
       );
-      if (err.redirectTo) {
-        noStore(res).redirect(302, withOAuthParams(err.redirectTo, { error: err.code }));
+      const location = err.location;
+      if (location) {
+        noStore(res).redirect(302, location);
         return;
       }
       noStore(res)

@@ -37,11 +37,24 @@ export class OAuthFlowError extends Error {
     /** Where to send it; null when the request named no allowed URL (the router answers 400). */
     readonly redirectTo: string | null,
     reason: string,
+    /** The app's `state` from start, sent back beside `error`. */
+    readonly appState: string | null = null,
   ) {
     super(reason);
     this.name = 'OAuthFlowError';
   }
+
+  /** Where the browser goes: redirect_to with `error` (and the app's state), or null for a 400. */
+  get location(): string | null {
+    if (!this.redirectTo) return null;
+    return withParams(this.redirectTo, {
+      error: this.code,
+      ...(this.appState !== null ? { state: this.appState } : {}),
+    });
+  }
 }
+
+const MAX_APP_STATE = 512;
 
 export interface StartedFlow {
   /** The provider's authorization URL. */
@@ -100,19 +113,27 @@ export class OAuthService {
     provider: OAuthProvider,
     redirectTo: string | undefined,
     linkTicket: string | undefined,
+    appState: string | undefined,
   ): Promise<StartedFlow> {
     const allowed = this.config.oauth.redirectUrls;
     // A link opened without redirect_to returns to the first allowed URL.
     const target = redirectTo ?? (linkTicket ? allowed[0] : undefined);
     if (target === undefined || !allowed.includes(target))
       throw new OAuthFlowError('INVALID_TOKEN', null, 'redirect_to is not an allowed URL');
+    if (appState !== undefined && (appState.length === 0 || appState.length > MAX_APP_STATE))
+      throw new OAuthFlowError('INVALID_TOKEN', null, 'state must be 1 to 512 characters');
     let linkUserId: string | null = null;
     if (linkTicket !== undefined) {
       const ticket = await this.consumeState(em, linkTicket, OAuthStateKind.LINK, provider.name);
       if (!ticket?.user)
-        throw new OAuthFlowError('INVALID_TOKEN', target, 'link ticket unknown or used');
+        throw new OAuthFlowError(
+          'INVALID_TOKEN',
+          target,
+          'link ticket unknown or used',
+          appState ?? null,
+        );
       if (ticket.expiresAt.getTime() <= Date.now())
-        throw new OAuthFlowError('INVALID_TOKEN', target, 'link ticket expired');
+        throw new OAuthFlowError('INVALID_TOKEN', target, 'link ticket expired', appState ?? null);
       linkUserId = ticket.user.id;
     }
     let configuration: oidc.Configuration;
@@ -120,7 +141,12 @@ export class OAuthService {
       configuration = await provider.discover();
     } catch (err) {
       this.logger.error({ err, provider: provider.name }, 'oauth discovery failed');
-      throw new OAuthFlowError('INTERNAL_SERVER_ERROR', target, 'discovery failed');
+      throw new OAuthFlowError(
+        'INTERNAL_SERVER_ERROR',
+        target,
+        'discovery failed',
+        appState ?? null,
+      );
     }
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -131,6 +157,7 @@ export class OAuthService {
       provider: provider.name,
       user: linkUserId,
       redirectTo: target,
+      appState,
       codeVerifier,
       nonce,
       browserHash: sha256(browserSecret),
@@ -173,12 +200,15 @@ export class OAuthService {
     if (!state || !flow?.redirectTo)
       throw new OAuthFlowError('INVALID_TOKEN', null, 'unknown or used state');
     const back = flow.redirectTo;
+    const echo: Record<string, string> = flow.appState !== null ? { state: flow.appState } : {};
     try {
-      return await this.finishCallback(em, provider, params, cookie, state, flow, back);
+      const result = await this.finishCallback(em, provider, params, cookie, state, flow, back);
+      return withParams(back, { ...result, ...echo });
     } catch (err) {
-      if (err instanceof OAuthFlowError) throw err;
+      if (err instanceof OAuthFlowError)
+        throw new OAuthFlowError(err.code, err.redirectTo, err.message, flow.appState);
       this.logger.error({ err, provider: provider.name }, 'oauth callback failed');
-      throw new OAuthFlowError('INTERNAL_SERVER_ERROR', back, 'callback failed');
+      throw new OAuthFlowError('INTERNAL_SERVER_ERROR', back, 'callback failed', flow.appState);
     }
   }
 
@@ -190,7 +220,7 @@ export class OAuthService {
     state: string,
     flow: OAuthState,
     back: string,
-  ): Promise<string> {
+  ): Promise<Record<string, string>> {
     if (flow.expiresAt.getTime() <= Date.now())
       throw new OAuthFlowError('INVALID_TOKEN', back, 'flow expired');
     const browser = cookie(OAuthService.cookieName(state));
@@ -213,7 +243,7 @@ export class OAuthService {
     const identity = await this.redeem(provider, params, flow, back);
     if (flow.user) {
       await this.link(em, flow.user.id, identity, back);
-      return withParams(back, { linked: provider.name });
+      return { linked: provider.name };
     }
     const user = await this.resolveAccount(em, identity).catch((err: unknown) => {
       if (err instanceof AppError && err.code === ErrorCode.FORBIDDEN)
@@ -227,7 +257,7 @@ export class OAuthService {
       user: user.id,
       ttlMs: CODE_TTL_MS,
     });
-    return withParams(back, { code });
+    return { code };
   }
 
   /**
@@ -528,6 +558,7 @@ export class OAuthService {
       provider: string;
       user?: string | null;
       redirectTo?: string;
+      appState?: string;
       codeVerifier?: string;
       nonce?: string;
       browserHash?: string;
@@ -543,6 +574,7 @@ export class OAuthService {
       provider: fields.provider,
       user: fields.user ? em.getReference(User, fields.user) : null,
       redirectTo: fields.redirectTo ?? null,
+      appState: fields.appState ?? null,
       codeVerifier: fields.codeVerifier ?? null,
       nonce: fields.nonce ?? null,
       browserHash: fields.browserHash ?? null,
@@ -580,5 +612,3 @@ function withParams(base: string, params: Record<string, string>): string {
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   return url.href;
 }
-
-export { withParams as withOAuthParams };

@@ -19,7 +19,7 @@ export class Migration20261212000000 extends Migration {
     );
 
     this.addSql(
-      `create table "oauth_states" ("id" varchar(64) not null, "kind" text check ("kind" in ('flow', 'link', 'code')) not null, "provider" varchar(32) not null, "user_id" uuid null, "redirect_to" text null, "code_verifier" varchar(128) null, "nonce" varchar(128) null, "browser_hash" varchar(64) null, "expires_at" timestamptz not null, "created_at" timestamptz not null, constraint "oauth_states_pkey" primary key ("id"));`,
+      `create table "oauth_states" ("id" varchar(64) not null, "kind" text check ("kind" in ('flow', 'link', 'code')) not null, "provider" varchar(32) not null, "user_id" uuid null, "redirect_to" text null, "app_state" text null, "code_verifier" varchar(128) null, "nonce" varchar(128) null, "browser_hash" varchar(64) null, "expires_at" timestamptz not null, "created_at" timestamptz not null, constraint "oauth_states_pkey" primary key ("id"));`,
     );
     this.addSql(`create index "oauth_states_user_id_index" on "oauth_states" ("user_id");`);
     this.addSql(`create index "oauth_states_expires_at_index" on "oauth_states" ("expires_at");`);

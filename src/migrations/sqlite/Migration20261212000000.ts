@@ -28,7 +28,7 @@ export class Migration20261212000000 extends Migration {
     );
 
     this.addSql(
-      `create table \`oauth_states\` (\`id\` text not null, \`kind\` text check (\`kind\` in ('flow', 'link', 'code')) not null, \`provider\` text not null, \`user_id\` text null, \`redirect_to\` text null, \`code_verifier\` text null, \`nonce\` text null, \`browser_hash\` text null, \`expires_at\` datetime not null, \`created_at\` datetime not null, constraint \`oauth_states_user_id_foreign\` foreign key(\`user_id\`) references \`users\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`,
+      `create table \`oauth_states\` (\`id\` text not null, \`kind\` text check (\`kind\` in ('flow', 'link', 'code')) not null, \`provider\` text not null, \`user_id\` text null, \`redirect_to\` text null, \`app_state\` text null, \`code_verifier\` text null, \`nonce\` text null, \`browser_hash\` text null, \`expires_at\` datetime not null, \`created_at\` datetime not null, constraint \`oauth_states_user_id_foreign\` foreign key(\`user_id\`) references \`users\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`,
     );
     this.addSql(`create index \`oauth_states_user_id_index\` on \`oauth_states\` (\`user_id\`);`);
     this.addSql(
