@@ -1,5 +1,5 @@
 import { ACTIVATE, codeOf, PASSWORD, SIGN_IN, SIGN_UP, uniqueEmail } from './helpers/flows';
-import { linkToken } from './helpers/inbox';
+import { Inbox, linkToken } from './helpers/inbox';
 import {
   PROCESS_MODES,
   useProcesses,
@@ -50,6 +50,22 @@ describe.each(PROCESS_MODES)('the authql process in NODE_ENV=%s', (mode) => {
     expect(await exit).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     await expect(fetch(`${proc.origin}/health`)).rejects.toThrow();
+  });
+
+  it('on SIGTERM finishes the mail being sent before it exits 0', async () => {
+    const slow = await new Inbox({ replyDelayMs: 1_500 }).start();
+    try {
+      const proc = await start({ SMTP_URL: slow.url, MAIL_SEND_TIMEOUT: '5s' });
+      const email = uniqueEmail('sigterm-mail');
+      expect((await proc.gql(SIGN_UP, { email, password: PASSWORD })).errors).toBeUndefined();
+      while (slow.pending === 0) await new Promise((r) => setTimeout(r, 10));
+      expect(await proc.stop('SIGTERM')).toBe(0);
+      // Acknowledged by the SMTP server and recorded as sent (so never sent again) before the exit.
+      expect(slow.for(email)).toHaveLength(1);
+      expect(proc.output()).toMatch(/"msg":"mail sent"/);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('killed with SIGKILL in the middle of a sign-up burst leaves a database where every account can activate and sign in', async () => {
