@@ -107,7 +107,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   mountRoutes(app, orm, services.jwt);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));
-  app.use(oauthRouter({ config, services, orm, logger }));
+  app.use(oauthRouter({ config, services, orm, logger, clientIp }));
   app.use(
     '/graphql',
     express.json({ limit: BODY_LIMIT }),

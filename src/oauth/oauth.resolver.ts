@@ -65,6 +65,6 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.oauth.unlink(ctx.em, viewer.userId, provider);
+    return ctx.services.oauth.unlink(ctx.em, viewer.userId, provider, ctx.client);
   }
 }

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import express, { type Request, type Response, Router } from 'express';
 import type { Config } from '../config';
+import { clientInfo, type ClientIp } from '../http/client-ip';
 import type { Logger } from '../logger';
 import { readCookie } from '../pages/csrf';
 import type { Services } from '../services';
@@ -11,13 +12,14 @@ export interface OAuthRouterDeps {
   services: Services;
   orm: MikroORM;
   logger: Logger;
+  clientIp: ClientIp;
 }
 
 /**
  * GET /oauth/<name>/start and GET|POST /oauth/<name>/callback (POST: Apple's form_post). Failures go
  * back to the app as `?error=<code>` when the flow named an allowed URL, else answer 400 as text.
  */
-export function oauthRouter({ config, services, orm, logger }: OAuthRouterDeps): Router {
+export function oauthRouter({ config, services, orm, logger, clientIp }: OAuthRouterDeps): Router {
   const router = Router();
   if (config.oauth.providers.length === 0) return router;
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
@@ -63,8 +65,12 @@ export function oauthRouter({ config, services, orm, logger }: OAuthRouterDeps):
       if (typeof value === 'string') params.set(key, value);
     }
     try {
-      const location = await services.oauth.callback(orm.em.fork(), provider, params, (name) =>
-        readCookie(req, name),
+      const location = await services.oauth.callback(
+        orm.em.fork(),
+        provider,
+        params,
+        (name) => readCookie(req, name),
+        clientInfo(req, clientIp),
       );
       const state = params.get('state');
       if (state)

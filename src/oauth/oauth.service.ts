@@ -192,6 +192,7 @@ export class OAuthService {
     provider: OAuthProvider,
     params: URLSearchParams,
     cookie: (name: string) => string | undefined,
+    client: ClientInfo,
   ): Promise<string> {
     const state = params.get('state');
     const flow = state
@@ -202,7 +203,7 @@ export class OAuthService {
     const back = flow.redirectTo;
     const echo: Record<string, string> = flow.appState !== null ? { state: flow.appState } : {};
     try {
-      const result = await this.finishCallback(em, provider, params, cookie, state, flow, back);
+      const result = await this.finishCallback(em, provider, params, cookie, state, flow, client);
       return withParams(back, { ...result, ...echo });
     } catch (err) {
       if (err instanceof OAuthFlowError)
@@ -219,8 +220,9 @@ export class OAuthService {
     cookie: (name: string) => string | undefined,
     state: string,
     flow: OAuthState,
-    back: string,
+    client: ClientInfo,
   ): Promise<Record<string, string>> {
+    const back = flow.redirectTo!;
     if (flow.expiresAt.getTime() <= Date.now())
       throw new OAuthFlowError('INVALID_TOKEN', back, 'flow expired');
     const browser = cookie(OAuthService.cookieName(state));
@@ -242,10 +244,10 @@ export class OAuthService {
     }
     const identity = await this.redeem(provider, params, flow, back);
     if (flow.user) {
-      await this.link(em, flow.user.id, identity, back);
+      await this.link(em, flow.user.id, identity, back, client);
       return { linked: provider.name };
     }
-    const user = await this.resolveAccount(em, identity).catch((err: unknown) => {
+    const user = await this.resolveAccount(em, identity, client).catch((err: unknown) => {
       if (err instanceof AppError && err.code === ErrorCode.FORBIDDEN)
         throw new OAuthFlowError('FORBIDDEN', back, err.message);
       throw err;
@@ -320,7 +322,8 @@ export class OAuthService {
       );
       throw invalidToken('This ID token is invalid.');
     }
-    const { id } = await this.resolveAccount(em, identityFrom(provider.name, checked.claims));
+    const identity = identityFrom(provider.name, checked.claims);
+    const { id } = await this.resolveAccount(em, identity, client);
     // Loaded in this request's EntityManager: the one above belonged to the finished transaction.
     const user = await em.findOneOrFail(User, { id }, { refresh: true });
     return this.flow.finish(em, user, 'OAUTH', client);
@@ -345,7 +348,12 @@ export class OAuthService {
    * Removes the viewer's link to `providerName`, unless it is their last way to sign in (no password,
    * no other link). Throws BAD_USER_INPUT (not linked), FORBIDDEN (last way in).
    */
-  async unlink(em: EntityManager, userId: string, providerName: string): Promise<true> {
+  async unlink(
+    em: EntityManager,
+    userId: string,
+    providerName: string,
+    client: ClientInfo,
+  ): Promise<true> {
     await transaction(em, async (uow) => {
       const tx = uow.em;
       const link = await tx.findOne(LinkedAccount, { user: userId, provider: providerName });
@@ -360,7 +368,7 @@ export class OAuthService {
       await tx.nativeDelete(LinkedAccount, { id: link.id });
     });
     this.logger.info(
-      { event: 'oauth_unlinked', userId, provider: providerName },
+      { event: 'oauth_unlinked', userId, provider: providerName, ip: client.ip },
       'account unlinked',
     );
     return true;
@@ -431,17 +439,25 @@ export class OAuthService {
    * unverified email never joins an existing account; with no account, a new active one without a
    * password is made. Throws FORBIDDEN.
    */
-  private async resolveAccount(em: EntityManager, identity: ProviderIdentity): Promise<User> {
+  private async resolveAccount(
+    em: EntityManager,
+    identity: ProviderIdentity,
+    client: ClientInfo,
+  ): Promise<User> {
     try {
-      return await transaction(em, (uow) => this.resolveIn(uow, identity));
+      return await transaction(em, (uow) => this.resolveIn(uow, identity, client));
     } catch (err) {
       // A parallel first sign-in of the same identity made the link first: it now resolves to that user.
       if (!(err instanceof UniqueConstraintViolationException)) throw err;
-      return transaction(em, (uow) => this.resolveIn(uow, identity));
+      return transaction(em, (uow) => this.resolveIn(uow, identity, client));
     }
   }
 
-  private async resolveIn(uow: UnitOfWork, identity: ProviderIdentity): Promise<User> {
+  private async resolveIn(
+    uow: UnitOfWork,
+    identity: ProviderIdentity,
+    client: ClientInfo,
+  ): Promise<User> {
     const tx = uow.em;
     const known = await tx.findOne(
       LinkedAccount,
@@ -505,7 +521,10 @@ export class OAuthService {
     const userId = user.id;
     uow.afterCommit(() => {
       this.userCache.invalidate(userId);
-      this.logger.info({ event, userId, provider: identity.provider }, 'account linked');
+      this.logger.info(
+        { event, userId, provider: identity.provider, ip: client.ip },
+        'account linked',
+      );
     });
     return user;
   }
@@ -516,6 +535,7 @@ export class OAuthService {
     userId: string,
     identity: ProviderIdentity,
     back: string,
+    client: ClientInfo,
   ): Promise<void> {
     try {
       await transaction(em, async (uow) => {
@@ -538,7 +558,7 @@ export class OAuthService {
         await tx.flush();
         uow.afterCommit(() =>
           this.logger.info(
-            { event: 'oauth_linked', userId, provider: identity.provider },
+            { event: 'oauth_linked', userId, provider: identity.provider, ip: client.ip },
             'account linked',
           ),
         );
