@@ -106,7 +106,14 @@ export class AccountService {
    * can sign up again. Throws UNAUTHENTICATED (wrong password).
    */
   async deleteAccount(em: EntityManager, userId: string, password: unknown): Promise<true> {
-    const user = await confirmPassword(em, this.hasher, userId, password, 'Password is incorrect.');
+    const user = await confirmPassword(
+      em,
+      this.hasher,
+      this.limits,
+      userId,
+      password,
+      'Password is incorrect.',
+    );
     const ended = await em.transactional(async (tx) => {
       const ids = (await tx.find(Session, { user: userId }, { fields: ['id'] })).map((s) => s.id);
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
