@@ -154,5 +154,7 @@ export class PasswordService {
     );
     // A reset link mailed before this change must not work after it.
     await this.tokens.retire(tx, userId, TokenPurpose.RESET);
+    // Nor a pending sign-up's activation link: it would set that sign-up's password.
+    if (options.activate) await this.tokens.retire(tx, userId, TokenPurpose.ACTIVATION);
   }
 }
