@@ -97,6 +97,39 @@ function redisStore(url: string): LimiterStore {
   };
 }
 
+type Callback = (...args: unknown[]) => void;
+interface SqliteConnection {
+  run(sql: string, ...rest: unknown[]): unknown;
+}
+const originals = new WeakMap<object, SqliteConnection>();
+
+/**
+ * rate-limiter-flexible 11.4 answers a failed upsert on SQLite with `ROLLBACK TO SAVEPOINT` but never
+ * releases the savepoint, which leaves the app's one SQLite connection inside a transaction (every
+ * later ORM transaction then fails): release it right after the rollback.
+ */
+function releasingSavepoint(conn: SqliteConnection): SqliteConnection {
+  const wrapped = new Proxy(conn, {
+    get(target, prop) {
+      if (prop === 'run') {
+        return (sql: string, ...rest: unknown[]) => {
+          const done = rest[rest.length - 1];
+          if (!sql.startsWith('ROLLBACK TO SAVEPOINT ') || typeof done !== 'function')
+            return target.run(sql, ...rest);
+          const name = sql.slice('ROLLBACK TO SAVEPOINT '.length).replace(/;$/, '');
+          return target.run(sql, (...args: unknown[]) =>
+            target.run(`RELEASE SAVEPOINT ${name};`, () => (done as Callback)(...args)),
+          );
+        };
+      }
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as Callback).bind(target) : value;
+    },
+  });
+  originals.set(wrapped, conn);
+  return wrapped;
+}
+
 function databaseStore(config: Config, orm: MikroORM): LimiterStore {
   const knex = (orm.em as unknown as SqlEntityManager).getKnex();
   const limiters: Array<RateLimiterAbstract & { clearExpired(ms: number): Promise<unknown> }> = [];
@@ -110,8 +143,10 @@ function databaseStore(config: Config, orm: MikroORM): LimiterStore {
           raw: knex.raw.bind(knex),
           client: {
             config: { client: 'sqlite3' },
-            acquireConnection: () => knex.client.acquireConnection(),
-            releaseConnection: (connection: unknown) => knex.client.releaseConnection(connection),
+            acquireConnection: async () =>
+              releasingSavepoint(await knex.client.acquireConnection()),
+            releaseConnection: (connection: object) =>
+              knex.client.releaseConnection(originals.get(connection) ?? connection),
           },
         };
 
