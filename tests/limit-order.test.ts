@@ -11,6 +11,7 @@ import {
   uniqueEmail,
 } from './helpers/flows';
 import { postGraphql } from './helpers/http';
+import { PRODUCTION_ENV } from './helpers/production';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // Finding 5 (issue 15): a request refused by its per-IP limit spends nothing of the per-address
@@ -21,10 +22,7 @@ const WRONG = 'not the right passphrase';
 const servers: TestServer[] = [];
 async function serverWith(env: Record<string, string>) {
   const server = await startTestServer({
-    NODE_ENV: 'production',
-    JWT_SECRET: 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs-limit-order-test',
-    BCRYPT_COST: '10',
-    LOG_LEVEL: 'warn',
+    ...PRODUCTION_ENV,
     TRUST_PROXY: '1',
     RATE_LIMIT_PREFIX: `t${randomUUID().slice(0, 8)}`,
     ...env,

@@ -5,6 +5,7 @@ import { createApp, type App } from '../src/app';
 import { codeOf, createActiveUser, ME, signIn, uniqueEmail } from './helpers/flows';
 import { postGraphql } from './helpers/http';
 import { freePort } from './helpers/inbox';
+import { PRODUCTION_ENV } from './helpers/production';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // Finding 14 (issue 15): when the shared limit store cannot be reached, limits fall back to a
@@ -49,10 +50,7 @@ interface Pair {
 
 async function startPair(env: Record<string, string>): Promise<Pair> {
   const server = await startTestServer({
-    NODE_ENV: 'production',
-    JWT_SECRET: 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs-store-fallback-test',
-    BCRYPT_COST: '10',
-    LOG_LEVEL: 'error',
+    ...PRODUCTION_ENV,
     RATE_LIMIT_PREFIX: `t${randomUUID().slice(0, 8)}`,
     RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: String(BUDGET),
     ...env,

@@ -11,6 +11,7 @@ import {
   signUpAndGetActivationToken,
   uniqueEmail,
 } from './helpers/flows';
+import { PRODUCTION_ENV } from './helpers/production';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // Finding 9 (issue 15): the same visible passphrase typed on any device works: passwords are
@@ -21,10 +22,7 @@ const NFD = NFC.normalize('NFD');
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
-    NODE_ENV: 'production',
-    JWT_SECRET: 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs-nfc-password-test',
-    BCRYPT_COST: '10',
-    LOG_LEVEL: 'warn',
+    ...PRODUCTION_ENV,
   });
 });
 afterAll(() => server.close());

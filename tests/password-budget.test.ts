@@ -8,21 +8,16 @@ import {
   signIn,
   uniqueEmail,
 } from './helpers/flows';
+import { PRODUCTION_ENV } from './helpers/production';
 import { startTestServer, type GqlResult, type TestServer } from './helpers/server';
 
 // Findings 2 and 4 (issue 15): the per-account failure budget is taken before bcrypt runs, shared by
 // re-confirming a password, and the bcrypt queue is bounded. Production mode, production bcrypt cost.
 const WRONG = 'not the right passphrase';
-const PRODUCTION = {
-  NODE_ENV: 'production',
-  JWT_SECRET: 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs-budget-test',
-  BCRYPT_COST: '10',
-  LOG_LEVEL: 'warn',
-};
 
 const servers: TestServer[] = [];
 async function serverWith(env: Record<string, string>) {
-  const server = await startTestServer({ ...PRODUCTION, ...env });
+  const server = await startTestServer({ ...PRODUCTION_ENV, ...env });
   servers.push(server);
   return server;
 }

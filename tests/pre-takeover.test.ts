@@ -9,6 +9,7 @@ import {
   signUpAndGetActivationToken,
   uniqueEmail,
 } from './helpers/flows';
+import { PRODUCTION_ENV } from './helpers/production';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // Finding 1 (issue 15): someone who signs up with another person's address first must never be able
@@ -19,10 +20,7 @@ const VICTIM = 'victim chose this passphrase';
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
-    NODE_ENV: 'production',
-    JWT_SECRET: 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs-pretakeover-test',
-    BCRYPT_COST: '10',
-    LOG_LEVEL: 'warn',
+    ...PRODUCTION_ENV,
   });
 });
 afterAll(() => server.close());
