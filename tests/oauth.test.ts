@@ -1,6 +1,7 @@
 import { generateKeyPair } from 'jose';
 import jwt from 'jsonwebtoken';
 import { OAuthState } from '../src/oauth/oauth-state.entity';
+import { OneTimeToken } from '../src/tokens/one-time-token.entity';
 import { sha256 } from '../src/tokens/random';
 import { TestBrowser } from './helpers/browser';
 import {
@@ -362,6 +363,15 @@ describe('social sign-in', () => {
     expect(codeOf(withAttackerPassword)).toBe('UNAUTHENTICATED');
     expect(withAttackerPassword.errors![0]!.message).toBe('Invalid email or password.');
     expect(codeOf(await server.gql(ACTIVATE, { token: attackerLink }))).toBe('INVALID_TOKEN');
+    const kept = await server.app.orm.em
+      .fork()
+      .find(
+        OneTimeToken,
+        { user: owner.data!.exchangeOAuthCode.user.id },
+        { populate: ['passwordHash'] },
+      );
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.map((t) => t.passwordHash)).toEqual(kept.map(() => null));
     expect(codeOf(await server.gql(SIGN_IN, { email, password: 'attacker chose this one' }))).toBe(
       'UNAUTHENTICATED',
     );

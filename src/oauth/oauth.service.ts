@@ -8,7 +8,7 @@ import { AppError, badInput, ErrorCode, invalidToken, tokenExpired } from '../er
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
-import { TokenPurpose } from '../tokens/one-time-token.entity';
+import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import type { UserCache } from '../users/user-cache';
@@ -501,6 +501,7 @@ export class OAuthService {
         );
         await this.tokens.retire(tx, user.id, TokenPurpose.ACTIVATION);
         await this.tokens.retire(tx, user.id, TokenPurpose.RESET);
+        await tx.nativeUpdate(OneTimeToken, { user: user.id }, { passwordHash: null });
         user = await tx.findOneOrFail(User, { id: user.id }, { refresh: true });
         event = 'oauth_activated';
       } else {
