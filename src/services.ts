@@ -14,6 +14,7 @@ import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
+import { ServerSecrets } from './tokens/secrets';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
@@ -21,6 +22,8 @@ import { UserCache } from './users/user-cache';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
+  /** Per-purpose keys derived from JWT_SECRET (and JWT_PREVIOUS_SECRETS for what they made). */
+  secrets: ServerSecrets;
   jwt: JwtService;
   mailer: Mailer;
   hasher: PasswordHasher;
@@ -33,14 +36,15 @@ export interface Services {
   users: UserService;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
-  /** The public view of users, cached per process; invalidate(id) after changing a user. */
+  /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
 export function createServices(config: Config, orm: MikroORM, logger: Logger): Services {
+  const secrets = new ServerSecrets(config.jwt.secret, config.jwt.previousSecrets);
   const jwt = new JwtService({
-    secret: config.jwt.secret,
+    secrets,
     privateKeyPem: config.jwt.privateKeyPem,
     previousPublicKeysPem: config.jwt.previousPublicKeysPem,
     issuer: config.jwt.issuer,
@@ -57,7 +61,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const mailer = new Mailer(
     orm,
     transport,
-    new OutboxCipher(config.jwt.secret),
+    new OutboxCipher(secrets),
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
@@ -76,9 +80,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     userCache,
     mailer,
     logger,
+    secrets,
   );
   const signInFlow = new SignInFlow(sessions, logger);
   return {
+    secrets,
     jwt,
     mailer,
     hasher,

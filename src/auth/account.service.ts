@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
 import type { Config } from '../config';
+import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
@@ -50,15 +51,14 @@ export class AccountService {
     // Hashed for known addresses too, so both answers take the same time.
     const passwordHash = await this.hasher.hash(password);
     try {
-      const created = await em.transactional(async (tx) => {
-        if (await tx.findOne(User, { email })) return null;
-        const user = tx.create(User, { email, passwordHash });
-        await tx.flush();
-        await this.queueActivation(tx, user);
+      const created = await transaction(em, async (uow) => {
+        if (await uow.em.findOne(User, { email })) return null;
+        const user = uow.em.create(User, { email, passwordHash });
+        await uow.em.flush();
+        await this.queueActivation(uow, user);
         return user;
       });
       if (created) {
-        this.mailer.kick();
         this.logger.info({ event: 'sign_up', userId: created.id }, 'account created');
         return true;
       }
@@ -82,8 +82,7 @@ export class AccountService {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user || user.isActive) return;
-      await em.transactional((tx) => this.queueActivation(tx, user));
-      this.mailer.kick();
+      await transaction(em, (uow) => this.queueActivation(uow, user));
     });
     return true;
   }
@@ -91,12 +90,12 @@ export class AccountService {
   /** Activates the account the link was issued for. Throws INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_REQUESTS. */
   async activate(em: EntityManager, token: string, client: ClientInfo): Promise<User> {
     await this.limits.tokenAttempt(client.ip);
-    const userId = await em.transactional(async (tx) => {
-      const id = await this.tokens.consume(tx, token, TokenPurpose.ACTIVATION);
-      await tx.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
+    const userId = await transaction(em, async (uow) => {
+      const id = await this.tokens.consume(uow.em, token, TokenPurpose.ACTIVATION);
+      await uow.em.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
+      this.userCache.invalidateOnCommit(uow, id);
       return id;
     });
-    this.userCache.invalidate(userId);
     this.logger.info({ event: 'activated', userId }, 'account activated');
     return em.findOneOrFail(User, { id: userId }, { refresh: true });
   }
@@ -107,18 +106,15 @@ export class AccountService {
    */
   async deleteAccount(em: EntityManager, userId: string, password: unknown): Promise<true> {
     const user = await confirmPassword(em, this.hasher, userId, password, 'Password is incorrect.');
-    const ended = await em.transactional(async (tx) => {
-      const ids = (await tx.find(Session, { user: userId }, { fields: ['id'] })).map((s) => s.id);
+    await transaction(em, async (uow) => {
+      await this.sessions.revokeAll(uow, userId);
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
-      await tx.nativeDelete(Session, { user: userId });
-      await tx.nativeDelete(OneTimeToken, { user: userId });
-      await tx.nativeDelete(User, { id: userId });
-      await this.mailer.queue(tx, 'account-deleted', user.email);
-      return ids;
+      await uow.em.nativeDelete(Session, { user: userId });
+      await uow.em.nativeDelete(OneTimeToken, { user: userId });
+      await uow.em.nativeDelete(User, { id: userId });
+      this.userCache.invalidateOnCommit(uow, userId);
+      await this.mailer.queue(uow, 'account-deleted', user.email);
     });
-    this.sessions.forget(ended);
-    this.userCache.invalidate(userId);
-    this.mailer.kick();
     this.logger.info({ event: 'account_deleted', userId }, 'account deleted');
     return true;
   }
@@ -126,23 +122,22 @@ export class AccountService {
   private async notifyExisting(em: EntityManager, email: string): Promise<void> {
     const user = await em.findOne(User, { email });
     if (!user) return;
-    await em.transactional((tx) =>
+    await transaction(em, (uow) =>
       user.isActive
-        ? this.mailer.queue(tx, 'already-registered', email)
-        : this.queueActivation(tx, user),
+        ? this.mailer.queue(uow, 'already-registered', email)
+        : this.queueActivation(uow, user),
     );
-    this.mailer.kick();
   }
 
   /** Issues a new activation link (retiring older ones) and queues its mail, in the caller's transaction. */
-  private async queueActivation(tx: EntityManager, user: User): Promise<void> {
+  private async queueActivation(uow: UnitOfWork, user: User): Promise<void> {
     const token = await this.tokens.issue(
-      tx,
-      tx.getReference(User, user.id),
+      uow.em,
+      uow.em.getReference(User, user.id),
       TokenPurpose.ACTIVATION,
     );
     const ttl = ms(this.config.activationTtlSec * 1000, { long: true });
-    await this.mailer.queue(tx, 'activation', user.email, {
+    await this.mailer.queue(uow, 'activation', user.email, {
       link: this.links.activation(token),
       ttl,
     });
