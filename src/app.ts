@@ -62,6 +62,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw err;
   }
   mailer.start();
+  services.housekeeping.start();
   // Not awaited: a sign-in arriving first waits for the same dummy hash, so it is never the fast one.
   services.hasher
     .warmUp()
@@ -135,6 +136,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await apollo.stop();
         // Mail not yet delivered stays in the outbox for the next process (or this one on restart).
         await mailer.stop();
+        await services.housekeeping.stop();
         await services.limits.close();
         await services.hasher.close();
         await orm.close(true);

@@ -3,6 +3,8 @@ import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
+import { addCoreCleanups } from './housekeeping/core-cleanups';
+import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
@@ -34,6 +36,8 @@ export interface Services {
   signInFlow: SignInFlow;
   passwords: PasswordService;
   users: UserService;
+  /** Periodic cleanup, once per deployment; features register theirs with `housekeeping.add(name, fn)`. */
+  housekeeping: Housekeeping;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
   /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
@@ -83,6 +87,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     secrets,
   );
   const signInFlow = new SignInFlow(sessions, logger);
+  const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
+  addCoreCleanups(housekeeping, config);
   return {
     secrets,
     jwt,
@@ -116,5 +122,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     users: new UserService(sessions, userCache),
     userCache,
     limits,
+    housekeeping,
   };
 }
