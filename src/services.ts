@@ -81,7 +81,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     config,
     jwt,
     new SessionCache(config.sessionCacheTtlMs),
-    userCache,
+    userCache.readLiveSession,
     mailer,
     logger,
     secrets,

@@ -9,8 +9,6 @@ import type { JwtService } from '../tokens/jwt';
 import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import { type User } from '../users/user.entity';
-import type { UserCache } from '../users/user-cache';
-import { readLiveSessionUser } from '../users/user-snapshot';
 import { Session } from './session.entity';
 import type { SessionCache } from './session-cache';
 
@@ -26,6 +24,12 @@ export interface IssuedTokens {
   user: User;
 }
 
+/**
+ * Reads whether a session is live from the database (the user cache's `readLiveSession`, which stores the
+ * owner it reads on the way): passed in, so sessions import nothing from the user cache.
+ */
+export type ReadLiveSession = (em: EntityManager, sessionId: string) => Promise<boolean>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class SessionService {
@@ -36,7 +40,7 @@ export class SessionService {
     private readonly config: Config,
     private readonly jwt: JwtService,
     private readonly cache: SessionCache,
-    private readonly users: UserCache,
+    private readonly readLive: ReadLiveSession,
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     secrets: ServerSecrets,
@@ -200,10 +204,7 @@ export class SessionService {
    */
   isLive(em: EntityManager, sessionId: string): Promise<boolean> {
     return this.cache.isLive(sessionId, async () => {
-      const mark = this.users.mark();
-      const user = await readLiveSessionUser(em, sessionId);
-      if (user) this.users.prime(user, mark);
-      return user !== null;
+      return this.readLive(em, sessionId);
     });
   }
 

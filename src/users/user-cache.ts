@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { TtlCache } from '../cache/ttl-cache';
 import type { UnitOfWork } from '../database/unit-of-work';
-import { readUser, type UserSnapshot } from './user-snapshot';
+import { readLiveSessionUser, readUser, type UserSnapshot } from './user-snapshot';
 
 /**
  * Remembers the public view of a user for a short TTL (SESSION_CACHE_TTL), so `me` costs no database
@@ -33,6 +33,17 @@ export class UserCache {
   invalidate(id: string, origin: 'local' | 'remote' = 'local'): void {
     this.cache.invalidate(id, origin);
   }
+
+  /**
+   * Whether the session is live, read with its owner in one query; the owner is cached unless a user
+   * was invalidated while the read was in flight. The session service's database read.
+   */
+  readonly readLiveSession = async (em: EntityManager, sessionId: string): Promise<boolean> => {
+    const mark = this.mark();
+    const user = await readLiveSessionUser(em, sessionId);
+    if (user) this.prime(user, mark);
+    return user !== null;
+  };
 
   /** Take before reading a snapshot elsewhere (the live-session check), hand to prime() after. */
   mark(): number {
