@@ -3,9 +3,12 @@ import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
+import { addCoreCleanups } from './housekeeping/core-cleanups';
+import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
+import { addOAuthCleanups } from './oauth/oauth-cleanups';
 import { OAuthProviders } from './oauth/oauth-providers';
 import { OAuthService } from './oauth/oauth.service';
 import { OutboxCipher } from './mail/outbox-cipher';
@@ -16,6 +19,7 @@ import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
+import { ServerSecrets } from './tokens/secrets';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
@@ -23,6 +27,8 @@ import { UserCache } from './users/user-cache';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
+  /** Per-purpose keys derived from JWT_SECRET (and JWT_PREVIOUS_SECRETS for what they made). */
+  secrets: ServerSecrets;
   jwt: JwtService;
   mailer: Mailer;
   hasher: PasswordHasher;
@@ -33,9 +39,11 @@ export interface Services {
   signInFlow: SignInFlow;
   passwords: PasswordService;
   users: UserService;
+  /** Periodic cleanup, once per deployment; features register theirs with `housekeeping.add(name, fn)`. */
+  housekeeping: Housekeeping;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
-  /** The public view of users, cached per process; invalidate(id) after changing a user. */
+  /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
   /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
   oauth: OAuthService;
@@ -43,8 +51,9 @@ export interface Services {
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
 export function createServices(config: Config, orm: MikroORM, logger: Logger): Services {
+  const secrets = new ServerSecrets(config.jwt.secret, config.jwt.previousSecrets);
   const jwt = new JwtService({
-    secret: config.jwt.secret,
+    secrets,
     privateKeyPem: config.jwt.privateKeyPem,
     previousPublicKeysPem: config.jwt.previousPublicKeysPem,
     issuer: config.jwt.issuer,
@@ -61,7 +70,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const mailer = new Mailer(
     orm,
     transport,
-    new OutboxCipher(config.jwt.secret),
+    new OutboxCipher(secrets),
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
@@ -81,11 +90,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     config,
     jwt,
     new SessionCache(config.sessionCacheTtlMs),
-    userCache,
+    userCache.readLiveSession,
     mailer,
     logger,
+    secrets,
   );
   const signInFlow = new SignInFlow(sessions, logger);
+  const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
+  addCoreCleanups(housekeeping, config);
+  addOAuthCleanups(housekeeping);
   const oauth = new OAuthService(
     config,
     new OAuthProviders(config.oauth, config.jwt.clockSkewSec),
@@ -96,6 +109,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   );
   return {
+    secrets,
     jwt,
     mailer,
     hasher,
@@ -127,6 +141,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     users: new UserService(sessions, userCache),
     userCache,
     limits,
+    housekeeping,
     oauth,
   };
 }

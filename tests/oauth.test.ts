@@ -1,5 +1,6 @@
 import { generateKeyPair } from 'jose';
 import jwt from 'jsonwebtoken';
+import { HousekeepingLease } from '../src/housekeeping/housekeeping-lease.entity';
 import { OAuthState } from '../src/oauth/oauth-state.entity';
 import { OneTimeToken } from '../src/tokens/one-time-token.entity';
 import { sha256 } from '../src/tokens/random';
@@ -179,6 +180,18 @@ describe('social sign-in', () => {
     await em.nativeUpdate(OAuthState, { id: row.id }, { expiresAt: new Date(Date.now() - 1) });
     expect(codeOf(await exchange(code))).toBe('TOKEN_EXPIRED');
     expect(codeOf(await exchange(code))).toBe('INVALID_TOKEN');
+
+    // A code nobody exchanged is deleted by housekeeping once expired.
+    const unused = (await webFlow(sub)).searchParams.get('code')!;
+    await em.nativeUpdate(
+      OAuthState,
+      { id: sha256(unused) },
+      { expiresAt: new Date(Date.now() - 1) },
+    );
+    await em.nativeUpdate(HousekeepingLease, {}, { nextRunAt: new Date(0) });
+    const deleted = await server.app.services.housekeeping.runIfDue();
+    expect(deleted!['oauth-states']).toBeGreaterThanOrEqual(1);
+    expect(await em.fork().count(OAuthState, { id: sha256(unused) })).toBe(0);
   });
 
   it('returns to a custom-scheme app URL from the allow-list, echoing the app state', async () => {

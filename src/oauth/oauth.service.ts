@@ -520,8 +520,8 @@ export class OAuthService {
     });
     await tx.flush();
     const userId = user.id;
+    this.userCache.invalidateOnCommit(uow, userId);
     uow.afterCommit(() => {
-      this.userCache.invalidate(userId);
       this.logger.info(
         { event, userId, provider: identity.provider, ip: client.ip },
         'account linked',
@@ -587,8 +587,7 @@ export class OAuthService {
     },
   ): Promise<void> {
     const now = Date.now();
-    // Expired rows go as new ones come: the table holds minutes of flows, never history.
-    await em.nativeDelete(OAuthState, { expiresAt: { $lt: new Date(now - 60_000) } });
+    // Expired rows are deleted by housekeeping (oauth-cleanups.ts).
     await em.insert(OAuthState, {
       id: sha256(handle),
       kind: fields.kind,
