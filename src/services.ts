@@ -1,8 +1,10 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { AdminService } from './admin/admin.service';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
+import { SecurityEvents } from './events/security-events';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
@@ -35,6 +37,10 @@ export interface Services {
   limits: RateLimits;
   /** The public view of users, cached per process; invalidate(id) after changing a user. */
   userCache: UserCache;
+  /** Administration shared by the admin GraphQL operations and the CLI. */
+  admin: AdminService;
+  /** The security event log: `events.record(uow, ...)` inside the change's unit of work. */
+  events: SecurityEvents;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -69,15 +75,17 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,
     [TokenPurpose.RESET]: config.resetTtlSec,
   });
+  const events = new SecurityEvents();
   const sessions = new SessionService(
     config,
     jwt,
     new SessionCache(config.sessionCacheTtlMs),
     userCache,
     mailer,
+    events,
     logger,
   );
-  const signInFlow = new SignInFlow(sessions, logger);
+  const signInFlow = new SignInFlow(sessions, events, logger);
   return {
     jwt,
     mailer,
@@ -92,9 +100,10 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       sessions,
       limits,
       userCache,
+      events,
       logger,
     ),
-    signIn: new SignInService(hasher, signInFlow, limits, logger),
+    signIn: new SignInService(hasher, signInFlow, limits, events, logger),
     signInFlow,
     passwords: new PasswordService(
       config,
@@ -105,10 +114,13 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       mailer,
       limits,
       userCache,
+      events,
       logger,
     ),
-    users: new UserService(sessions, userCache),
+    users: new UserService(),
     userCache,
+    admin: new AdminService(sessions, userCache, events, logger),
+    events,
     limits,
   };
 }

@@ -3,6 +3,8 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
 import type { Config } from '../config';
+import { transaction } from '../database/unit-of-work';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
@@ -29,6 +31,7 @@ export class AccountService {
     private readonly sessions: SessionService,
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
+    private readonly events: SecurityEvents,
     private readonly logger: Logger,
     private readonly links = Links.from(config),
   ) {}
@@ -50,11 +53,17 @@ export class AccountService {
     // Hashed for known addresses too, so both answers take the same time.
     const passwordHash = await this.hasher.hash(password);
     try {
-      const created = await em.transactional(async (tx) => {
+      const created = await transaction(em, async (uow) => {
+        const tx = uow.em;
         if (await tx.findOne(User, { email })) return null;
         const user = tx.create(User, { email, passwordHash });
         await tx.flush();
         await this.queueActivation(tx, user);
+        await this.events.record(uow, {
+          type: SecurityEventType.SIGNED_UP,
+          userId: user.id,
+          ...client,
+        });
         return user;
       });
       if (created) {
@@ -91,9 +100,10 @@ export class AccountService {
   /** Activates the account the link was issued for. Throws INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_REQUESTS. */
   async activate(em: EntityManager, token: string, client: ClientInfo): Promise<User> {
     await this.limits.tokenAttempt(client.ip);
-    const userId = await em.transactional(async (tx) => {
-      const id = await this.tokens.consume(tx, token, TokenPurpose.ACTIVATION);
-      await tx.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
+    const userId = await transaction(em, async (uow) => {
+      const id = await this.tokens.consume(uow.em, token, TokenPurpose.ACTIVATION);
+      await uow.em.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
+      await this.events.record(uow, { type: SecurityEventType.ACTIVATED, userId: id, ...client });
       return id;
     });
     this.userCache.invalidate(userId);
@@ -105,15 +115,22 @@ export class AccountService {
    * Deletes the signed-in user with everything tied to them (sessions, emailed tokens); the address
    * can sign up again. Throws UNAUTHENTICATED (wrong password).
    */
-  async deleteAccount(em: EntityManager, userId: string, password: unknown): Promise<true> {
+  async deleteAccount(
+    em: EntityManager,
+    userId: string,
+    password: unknown,
+    client: ClientInfo,
+  ): Promise<true> {
     const user = await confirmPassword(em, this.hasher, userId, password, 'Password is incorrect.');
-    const ended = await em.transactional(async (tx) => {
+    const ended = await transaction(em, async (uow) => {
+      const tx = uow.em;
       const ids = (await tx.find(Session, { user: userId }, { fields: ['id'] })).map((s) => s.id);
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
       await tx.nativeDelete(Session, { user: userId });
       await tx.nativeDelete(OneTimeToken, { user: userId });
       await tx.nativeDelete(User, { id: userId });
       await this.mailer.queue(tx, 'account-deleted', user.email);
+      await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
       return ids;
     });
     this.sessions.forget(ended);

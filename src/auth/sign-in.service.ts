@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { transaction } from '../database/unit-of-work';
 import { invalidCredentials, TooManyRequestsError } from '../errors';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { PasswordHasher } from '../password/password-hasher';
@@ -14,6 +16,7 @@ export class SignInService {
     private readonly hasher: PasswordHasher,
     private readonly flow: SignInFlow,
     private readonly limits: RateLimits,
+    private readonly events: SecurityEvents,
     private readonly logger: Logger,
   ) {}
 
@@ -55,6 +58,15 @@ export class SignInService {
           { event: 'sign_in_lockout', userId, ip: client.ip },
           'sign-in locked: too many failures for this address',
         );
+      }
+      // Only for a real account: an unknown address has nobody to show the event to.
+      if (user) {
+        await transaction(em, async (uow) => {
+          const base = { userId: user.id, method: 'PASSWORD', ...client };
+          await this.events.record(uow, { type: SecurityEventType.SIGN_IN_FAILED, ...base });
+          if (locked)
+            await this.events.record(uow, { type: SecurityEventType.LOCKED_OUT, ...base });
+        });
       }
       throw invalidCredentials();
     }

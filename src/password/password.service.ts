@@ -2,6 +2,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
 import type { Config } from '../config';
+import { transaction } from '../database/unit-of-work';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import { badInput, invalidToken } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -30,6 +32,7 @@ export class PasswordService {
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
+    private readonly events: SecurityEvents,
     private readonly logger: Logger,
   ) {
     this.links = Links.from(config);
@@ -82,10 +85,16 @@ export class PasswordService {
     // Checked before the link is used up, so a weak password can be corrected with the same link.
     assertPasswordAcceptable(newPassword, user.email);
     const passwordHash = await this.hasher.hash(newPassword);
-    const ended = await em.transactional(async (tx) => {
+    const ended = await transaction(em, async (uow) => {
+      const tx = uow.em;
       await this.tokens.consume(tx, claims, TokenPurpose.RESET);
       await this.setPassword(tx, user.id, passwordHash, { activate: true });
       await this.mailer.queue(tx, 'password-changed', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.PASSWORD_RESET,
+        userId: user.id,
+        ...client,
+      });
       return this.sessions.revokeAll(tx, user.id);
     });
     this.sessions.forget(ended);
@@ -108,6 +117,7 @@ export class PasswordService {
     viewer: { userId: string; sessionId: string },
     currentPassword: unknown,
     newPassword: unknown,
+    client: ClientInfo,
   ): Promise<true> {
     const user = await confirmPassword(
       em,
@@ -120,9 +130,15 @@ export class PasswordService {
     if (newPassword === currentPassword)
       throw badInput('The new password must differ from the current one.');
     const passwordHash = await this.hasher.hash(newPassword);
-    const ended = await em.transactional(async (tx) => {
+    const ended = await transaction(em, async (uow) => {
+      const tx = uow.em;
       await this.setPassword(tx, user.id, passwordHash, { activate: false });
       await this.mailer.queue(tx, 'password-changed', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.PASSWORD_CHANGED,
+        userId: user.id,
+        ...client,
+      });
       return this.sessions.revokeAll(tx, user.id, viewer.sessionId);
     });
     this.sessions.forget(ended);

@@ -21,7 +21,7 @@ export class SessionResolver {
   })
   async signOut(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    await ctx.services.sessions.revoke(ctx.em, viewer.userId, viewer.sessionId);
+    await ctx.services.sessions.revoke(ctx.em, viewer.userId, viewer.sessionId, ctx.client);
     return true;
   }
 
@@ -31,8 +31,7 @@ export class SessionResolver {
   })
   async signOutEverywhere(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    const ended = await ctx.services.sessions.revokeAll(ctx.em, viewer.userId);
-    ctx.services.sessions.forget(ended);
+    await ctx.services.sessions.endAll(ctx.em, viewer.userId, ctx.client);
     return true;
   }
 
@@ -41,7 +40,7 @@ export class SessionResolver {
   async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
     // Another user's session and an unknown id look the same: nothing tells which ids exist.
-    if (!(await ctx.services.sessions.revoke(ctx.em, viewer.userId, id)))
+    if (!(await ctx.services.sessions.revoke(ctx.em, viewer.userId, id, ctx.client)))
       throw badInput('No such session.');
     return true;
   }

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
-import { invalidToken, tokenExpired } from '../errors';
+import { transaction } from '../database/unit-of-work';
+import { accountDisabled, invalidToken, tokenExpired } from '../errors';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { JwtService } from '../tokens/jwt';
@@ -35,6 +37,7 @@ export class SessionService {
     private readonly cache: SessionCache,
     private readonly users: UserCache,
     private readonly mailer: Mailer,
+    private readonly events: SecurityEvents,
     private readonly logger: Logger,
   ) {
     // A key of its own, derived from the signing secret, for the successor chain below.
@@ -80,6 +83,8 @@ export class SessionService {
     const { sessionId, secret } = parsed;
 
     let session = await em.findOne(Session, { id: sessionId }, { populate: ['user'] });
+    // Disabling ended the session; its holder (proven by a current or rotated secret) learns why.
+    if (session?.user.disabled && this.presentedBelongs(session, secret)) throw accountDisabled();
     if (!session || session.revokedAt) throw invalidToken('This session has ended. Sign in again.');
     if (session.expiresAt.getTime() <= Date.now())
       throw tokenExpired('This session has expired. Sign in again.');
@@ -134,13 +139,29 @@ export class SessionService {
   }
 
   /** Ends one session of this user; false when it is not theirs or already ended. */
-  async revoke(em: EntityManager, userId: string, sessionId: string): Promise<boolean> {
+  async revoke(
+    em: EntityManager,
+    userId: string,
+    sessionId: string,
+    client: ClientInfo,
+  ): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
-    const ended = await em.nativeUpdate(
-      Session,
-      { id: sessionId, user: userId, revokedAt: null },
-      { revokedAt: new Date() },
-    );
+    const ended = await transaction(em, async (uow) => {
+      const count = await uow.em.nativeUpdate(
+        Session,
+        { id: sessionId, user: userId, revokedAt: null },
+        { revokedAt: new Date() },
+      );
+      if (count === 1) {
+        await this.events.record(uow, {
+          type: SecurityEventType.SESSION_REVOKED,
+          userId,
+          ...client,
+          detail: { sessionId },
+        });
+      }
+      return count;
+    });
     // Only a session that was really this user's: otherwise anyone could evict others from the cache.
     if (ended !== 1) return false;
     this.cache.markEnded([sessionId]);
@@ -168,6 +189,20 @@ export class SessionService {
     return ids;
   }
 
+  /** signOutEverywhere: ends every session of the user, this one included. */
+  async endAll(em: EntityManager, userId: string, client: ClientInfo): Promise<void> {
+    await transaction(em, async (uow) => {
+      const ended = await this.revokeAll(uow.em, userId);
+      await this.events.record(uow, {
+        type: SecurityEventType.SESSION_REVOKED,
+        userId,
+        ...client,
+        detail: { all: true, sessionsEnded: ended.length },
+      });
+      uow.afterCommit(() => this.forget(ended));
+    });
+  }
+
   /** Drops ended sessions from this process's cache: their access tokens stop working at once. */
   forget(sessionIds: string[]): void {
     this.cache.markEnded(sessionIds);
@@ -182,7 +217,8 @@ export class SessionService {
       const mark = this.users.mark();
       const user = await readLiveSessionUser(em, sessionId);
       if (user) this.users.prime(user, mark);
-      return user !== null;
+      // The user row decides too: a session opened while an admin disabled the account is not live.
+      return user !== null && !user.disabled;
     });
   }
 
@@ -192,20 +228,35 @@ export class SessionService {
     client: ClientInfo,
   ): Promise<void> {
     const user = session.user;
-    await em.transactional(async (tx) => {
-      const ended = await tx.nativeUpdate(
+    await transaction(em, async (uow) => {
+      const ended = await uow.em.nativeUpdate(
         Session,
         { id: session.id, revokedAt: null },
         { revokedAt: new Date() },
       );
       // Once per session: a burst of replays revokes once and mails once.
-      if (ended === 1) await this.mailer.queue(tx, 'refresh-reuse', user.email);
+      if (ended !== 1) return;
+      await this.mailer.queue(uow.em, 'refresh-reuse', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.REFRESH_TOKEN_REUSED,
+        userId: user.id,
+        ...client,
+        detail: { sessionId: session.id },
+      });
     });
     this.cache.markEnded([session.id]);
     this.mailer.kick();
     this.logger.warn(
       { event: 'refresh_reuse', userId: user.id, sessionId: session.id, ip: client.ip },
       'refresh token reuse: session revoked',
+    );
+  }
+
+  private presentedBelongs(session: Session, secret: string): boolean {
+    const presented = sha256(secret);
+    return (
+      sameDigest(presented, session.refreshTokenHash) ||
+      (session.previousTokenHash !== null && sameDigest(presented, session.previousTokenHash))
     );
   }
 
