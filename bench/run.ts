@@ -18,6 +18,8 @@ import { seedDatabase, type Seeded } from './seed';
 import { ROOT, serverEnv, startServer, timeStartup, type ServerHandle } from './server';
 
 const quick = process.argv.includes('--quick');
+// `--metrics-only`: just the seed and the "me with metrics on vs off" scenario (a quick check of the hot path).
+const metricsOnly = process.argv.includes('--metrics-only');
 const P = quick
   ? {
       rounds: 1,
@@ -179,14 +181,9 @@ async function main(): Promise<void> {
       passwordHash,
     );
     log(`seeded ${small.users} users in ${fmt(small.seconds)} s`);
-    const large = await seedDatabase(
-      largeDb,
-      dir,
-      secret,
-      P.largeUsers,
-      P.largeSessions,
-      passwordHash,
-    );
+    const large = metricsOnly
+      ? { ...small, users: 0, seconds: 0 }
+      : await seedDatabase(largeDb, dir, secret, P.largeUsers, P.largeSessions, passwordHash);
     log(
       `seeded ${large.users} users and ${large.sessions.length} sessions in ${fmt(large.seconds)} s`,
     );
@@ -195,8 +192,8 @@ async function main(): Promise<void> {
     const smallEnv = serverEnv(secret, smallDb, dir);
     const s = await startServer('small', smallEnv);
     servers.push(s);
-    const l = await startServer('large', serverEnv(secret, largeDb, dir));
-    servers.push(l);
+    const l = metricsOnly ? s : await startServer('large', serverEnv(secret, largeDb, dir));
+    if (l !== s) servers.push(l);
     const smallTokens = tokensFor(jwt, small, 1000);
     const clientTokens = smallTokens.slice(0, THROUGHPUT_SESSIONS);
     const largeTokens = tokensFor(jwt, large, 1000);
@@ -233,9 +230,9 @@ async function main(): Promise<void> {
       next: meRequests(clientTokens),
       verify: isMe,
     });
-    const t = await interleaved(typename, me);
-    check('typename', t.a);
-    check('me', t.b);
+    const t = metricsOnly ? { a: [], b: [] } : await interleaved(typename, me);
+    if (!metricsOnly) check('typename', t.a);
+    if (!metricsOnly) check('me', t.b);
     const typenameRps = median(t.a.map((r) => r.rps));
     const meRps = median(t.b.map((r) => r.rps));
     rows.push({
@@ -248,6 +245,52 @@ async function main(): Promise<void> {
       met: meRps / typenameRps >= 0.9,
     });
     raw.me = t;
+    if (metricsOnly) rows.pop();
+
+    // 1b. me with METRICS_TOKEN set (operation counters, cache stats) vs the same server without.
+    log('me with metrics on vs off');
+    const m = await startServer(
+      'metrics',
+      serverEnv(secret, smallDb, dir, { METRICS_TOKEN: randomBytes(24).toString('hex') }),
+    );
+    servers.push(m);
+    const meOn = () =>
+      load({
+        url: m.url,
+        connections: THROUGHPUT_CONNECTIONS,
+        durationS: P.throughputS,
+        next: meRequests(clientTokens),
+        verify: isMe,
+      });
+    await load({
+      url: m.url,
+      connections: THROUGHPUT_CONNECTIONS,
+      durationS: P.warmupS,
+      next: meRequests(clientTokens),
+      verify: isMe,
+    });
+    if (metricsOnly) await me();
+    const mm = await interleaved(me, meOn);
+    check('me (metrics off)', mm.a);
+    check('me (metrics on)', mm.b);
+    const offRps = median(mm.a.map((r) => r.rps));
+    const onRps = median(mm.b.map((r) => r.rps));
+    rows.push({
+      scenario: '`me` with metrics on (`METRICS_TOKEN` set)',
+      baseline: '`me` with metrics off, same seed, other process',
+      measured: `${fmt(onRps, 0)} req/s`,
+      base: `${fmt(offRps, 0)} req/s`,
+      ratio: onRps / offRps,
+      target: 'throughput ≥ 0.95×',
+      met: onRps / offRps >= 0.95,
+    });
+    raw.metrics = mm;
+    await m.stop();
+    servers.splice(servers.indexOf(m), 1);
+    if (metricsOnly) {
+      printTable(rows, (performance.now() - began) / 1000);
+      return;
+    }
 
     // 2. signIn vs raw bcrypt.compare, same concurrency, one process each.
     log('signIn vs bcrypt.compare');

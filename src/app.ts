@@ -20,6 +20,8 @@ import { createFormatError } from './errors';
 import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
 import { pagesRouter } from './pages/pages.router';
+import { metricsPlugin } from './metrics/metrics.plugin';
+import { mountMetrics } from './metrics/metrics.route';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
 import { createServices, type Services } from './services';
@@ -85,6 +87,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      metricsPlugin<Context>(services.metrics),
       ...armor.plugins,
       // No HTTP caching of auth answers, and no per-field hook on every request.
       ApolloServerPluginCacheControlDisabled(),
@@ -100,6 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   mountRoutes(app, orm, services.jwt);
+  mountMetrics(app, services.metrics, config.metricsToken);
   app.use(pagesRouter({ config, services, orm, logger }));
   app.use(
     '/graphql',

@@ -11,6 +11,7 @@ import { Mailer } from './mail/mailer';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
+import { Metrics } from './metrics/metrics';
 import { PasswordHasher } from './password/password-hasher';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
@@ -20,6 +21,7 @@ import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
+import { WebhookSender, Webhooks } from './webhooks/webhooks';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
@@ -41,6 +43,10 @@ export interface Services {
   admin: AdminService;
   /** The security event log: `events.record(uow, ...)` inside the change's unit of work. */
   events: SecurityEvents;
+  /** User lifecycle webhooks: `webhooks.queue(uow, type, data)` inside the change's unit of work. */
+  webhooks: Webhooks;
+  /** Prometheus metrics of this app instance (a registry of its own); inert without METRICS_TOKEN. */
+  metrics: Metrics;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -67,25 +73,28 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
+    config.webhook
+      ? new WebhookSender({ ...config.webhook, timeoutMs: config.mail.sendTimeoutMs })
+      : null,
   );
+  const webhooks = new Webhooks(config.webhook !== null, mailer);
   const hasher = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
   const limits = RateLimits.create(config, orm);
   const userCache = new UserCache(config.sessionCacheTtlMs);
+  const sessionCache = new SessionCache(config.sessionCacheTtlMs);
+  const metrics = new Metrics(config.metricsToken !== null, {
+    bcryptQueueLength: () => hasher.queueLength,
+    caches: { session: sessionCache, user: userCache },
+    outbox: () => mailer.pending(),
+  });
+  if (metrics.enabled) hasher.onWait = (waitedMs) => metrics.bcryptWaited(waitedMs);
   const oneTimeTokens = new OneTimeTokenService(jwt, {
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,
     [TokenPurpose.RESET]: config.resetTtlSec,
   });
   const events = new SecurityEvents();
-  const sessions = new SessionService(
-    config,
-    jwt,
-    new SessionCache(config.sessionCacheTtlMs),
-    userCache,
-    mailer,
-    events,
-    logger,
-  );
-  const signInFlow = new SignInFlow(sessions, events, logger);
+  const sessions = new SessionService(config, jwt, sessionCache, userCache, mailer, events, logger);
+  const signInFlow = new SignInFlow(sessions, events, metrics, logger);
   return {
     jwt,
     mailer,
@@ -101,9 +110,10 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       limits,
       userCache,
       events,
+      webhooks,
       logger,
     ),
-    signIn: new SignInService(hasher, signInFlow, limits, events, logger),
+    signIn: new SignInService(hasher, signInFlow, limits, events, metrics, logger),
     signInFlow,
     passwords: new PasswordService(
       config,
@@ -115,12 +125,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       limits,
       userCache,
       events,
+      webhooks,
       logger,
     ),
     users: new UserService(),
     userCache,
-    admin: new AdminService(sessions, userCache, events, logger),
+    admin: new AdminService(sessions, userCache, events, webhooks, logger),
     events,
+    webhooks,
+    metrics,
     limits,
   };
 }

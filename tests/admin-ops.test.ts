@@ -1,3 +1,4 @@
+import { OutboxMail } from '../src/mail/outbox.entity';
 import { Role } from '../src/users/role';
 import {
   CHANGE_PASSWORD,
@@ -343,6 +344,12 @@ describe('security events', () => {
     expect(del.data).toEqual({ deleteAccount: true });
     const types = (await userEvents(admin.token, user.id)).map((e) => e.type);
     expect(types.slice(0, 4)).toEqual(['deleted', 'signed_in', 'session_revoked', 'signed_in']);
+  });
+
+  it('queue no webhook rows when WEBHOOK_URL is unset', async () => {
+    const rows = await server.app.orm.em.fork().find(OutboxMail, { kind: 'webhook' });
+    // By now this file's server made users, changed roles, disabled and deleted accounts.
+    expect(rows).toEqual([]);
   });
 
   it('are deleted after SECURITY_EVENT_TTL by the service housekeeping calls', async () => {

@@ -10,6 +10,7 @@ import { Role } from '../users/role';
 import type { UserCache } from '../users/user-cache';
 import { User } from '../users/user.entity';
 import { MAX_PAGE } from '../users/user.service';
+import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 
 /** Who acts: an administrator (their id and client), or the operator's CLI (no user, no client). */
 export interface Actor {
@@ -44,6 +45,7 @@ export class AdminService {
     private readonly sessions: SessionService,
     private readonly userCache: UserCache,
     private readonly events: SecurityEvents,
+    private readonly webhooks: Webhooks,
     private readonly logger: Logger,
   ) {}
 
@@ -102,6 +104,10 @@ export class AdminService {
         ...this.eventBase(actor, before.id),
         detail: { from: before.role, to: role },
       });
+      await this.webhooks.queue(uow, 'user.role_changed', {
+        ...webhookUser({ ...before, role }),
+        previousRole: before.role,
+      });
     });
   }
 
@@ -125,6 +131,7 @@ export class AdminService {
         ...this.eventBase(actor, before.id),
         detail: { sessionsEnded: ended },
       });
+      await this.webhooks.queue(uow, 'user.disabled', webhookUser({ ...before, disabled: true }));
     });
   }
 
@@ -136,6 +143,7 @@ export class AdminService {
         type: SecurityEventType.ENABLED,
         ...this.eventBase(actor, before.id),
       });
+      await this.webhooks.queue(uow, 'user.enabled', webhookUser({ ...before, disabled: false }));
     });
   }
 

@@ -18,6 +18,7 @@ import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
+import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 
 /** Sign-up and activation. Nothing here tells a caller whether an address is registered. */
@@ -32,6 +33,7 @@ export class AccountService {
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
     private readonly events: SecurityEvents,
+    private readonly webhooks: Webhooks,
     private readonly logger: Logger,
     private readonly links = Links.from(config),
   ) {}
@@ -64,6 +66,7 @@ export class AccountService {
           userId: user.id,
           ...client,
         });
+        await this.webhooks.queue(uow, 'user.created', webhookUser(user));
         return user;
       });
       if (created) {
@@ -104,6 +107,8 @@ export class AccountService {
       const id = await this.tokens.consume(uow.em, token, TokenPurpose.ACTIVATION);
       await uow.em.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
       await this.events.record(uow, { type: SecurityEventType.ACTIVATED, userId: id, ...client });
+      const user = await uow.em.findOneOrFail(User, { id }, { refresh: true });
+      await this.webhooks.queue(uow, 'user.activated', webhookUser(user));
       return id;
     });
     this.userCache.invalidate(userId);
@@ -131,6 +136,7 @@ export class AccountService {
       await tx.nativeDelete(User, { id: userId });
       await this.mailer.queue(tx, 'account-deleted', user.email);
       await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
+      await this.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });
       return ids;
     });
     this.sessions.forget(ended);

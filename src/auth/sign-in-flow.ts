@@ -3,6 +3,7 @@ import { transaction } from '../database/unit-of-work';
 import { accountDisabled, AppError, ErrorCode } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/metrics';
 import type { ClientInfo, IssuedTokens, SessionService } from '../sessions/session.service';
 import type { User } from '../users/user.entity';
 
@@ -27,6 +28,7 @@ export class SignInFlow {
   constructor(
     private readonly sessions: SessionService,
     private readonly events: SecurityEvents,
+    private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
 
@@ -38,8 +40,12 @@ export class SignInFlow {
     client: ClientInfo,
   ): Promise<IssuedTokens> {
     // Only reached once the factor is proven, so this tells nothing to someone guessing.
-    if (user.disabled) throw accountDisabled();
+    if (user.disabled) {
+      this.metrics.signIn(method, 'account_disabled');
+      throw accountDisabled();
+    }
     if (!user.isActive) {
+      this.metrics.signIn(method, 'not_activated');
       throw new AppError(
         ErrorCode.ACCOUNT_NOT_ACTIVATED,
         'This account is not activated yet: open the link in the activation email, or ask for a new one.',
@@ -66,6 +72,7 @@ export class SignInFlow {
       });
       return tokens;
     });
+    this.metrics.signIn(method, 'success');
     this.logger.info(
       { event: 'sign_in', method, amr, userId: user.id, ip: client.ip },
       'signed in',

@@ -4,6 +4,7 @@ import { invalidCredentials, TooManyRequestsError } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/metrics';
 import type { PasswordHasher } from '../password/password-hasher';
 import { couldBePassword } from '../password/password-policy';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
@@ -17,6 +18,7 @@ export class SignInService {
     private readonly flow: SignInFlow,
     private readonly limits: RateLimits,
     private readonly events: SecurityEvents,
+    private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
 
@@ -38,6 +40,7 @@ export class SignInService {
       await this.limits.beforeSignIn(email, client.ip);
     } catch (err) {
       if (err instanceof TooManyRequestsError) {
+        this.metrics.signIn('PASSWORD', 'rate_limited');
         this.logger.warn(
           { event: 'sign_in_refused', scope: err.scope, ip: client.ip },
           'sign-in refused: rate limit',
@@ -51,6 +54,7 @@ export class SignInService {
       : await this.hasher.dummyVerify(password);
     if (!user || !ok) {
       const locked = await this.limits.signInFailed(email);
+      this.metrics.signIn('PASSWORD', 'invalid_credentials');
       const userId = user?.id ?? null;
       this.logger.info({ event: 'sign_in_failed', userId, ip: client.ip }, 'sign-in failed');
       if (locked) {

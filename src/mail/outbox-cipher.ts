@@ -9,20 +9,20 @@ export class OutboxCipher {
     this.key = createHmac('sha256', secret).update('authql mail outbox v1').digest();
   }
 
-  seal(message: MailMessage): string {
+  seal(message: MailMessage | object): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify(message), 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
   }
 
-  open(payload: string): MailMessage {
+  open<T = MailMessage>(payload: string): T {
     const raw = Buffer.from(payload, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));
     const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString(
       'utf8',
     );
-    return JSON.parse(text) as MailMessage;
+    return JSON.parse(text) as T;
   }
 }

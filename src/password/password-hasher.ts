@@ -42,6 +42,8 @@ export class PasswordHasher {
   private readonly waiting: Array<(worker: Worker | null) => void> = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  /** Told how long each hash waited for a thread (metrics). */
+  onWait: ((ms: number) => void) | null = null;
 
   constructor(
     private readonly cost: number,
@@ -88,8 +90,15 @@ export class PasswordHasher {
     return running;
   }
 
+  /** Hashes waiting for a thread right now. */
+  get queueLength(): number {
+    return this.waiting.length;
+  }
+
   private async runOnWorker(job: Job): Promise<string | boolean> {
+    const queuedAt = performance.now();
     const worker = await this.acquire();
+    this.onWait?.(performance.now() - queuedAt);
     // Referenced only while hashing: a caller awaiting a hash keeps the process alive, idle threads do not.
     worker.ref();
     try {

@@ -14,6 +14,7 @@ import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
+import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
@@ -33,6 +34,7 @@ export class PasswordService {
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
     private readonly events: SecurityEvents,
+    private readonly webhooks: Webhooks,
     private readonly logger: Logger,
   ) {
     this.links = Links.from(config);
@@ -95,6 +97,10 @@ export class PasswordService {
         userId: user.id,
         ...client,
       });
+      // The reset proved the address of a waiting account: that is its activation.
+      if (!user.isActive) {
+        await this.webhooks.queue(uow, 'user.activated', webhookUser({ ...user, isActive: true }));
+      }
       return this.sessions.revokeAll(tx, user.id);
     });
     this.sessions.forget(ended);

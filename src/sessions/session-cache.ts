@@ -8,6 +8,9 @@ import { BoundedMap } from '../bounded-map';
 export class SessionCache {
   private readonly entries: BoundedMap<string, { live: boolean; until: number }>;
   private readonly inFlight = new Map<string, Promise<boolean>>();
+  /** Lookups answered from memory / from the database (metrics read them at scrape time). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -19,7 +22,11 @@ export class SessionCache {
   async isLive(sessionId: string, load: () => Promise<boolean>): Promise<boolean> {
     const now = Date.now();
     const hit = this.entries.get(sessionId);
-    if (hit && hit.until > now) return hit.live;
+    if (hit && hit.until > now) {
+      this.hits++;
+      return hit.live;
+    }
+    this.misses++;
     // One database read per session however many requests arrive at once.
     let pending = this.inFlight.get(sessionId);
     if (!pending) {

@@ -13,6 +13,9 @@ export class UserCache {
   private readonly inFlight = new Map<string, Promise<UserSnapshot | null>>();
   /** Bumped by every invalidate(): a snapshot read before it must not be stored by prime(). */
   private generation = 0;
+  /** Lookups answered from memory / from the database (metrics read them at scrape time). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -24,7 +27,11 @@ export class UserCache {
   /** The user's snapshot, or null if there is no such user (never cached: that is the rare path). */
   async get(em: EntityManager, id: string): Promise<UserSnapshot | null> {
     const hit = this.entries.get(id);
-    if (hit && hit.until > Date.now()) return hit.user;
+    if (hit && hit.until > Date.now()) {
+      this.hits++;
+      return hit.user;
+    }
+    this.misses++;
     // One database read per user however many requests arrive at once.
     let pending = this.inFlight.get(id);
     if (!pending) {
