@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager } from '@mikro-orm/core';
 import { accountDisabled, unauthenticated } from './errors';
+import { clientInfo, type ClientIp } from './http/client-ip';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
 import type { Role } from './users/role';
@@ -28,21 +29,18 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /** Never throws: a missing or bad token yields viewer() === null, and @auth answers UNAUTHENTICATED. */
 export function buildContext(
-  req: IncomingMessage & { ip?: string },
+  req: IncomingMessage,
   em: EntityManager,
   services: Services,
+  clientIp: ClientIp,
 ): Context {
   const header = req.headers.authorization;
-  const userAgent = req.headers['user-agent'];
   let resolved: Promise<Viewer | null | typeof DISABLED> | null = null;
   const resolve = () => (resolved ??= resolveViewer(header, em, services));
   return {
     em,
     services,
-    client: {
-      ip: req.ip ?? req.socket.remoteAddress ?? null,
-      userAgent: typeof userAgent === 'string' ? userAgent : null,
-    },
+    client: clientInfo(req, clientIp),
     async viewer() {
       const viewer = await resolve();
       return viewer === DISABLED ? null : viewer;
