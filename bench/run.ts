@@ -254,23 +254,17 @@ async function main(): Promise<void> {
       serverEnv(secret, smallDb, dir, { METRICS_TOKEN: randomBytes(24).toString('hex') }),
     );
     servers.push(m);
-    const meOn = () =>
+    const meOn = (durationS = P.throughputS) =>
       load({
         url: m.url,
         connections: THROUGHPUT_CONNECTIONS,
-        durationS: P.throughputS,
+        durationS,
         next: meRequests(clientTokens),
         verify: isMe,
       });
-    await load({
-      url: m.url,
-      connections: THROUGHPUT_CONNECTIONS,
-      durationS: P.warmupS,
-      next: meRequests(clientTokens),
-      verify: isMe,
-    });
+    await meOn(P.warmupS);
     if (metricsOnly) await me();
-    const mm = await interleaved(me, meOn);
+    const mm = await interleaved(me, () => meOn());
     check('me (metrics off)', mm.a);
     check('me (metrics on)', mm.b);
     const offRps = median(mm.a.map((r) => r.rps));

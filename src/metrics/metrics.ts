@@ -53,36 +53,34 @@ export class Metrics {
     const registers = [this.registry];
     // Unprefixed (process_*, nodejs_*): the names Node.js dashboards expect.
     collectDefaultMetrics({ register: this.registry });
-    const operations = this.operations;
-    new Counter({
-      name: 'authql_graphql_operations_total',
-      help: 'Root fields resolved, by field name and outcome (ok or the error code).',
-      labelNames: ['operation', 'outcome'],
-      registers,
-      collect() {
-        operations.exportTo(this, ['operation', 'outcome']);
-      },
-    });
-    const signIns = this.signIns;
-    new Counter({
-      name: 'authql_sign_ins_total',
-      help: 'Sign-in attempts by method (PASSWORD, EMAIL_CODE, PASSKEY, OAUTH) and outcome.',
-      labelNames: ['method', 'outcome'],
-      registers,
-      collect() {
-        signIns.exportTo(this, ['method', 'outcome']);
-      },
-    });
-    const refusals = this.refusals;
-    new Counter({
-      name: 'authql_rate_limit_refusals_total',
-      help: 'Requests refused by a rate limit (TOO_MANY_REQUESTS), by the limit that refused.',
-      labelNames: ['limit', 'operation'],
-      registers,
-      collect() {
-        refusals.exportTo(this, ['limit', 'operation']);
-      },
-    });
+    const tallied = (name: string, help: string, labelNames: [string, string], tally: Tally) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          tally.exportTo(this, labelNames);
+        },
+      });
+    tallied(
+      'authql_graphql_operations_total',
+      'Root fields resolved, by field name and outcome (ok or the error code).',
+      ['operation', 'outcome'],
+      this.operations,
+    );
+    tallied(
+      'authql_sign_ins_total',
+      'Sign-in attempts by method (PASSWORD, EMAIL_CODE, PASSKEY, OAUTH) and outcome.',
+      ['method', 'outcome'],
+      this.signIns,
+    );
+    tallied(
+      'authql_rate_limit_refusals_total',
+      'Requests refused by a rate limit (TOO_MANY_REQUESTS), by the limit that refused.',
+      ['limit', 'operation'],
+      this.refusals,
+    );
     new Gauge({
       name: 'authql_bcrypt_queue_length',
       help: 'Password hashes waiting for a bcrypt thread.',
