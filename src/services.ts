@@ -78,12 +78,16 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       : null,
   );
   const webhooks = new Webhooks(config.webhook !== null, mailer);
-  const hasher = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
+  const hasher = new PasswordHasher(
+    config.bcryptCost,
+    config.bcryptConcurrency,
+    config.bcryptQueueLimit,
+  );
   const limits = RateLimits.create(config, orm);
   const userCache = new UserCache(config.sessionCacheTtlMs);
   const sessionCache = new SessionCache(config.sessionCacheTtlMs);
   const metrics = new Metrics(config.metricsToken !== null, {
-    bcryptQueueLength: () => hasher.queueLength,
+    bcryptQueueLength: () => hasher.queued,
     caches: { session: sessionCache, user: userCache },
     outbox: () => mailer.pending(),
   });

@@ -36,8 +36,17 @@ export class SignInService {
     const email = normalizeEmail(rawEmail);
     // Nothing longer than bcrypt's 72 bytes was ever accepted, so it cannot match: refuse before hashing.
     if (!couldBePassword(password)) throw invalidCredentials();
+    let user: User | null = null;
+    let result: { ok: boolean; locked: boolean };
     try {
       await this.limits.beforeSignIn(email, client.ip);
+      // The failure point is taken before bcrypt runs: concurrent guesses cannot outrun the budget.
+      result = await this.limits.checkPassword(email, async () => {
+        user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
+        return user
+          ? this.hasher.verify(password, user.passwordHash)
+          : this.hasher.dummyVerify(password);
+      });
     } catch (err) {
       if (err instanceof TooManyRequestsError) {
         this.metrics.signIn('PASSWORD', 'rate_limited');
@@ -48,33 +57,28 @@ export class SignInService {
       }
       throw err;
     }
-    const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
-    const ok = user
-      ? await this.hasher.verify(password, user.passwordHash)
-      : await this.hasher.dummyVerify(password);
-    if (!user || !ok) {
-      const locked = await this.limits.signInFailed(email);
+    const found = user as User | null;
+    if (!found || !result.ok) {
+      const userId = found?.id ?? null;
       this.metrics.signIn('PASSWORD', 'invalid_credentials');
-      const userId = user?.id ?? null;
       this.logger.info({ event: 'sign_in_failed', userId, ip: client.ip }, 'sign-in failed');
-      if (locked) {
+      if (result.locked) {
         this.logger.warn(
           { event: 'sign_in_lockout', userId, ip: client.ip },
           'sign-in locked: too many failures for this address',
         );
       }
       // Only for a real account: an unknown address has nobody to show the event to.
-      if (user) {
+      if (found) {
         await transaction(em, async (uow) => {
-          const base = { userId: user.id, method: 'PASSWORD', ...client };
+          const base = { userId: found.id, method: 'PASSWORD', ...client };
           await this.events.record(uow, { type: SecurityEventType.SIGN_IN_FAILED, ...base });
-          if (locked)
+          if (result.locked)
             await this.events.record(uow, { type: SecurityEventType.LOCKED_OUT, ...base });
         });
       }
       throw invalidCredentials();
     }
-    await this.limits.signInSucceeded(email);
-    return this.flow.finish(em, user, 'PASSWORD', client);
+    return this.flow.finish(em, found, 'PASSWORD', client);
   }
 }
