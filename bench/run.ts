@@ -15,7 +15,14 @@ import { JwtService } from '../src/tokens/jwt';
 import { Role } from '../src/users/role';
 import { load, median, type LoadResult } from './load';
 import { seedDatabase, type Seeded } from './seed';
-import { ROOT, serverEnv, startServer, timeStartup, type ServerHandle } from './server';
+import {
+  cpuSecondsOf,
+  ROOT,
+  serverEnv,
+  startServer,
+  timeStartup,
+  type ServerHandle,
+} from './server';
 
 const quick = process.argv.includes('--quick');
 // `--metrics-only`: just the seed and the "me with metrics on vs off" scenario (a quick check of the hot path).
@@ -264,11 +271,22 @@ async function main(): Promise<void> {
       });
     await meOn(P.warmupS);
     if (metricsOnly) await me();
-    const mm = await interleaved(me, () => meOn());
+    // CPU time per request as well: on a shared machine it moves less than throughput does.
+    const withCpu = async (server: ServerHandle, run: () => Promise<LoadResult>) => {
+      const before = cpuSecondsOf(server.pid);
+      const result = await run();
+      return { ...result, cpuUs: ((cpuSecondsOf(server.pid) - before) / result.ok) * 1e6 };
+    };
+    const mm = await interleaved(
+      () => withCpu(s, me),
+      () => withCpu(m, () => meOn()),
+    );
     check('me (metrics off)', mm.a);
     check('me (metrics on)', mm.b);
     const offRps = median(mm.a.map((r) => r.rps));
     const onRps = median(mm.b.map((r) => r.rps));
+    const offCpu = median(mm.a.map((r) => r.cpuUs));
+    const onCpu = median(mm.b.map((r) => r.cpuUs));
     rows.push({
       scenario: '`me` with metrics on (`METRICS_TOKEN` set)',
       baseline: '`me` with metrics off, same seed, other process',
@@ -277,6 +295,15 @@ async function main(): Promise<void> {
       ratio: onRps / offRps,
       target: 'throughput ≥ 0.95×',
       met: onRps / offRps >= 0.95,
+    });
+    rows.push({
+      scenario: '`me` server CPU time per request, metrics on',
+      baseline: 'the same with metrics off',
+      measured: `${fmt(onCpu, 0)} µs`,
+      base: `${fmt(offCpu, 0)} µs`,
+      ratio: onCpu / offCpu,
+      target: '≤ 1.05×',
+      met: onCpu / offCpu <= 1.05,
     });
     raw.metrics = mm;
     await m.stop();
