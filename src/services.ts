@@ -5,6 +5,8 @@ import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
 import { SecurityEvents } from './events/security-events';
+import { addCoreCleanups } from './housekeeping/core-cleanups';
+import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
@@ -17,6 +19,7 @@ import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
+import { ServerSecrets } from './tokens/secrets';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
@@ -25,6 +28,8 @@ import { WebhookSender, Webhooks } from './webhooks/webhooks';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
+  /** Per-purpose keys derived from JWT_SECRET (and JWT_PREVIOUS_SECRETS for what they made). */
+  secrets: ServerSecrets;
   jwt: JwtService;
   mailer: Mailer;
   hasher: PasswordHasher;
@@ -35,9 +40,11 @@ export interface Services {
   signInFlow: SignInFlow;
   passwords: PasswordService;
   users: UserService;
+  /** Periodic cleanup, once per deployment; features register theirs with `housekeeping.add(name, fn)`. */
+  housekeeping: Housekeeping;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
-  /** The public view of users, cached per process; invalidate(id) after changing a user. */
+  /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
   /** Administration shared by the admin GraphQL operations and the CLI. */
   admin: AdminService;
@@ -51,8 +58,9 @@ export interface Services {
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
 export function createServices(config: Config, orm: MikroORM, logger: Logger): Services {
+  const secrets = new ServerSecrets(config.jwt.secret, config.jwt.previousSecrets);
   const jwt = new JwtService({
-    secret: config.jwt.secret,
+    secrets,
     privateKeyPem: config.jwt.privateKeyPem,
     previousPublicKeysPem: config.jwt.previousPublicKeysPem,
     issuer: config.jwt.issuer,
@@ -69,7 +77,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const mailer = new Mailer(
     orm,
     transport,
-    new OutboxCipher(config.jwt.secret),
+    new OutboxCipher(secrets),
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
@@ -88,7 +96,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const sessionCache = new SessionCache(config.sessionCacheTtlMs);
   const metrics = new Metrics(config.metricsToken !== null, {
     bcryptQueueLength: () => hasher.queued,
-    caches: { session: sessionCache, user: userCache },
+    caches: { session: sessionCache.cache, user: userCache.cache },
     outbox: () => mailer.pending(),
   });
   if (metrics.enabled) hasher.onWait = (waitedMs) => metrics.bcryptWaited(waitedMs);
@@ -97,9 +105,24 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     [TokenPurpose.RESET]: config.resetTtlSec,
   });
   const events = new SecurityEvents();
-  const sessions = new SessionService(config, jwt, sessionCache, userCache, mailer, events, logger);
+  const sessions = new SessionService(
+    config,
+    jwt,
+    sessionCache,
+    userCache.readLiveSession,
+    mailer,
+    events,
+    logger,
+    secrets,
+  );
   const signInFlow = new SignInFlow(sessions, events, metrics, logger);
+  const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
+  addCoreCleanups(housekeeping, config);
+  housekeeping.add('security-events', (em, now) =>
+    events.deleteOlderThan(em, config.securityEventTtlMs, now),
+  );
   return {
+    secrets,
     jwt,
     mailer,
     hasher,
@@ -139,5 +162,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     webhooks,
     metrics,
     limits,
+    housekeeping,
   };
 }

@@ -208,7 +208,7 @@ export class AdminService {
       if (result.affectedRows !== 1) {
         throw badInput('This would leave no enabled administrator: promote another one first.');
       }
-      uow.afterCommit(() => this.userCache.invalidate(id));
+      this.userCache.invalidateOnCommit(uow, id);
       await effects(uow, before);
     });
     const after = await em.findOneOrFail(User, { id }, { refresh: true });
@@ -220,9 +220,7 @@ export class AdminService {
   }
 
   private async endSessions(uow: UnitOfWork, userId: string): Promise<number> {
-    const ended = await this.sessions.revokeAll(uow.em, userId);
-    uow.afterCommit(() => this.sessions.forget(ended));
-    return ended.length;
+    return (await this.sessions.revokeAll(uow, userId)).length;
   }
 
   private eventBase(actor: Actor, userId: string) {

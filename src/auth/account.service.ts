@@ -103,11 +103,10 @@ export class AccountService {
           uow.em.getReference(User, user.id),
           TokenPurpose.RESET,
         );
-        await this.mailer.queue(uow.em, 'activation-choose-password', user.email, {
+        await this.mailer.queue(uow, 'activation-choose-password', user.email, {
           link: this.links.resetPassword(token),
           ttl: ms(this.config.resetTtlSec * 1000, { long: true }),
         });
-        uow.afterCommit(() => this.mailer.kick());
       });
     });
     return true;
@@ -133,7 +132,7 @@ export class AccountService {
       if (activated !== 1) throw invalidToken();
       // Every other sign-up's link (and password) is void once the address has an owner.
       await this.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
-      uow.afterCommit(() => this.userCache.invalidate(id));
+      this.userCache.invalidateOnCommit(uow, id);
       await this.events.record(uow, { type: SecurityEventType.ACTIVATED, userId: id, ...client });
       const user = await uow.em.findOneOrFail(User, { id }, { refresh: true });
       await this.webhooks.queue(uow, 'user.activated', webhookUser(user));
@@ -161,21 +160,17 @@ export class AccountService {
       password,
       'Password is incorrect.',
     );
-    const ended = await transaction(em, async (uow) => {
-      const tx = uow.em;
-      const ids = (await tx.find(Session, { user: userId }, { fields: ['id'] })).map((s) => s.id);
+    await transaction(em, async (uow) => {
+      await this.sessions.revokeAll(uow, userId);
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
-      await tx.nativeDelete(Session, { user: userId });
-      await tx.nativeDelete(OneTimeToken, { user: userId });
-      await tx.nativeDelete(User, { id: userId });
-      await this.mailer.queue(tx, 'account-deleted', user.email);
+      await uow.em.nativeDelete(Session, { user: userId });
+      await uow.em.nativeDelete(OneTimeToken, { user: userId });
+      await uow.em.nativeDelete(User, { id: userId });
+      this.userCache.invalidateOnCommit(uow, userId);
+      await this.mailer.queue(uow, 'account-deleted', user.email);
       await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
       await this.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });
-      return ids;
     });
-    this.sessions.forget(ended);
-    this.userCache.invalidate(userId);
-    this.mailer.kick();
     this.logger.info({ event: 'account_deleted', userId }, 'account deleted');
     return true;
   }
@@ -185,8 +180,7 @@ export class AccountService {
     if (!user) return;
     await transaction(em, async (uow) => {
       if (user.isActive) {
-        await this.mailer.queue(uow.em, 'already-registered', email);
-        uow.afterCommit(() => this.mailer.kick());
+        await this.mailer.queue(uow, 'already-registered', email);
       } else {
         await this.queueActivation(uow, user, passwordHash);
       }
@@ -202,10 +196,9 @@ export class AccountService {
       { passwordHash },
     );
     const ttl = ms(this.config.activationTtlSec * 1000, { long: true });
-    await this.mailer.queue(uow.em, 'activation', user.email, {
+    await this.mailer.queue(uow, 'activation', user.email, {
       link: this.links.activation(token),
       ttl,
     });
-    uow.afterCommit(() => this.mailer.kick());
   }
 }

@@ -90,8 +90,8 @@ export class SecurityEvents {
     );
   }
 
-  /** Housekeeping: deletes events older than `ttlMs`; returns how many. */
-  deleteOlderThan(em: EntityManager, ttlMs: number): Promise<number> {
-    return em.nativeDelete(SecurityEvent, { at: { $lt: new Date(Date.now() - ttlMs) } });
+  /** Housekeeping (SECURITY_EVENT_TTL): deletes events older than `ttlMs`; returns how many. */
+  deleteOlderThan(em: EntityManager, ttlMs: number, now = new Date()): Promise<number> {
+    return em.nativeDelete(SecurityEvent, { at: { $lt: new Date(now.getTime() - ttlMs) } });
   }
 }

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { requireViewer, type Context } from '../context';
+import { transaction } from '../database/unit-of-work';
 import { badInput } from '../errors';
 import { SessionView } from './session.type';
 
@@ -21,7 +22,9 @@ export class SessionResolver {
   })
   async signOut(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    await ctx.services.sessions.revoke(ctx.em, viewer.userId, viewer.sessionId, ctx.client);
+    await transaction(ctx.em, (uow) =>
+      ctx.services.sessions.revoke(uow, viewer.userId, viewer.sessionId, ctx.client),
+    );
     return true;
   }
 
@@ -31,7 +34,9 @@ export class SessionResolver {
   })
   async signOutEverywhere(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    await ctx.services.sessions.endAll(ctx.em, viewer.userId, ctx.client);
+    await transaction(ctx.em, (uow) =>
+      ctx.services.sessions.endAll(uow, viewer.userId, ctx.client),
+    );
     return true;
   }
 
@@ -40,8 +45,10 @@ export class SessionResolver {
   async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
     // Another user's session and an unknown id look the same: nothing tells which ids exist.
-    if (!(await ctx.services.sessions.revoke(ctx.em, viewer.userId, id, ctx.client)))
-      throw badInput('No such session.');
+    const ended = await transaction(ctx.em, (uow) =>
+      ctx.services.sessions.revoke(uow, viewer.userId, id, ctx.client),
+    );
+    if (!ended) throw badInput('No such session.');
     return true;
   }
 }
