@@ -11,6 +11,7 @@ import {
   REFRESH,
   SIGN_IN,
   signIn,
+  sleep,
   uniqueEmail,
 } from './helpers/flows';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -361,13 +362,28 @@ describe('security events', () => {
     expect(rows).toEqual([]);
   });
 
-  it('are deleted after SECURITY_EVENT_TTL by the service housekeeping calls', async () => {
-    const user = await createActiveUser(server);
-    const { accessToken } = await signIn(server, user.email);
-    const em = server.app.orm.em.fork();
-    const removed = await server.app.services.events.deleteOlderThan(em, -60_000);
-    expect(removed).toBeGreaterThan(0);
-    const events = await server.gql(EVENTS, {}, { token: accessToken });
-    expect(events.data!.securityEvents).toEqual([]);
+  it('are deleted by housekeeping once older than SECURITY_EVENT_TTL', async () => {
+    const own = await startTestServer({ SECURITY_EVENT_TTL: '3s', HOUSEKEEPING_INTERVAL: '1s' });
+    try {
+      const user = await createActiveUser(own);
+      const old = await signIn(own, user.email);
+      const types = async (token: string) =>
+        (
+          (await own.gql(EVENTS, {}, { token })).data!.securityEvents as Array<{ type: string }>
+        ).map((e) => e.type);
+      expect(await types(old.accessToken)).toEqual(['signed_in', 'activated', 'signed_up']);
+      await sleep(3500);
+      const fresh = await signIn(own, user.email);
+      // The next housekeeping run takes the three old events and leaves the fresh sign-in.
+      const deadline = Date.now() + 8000;
+      let seen = await types(fresh.accessToken);
+      while (seen.length > 1 && Date.now() < deadline) {
+        await sleep(250);
+        seen = await types(fresh.accessToken);
+      }
+      expect(seen).toEqual(['signed_in']);
+    } finally {
+      await own.close();
+    }
   });
 });
