@@ -117,7 +117,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   );
   const signInFlow = new SignInFlow(sessions, events, metrics, logger);
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
-  addCoreCleanups(housekeeping, config);
+  addCoreCleanups(housekeeping, config, webhooks);
   housekeeping.add('security-events', (em, now) =>
     events.deleteOlderThan(em, config.securityEventTtlMs, now),
   );

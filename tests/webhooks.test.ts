@@ -131,6 +131,31 @@ describe('webhooks', () => {
   });
 });
 
+describe('webhooks from housekeeping', () => {
+  it('sends user.deleted for an account never activated that housekeeping removes', async () => {
+    const own = await startTestServer({
+      WEBHOOK_URL: receiver.url,
+      WEBHOOK_SECRET: SECRET,
+      MAIL_POLL_INTERVAL: '100ms',
+      ACTIVATION_TOKEN_TTL: '1s',
+      HOUSEKEEPING_INTERVAL: '1s',
+    });
+    try {
+      const email = uniqueEmail('never');
+      await signUpAndGetActivationToken(own, email);
+      const [created] = await receiver.waitFor(
+        (d) => d.body.type === 'user.created' && d.body.data.email === email,
+      );
+      const id = created!.body.data.id as string;
+      const [deleted] = await receiver.waitFor(about(id, 'user.deleted'), 1, 15_000);
+      expect(deleted!.body.data).toEqual({ id, email });
+      expect(deleted!.verified).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('webhook configuration', () => {
   it('needs both WEBHOOK_URL and a whsec_ WEBHOOK_SECRET', () => {
     expect(configProblems({ WEBHOOK_URL: 'https://hooks.example.com/authql' })).toEqual([
