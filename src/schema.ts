@@ -2,8 +2,10 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema } from 'type-graphql';
+import { AdminResolver } from './admin/admin.resolver';
 import { AuthResolver } from './auth/auth.resolver';
 import { applyAuthDirective } from './directives/auth.directive';
+import { SecurityEventResolver } from './events/security-event.resolver';
 import { OAuthResolver } from './oauth/oauth.resolver';
 import { PasswordResolver } from './password/password.resolver';
 import { SessionResolver } from './sessions/session.resolver';
@@ -11,7 +13,15 @@ import { UserResolver } from './users/user.resolver';
 
 export async function createSchema(): Promise<GraphQLSchema> {
   const built = await buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, PasswordResolver, OAuthResolver],
+    resolvers: [
+      AuthResolver,
+      UserResolver,
+      SessionResolver,
+      PasswordResolver,
+      AdminResolver,
+      SecurityEventResolver,
+      OAuthResolver,
+    ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,
   });

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { HousekeepingLease } from '../src/housekeeping/housekeeping-lease.entity';
 import { OAuthState } from '../src/oauth/oauth-state.entity';
 import { OneTimeToken } from '../src/tokens/one-time-token.entity';
+import { Role } from '../src/users/role';
 import { sha256 } from '../src/tokens/random';
 import { TestBrowser } from './helpers/browser';
 import {
@@ -443,6 +444,12 @@ describe('social sign-in', () => {
       { token: withPassword.accessToken },
     );
     expect(unlinked.data).toEqual({ unlinkAccount: true });
+    const events = await server.gql(
+      `{ securityEvents { type } }`,
+      {},
+      { token: withPassword.accessToken },
+    );
+    expect(events.data!.securityEvents[0]).toEqual({ type: 'account_unlinked' });
     expect(
       (await server.gql(LINKED, {}, { token: withPassword.accessToken })).data!.linkedAccounts,
     ).toEqual([]);
@@ -477,6 +484,46 @@ describe('social sign-in', () => {
     const again = await new TestBrowser().open(url.href, [server.origin, idp.issuer]);
     expect(new URL(again.url).searchParams.get('error')).toBe('INVALID_TOKEN');
     expect(codeOf(await server.gql(START_LINK, { provider: 'test' }))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('social sign-in and the shared pipeline', () => {
+  const EVENTS = `{ securityEvents { type } }`;
+  const DISABLE = `mutation ($id: ID!) { disableUser(id: $id) { id disabled } }`;
+
+  it('records sign-up, link and sign-in as security events; a refused unlink records nothing', async () => {
+    const sub = providerAccount(uniqueEmail('events'));
+    const res = await server.gql(ID_TOKEN, { provider: 'test', idToken: await nativeToken(sub) });
+    const token = res.data!.signInWithIdToken.accessToken as string;
+    const types = async () =>
+      ((await server.gql(EVENTS, {}, { token })).data!.securityEvents as Array<{ type: string }>)
+        .map((e) => e.type)
+        .sort();
+    expect(await types()).toEqual(['account_linked', 'signed_in', 'signed_up']);
+    expect(codeOf(await server.gql(UNLINK, { provider: 'test' }, { token }))).toBe('FORBIDDEN');
+    expect(await types()).toEqual(['account_linked', 'signed_in', 'signed_up']);
+  });
+
+  it('a disabled account cannot sign in socially (ACCOUNT_DISABLED from the shared finish)', async () => {
+    const admin = await createActiveUser(server, uniqueEmail('admin'));
+    await server.app.services.admin.setRoleByEmail(
+      server.app.orm.em.fork(),
+      admin.email,
+      Role.ADMIN,
+    );
+    const adminToken = (await signIn(server, admin.email)).accessToken;
+    const sub = providerAccount(uniqueEmail('disabled'));
+    const first = await server.gql(ID_TOKEN, { provider: 'test', idToken: await nativeToken(sub) });
+    const id = first.data!.signInWithIdToken.user.id as string;
+    const disabled = await server.gql(DISABLE, { id }, { token: adminToken });
+    expect(disabled.errors).toBeUndefined();
+    const native = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(sub),
+    });
+    expect(codeOf(native)).toBe('ACCOUNT_DISABLED');
+    const web = await exchange((await webFlow(sub)).searchParams.get('code')!);
+    expect(codeOf(web)).toBe('ACCOUNT_DISABLED');
   });
 });
 

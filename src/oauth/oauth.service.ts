@@ -11,7 +11,9 @@ import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { UserCache } from '../users/user-cache';
+import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 import { LinkedAccount } from './linked-account.entity';
 import {
@@ -82,6 +84,8 @@ export class OAuthService {
     private readonly tokens: OneTimeTokenService,
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
+    private readonly events: SecurityEvents,
+    private readonly webhooks: Webhooks,
     private readonly logger: Logger,
   ) {}
 
@@ -366,6 +370,12 @@ export class OAuthService {
           'This is the only way to sign in to this account: set a password (request a reset) or link another provider first.',
         );
       await tx.nativeDelete(LinkedAccount, { id: link.id });
+      await this.events.record(uow, {
+        type: SecurityEventType.ACCOUNT_UNLINKED,
+        userId,
+        ...client,
+        detail: { provider: providerName },
+      });
     });
     this.logger.info(
       { event: 'oauth_unlinked', userId, provider: providerName, ip: client.ip },
@@ -503,6 +513,13 @@ export class OAuthService {
         await this.tokens.retire(tx, user.id, TokenPurpose.RESET);
         await tx.nativeUpdate(OneTimeToken, { user: user.id }, { passwordHash: null });
         user = await tx.findOneOrFail(User, { id: user.id }, { refresh: true });
+        await this.events.record(uow, {
+          type: SecurityEventType.ACTIVATED,
+          userId: user.id,
+          ...client,
+          method: 'OAUTH',
+        });
+        await this.webhooks.queue(uow, 'user.activated', webhookUser(user));
         event = 'oauth_activated';
       } else {
         event = 'oauth_joined';
@@ -520,6 +537,21 @@ export class OAuthService {
     });
     await tx.flush();
     const userId = user.id;
+    if (event === 'oauth_created') {
+      await this.events.record(uow, {
+        type: SecurityEventType.SIGNED_UP,
+        userId,
+        ...client,
+        method: 'OAUTH',
+      });
+      await this.webhooks.queue(uow, 'user.created', webhookUser(user));
+    }
+    await this.events.record(uow, {
+      type: SecurityEventType.ACCOUNT_LINKED,
+      userId,
+      ...client,
+      detail: { provider: identity.provider },
+    });
     this.userCache.invalidateOnCommit(uow, userId);
     uow.afterCommit(() => {
       this.logger.info(
@@ -557,6 +589,12 @@ export class OAuthService {
           emailVerified: identity.emailVerified,
         });
         await tx.flush();
+        await this.events.record(uow, {
+          type: SecurityEventType.ACCOUNT_LINKED,
+          userId,
+          ...client,
+          detail: { provider: identity.provider },
+        });
         uow.afterCommit(() =>
           this.logger.info(
             { event: 'oauth_linked', userId, provider: identity.provider, ip: client.ip },
