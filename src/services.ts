@@ -2,6 +2,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
+import { EmailCodes } from './codes/email-codes';
+import { SignInCodeService } from './codes/sign-in-code.service';
 import type { Config } from './config';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
@@ -9,6 +11,10 @@ import { Mailer } from './mail/mailer';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
+import { MfaTickets } from './mfa/mfa-tickets';
+import { MfaService } from './mfa/mfa.service';
+import { RecoveryCodes } from './mfa/recovery-codes';
+import { Totp } from './mfa/totp';
 import { PasswordHasher } from './password/password-hasher';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
@@ -16,6 +22,7 @@ import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
+import { ServerSecrets } from './tokens/secrets';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
 
@@ -30,6 +37,12 @@ export interface Services {
   /** The shared end of every sign-in method: account state, second factor, session, tokens. */
   signInFlow: SignInFlow;
   passwords: PasswordService;
+  /** TOTP enrolment, recovery codes, and the second step of a sign-in (completeSignIn). */
+  mfa: MfaService;
+  /** Passwordless sign-in with a mailed 6-digit code. */
+  signInCodes: SignInCodeService;
+  /** Keys derived from JWT_SECRET, one per label; `keys` adds the retired secrets' for old data. */
+  secrets: ServerSecrets;
   users: UserService;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
@@ -65,10 +78,16 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const hasher = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
   const limits = RateLimits.create(config, orm);
   const userCache = new UserCache(config.sessionCacheTtlMs);
-  const oneTimeTokens = new OneTimeTokenService(jwt, {
-    [TokenPurpose.ACTIVATION]: config.activationTtlSec,
-    [TokenPurpose.RESET]: config.resetTtlSec,
-  });
+  const secrets = new ServerSecrets(config.jwt.secret, []);
+  const emailCodes = new EmailCodes(secrets);
+  const oneTimeTokens = new OneTimeTokenService(
+    jwt,
+    {
+      [TokenPurpose.ACTIVATION]: config.activationTtlSec,
+      [TokenPurpose.RESET]: config.resetTtlSec,
+    },
+    emailCodes,
+  );
   const sessions = new SessionService(
     config,
     jwt,
@@ -77,7 +96,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     mailer,
     logger,
   );
-  const signInFlow = new SignInFlow(sessions, logger);
+  const mfaTickets = new MfaTickets();
+  const signInFlow = new SignInFlow(sessions, mfaTickets, logger);
   return {
     jwt,
     mailer,
@@ -107,6 +127,19 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       userCache,
       logger,
     ),
+    mfa: new MfaService(
+      new Totp(secrets, config.mail.appName),
+      new RecoveryCodes(secrets),
+      mfaTickets,
+      signInFlow,
+      hasher,
+      mailer,
+      limits,
+      userCache,
+      logger,
+    ),
+    signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, logger),
+    secrets,
     users: new UserService(sessions, userCache),
     userCache,
     limits,

@@ -2,7 +2,9 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
+import { CODE_TTL_MS, EmailCodes } from '../codes/email-codes';
 import type { Config } from '../config';
+import { invalidCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
@@ -13,6 +15,7 @@ import { assertPasswordAcceptable } from '../password/password-policy';
 import { Session } from '../sessions/session.entity';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
+import type { EmailTokenClaims } from '../tokens/jwt';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
@@ -91,8 +94,43 @@ export class AccountService {
   /** Activates the account the link was issued for. Throws INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_REQUESTS. */
   async activate(em: EntityManager, token: string, client: ClientInfo): Promise<User> {
     await this.limits.tokenAttempt(client.ip);
+    return this.activateRow(em, this.tokens.verify(token, TokenPurpose.ACTIVATION));
+  }
+
+  /**
+   * Activates with the 6-digit code of an activation mail: the same row as its link, so either one
+   * spends both. A wrong code and an unknown address answer alike; each try spends a point of the
+   * address's sign-in failure budget (given back on success). Throws INVALID_TOKEN, BAD_USER_INPUT,
+   * TOO_MANY_REQUESTS.
+   */
+  async activateWithCode(
+    em: EntityManager,
+    rawEmail: unknown,
+    rawCode: unknown,
+    client: ClientInfo,
+  ): Promise<User> {
+    const email = normalizeEmail(rawEmail);
+    const code = EmailCodes.normalize(rawCode);
+    if (!code) throw invalidCode();
+    await this.limits.tokenAttempt(client.ip);
+    await this.limits.beforeCode(email);
+    const user = await em.findOne(User, { email });
+    const row = user
+      ? await this.tokens.matchCode(em, user.id, TokenPurpose.ACTIVATION, code)
+      : null;
+    if (!row) throw invalidCode();
+    const activated = await this.activateRow(em, row);
+    await this.limits.codeSucceeded(email);
+    return activated;
+  }
+
+  /** Spends the activation row (link or code) and activates its account. Throws INVALID_TOKEN. */
+  private async activateRow(
+    em: EntityManager,
+    row: Pick<EmailTokenClaims, 'sub' | 'jti'>,
+  ): Promise<User> {
     const userId = await em.transactional(async (tx) => {
-      const id = await this.tokens.consume(tx, token, TokenPurpose.ACTIVATION);
+      const id = await this.tokens.consume(tx, row, TokenPurpose.ACTIVATION);
       await tx.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
       return id;
     });
@@ -136,7 +174,7 @@ export class AccountService {
 
   /** Issues a new activation link (retiring older ones) and queues its mail, in the caller's transaction. */
   private async queueActivation(tx: EntityManager, user: User): Promise<void> {
-    const token = await this.tokens.issue(
+    const { token, code } = await this.tokens.issue(
       tx,
       tx.getReference(User, user.id),
       TokenPurpose.ACTIVATION,
@@ -145,6 +183,8 @@ export class AccountService {
     await this.mailer.queue(tx, 'activation', user.email, {
       link: this.links.activation(token),
       ttl,
+      code,
+      codeTtl: ms(Math.min(CODE_TTL_MS, this.config.activationTtlSec * 1000), { long: true }),
     });
   }
 }

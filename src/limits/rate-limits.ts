@@ -79,6 +79,20 @@ export class RateLimits {
   }
 
   /**
+   * Before checking a one-time code (TOTP, recovery, mailed): takes a point of the account's sign-in
+   * failure budget up front, so parallel guesses cannot outrun it and every kind of code shares one
+   * limit with the password. `codeSucceeded` gives the point back. Throws TOO_MANY_REQUESTS (`account`).
+   */
+  async beforeCode(email: string): Promise<void> {
+    await consume(this.signInFailures, key(email), 'account');
+  }
+
+  /** A right code returns the point `beforeCode` took; earlier failures stay counted. */
+  async codeSucceeded(email: string): Promise<void> {
+    await this.signInFailures.reward(key(email), 1);
+  }
+
+  /**
    * One request that may mail `email` (normalised): signUp, resendActivation and requestPasswordReset
    * share this budget, per address and per IP, per hour. Independent of the sign-in lockout, so a
    * locked account can still reset its password. Throws TOO_MANY_REQUESTS.

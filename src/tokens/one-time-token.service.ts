@@ -1,28 +1,60 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import type { EmailCodes } from '../codes/email-codes';
 import { invalidToken, tokenExpired } from '../errors';
 import type { User } from '../users/user.entity';
 import type { EmailTokenClaims, JwtService } from './jwt';
 import { OneTimeToken, TokenPurpose } from './one-time-token.entity';
 
+/** What an activation or reset mail carries: a link's token and, on the same row, a 6-digit code. */
+export interface IssuedEmailToken {
+  token: string;
+  code: string;
+}
+
 /**
  * Emailed links: a signed JWT of its own purpose whose `jti` is a row here. The row makes the link
- * single-use and lets a newer link (or a password change) kill older ones.
+ * single-use and lets a newer link (or a password change) kill older ones. The row also holds the
+ * mail's 6-digit code, so using either the link or the code spends both.
  */
 export class OneTimeTokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly ttlSec: Record<TokenPurpose, number>,
+    private readonly codes: EmailCodes,
   ) {}
 
   /** Issues a new link and retires any earlier unused one of the same purpose. Call inside a transaction. */
-  async issue(em: EntityManager, user: User, purpose: TokenPurpose): Promise<string> {
+  async issue(em: EntityManager, user: User, purpose: TokenPurpose): Promise<IssuedEmailToken> {
     await this.retire(em, user.id, purpose);
     const id = randomUUID();
     const ttl = this.ttlSec[purpose];
-    em.create(OneTimeToken, { id, user, purpose, expiresAt: new Date(Date.now() + ttl * 1000) });
+    const expiresAt = new Date(Date.now() + ttl * 1000);
+    const { code, codeHash, codeExpiresAt } = this.codes.create(id);
+    em.create(OneTimeToken, {
+      id,
+      user,
+      purpose,
+      expiresAt,
+      codeHash,
+      codeExpiresAt: codeExpiresAt < expiresAt ? codeExpiresAt : expiresAt,
+    });
     await em.flush();
-    return this.jwt.signEmailToken(purpose, user.id, id, ttl);
+    return { token: this.jwt.signEmailToken(purpose, user.id, id, ttl), code };
+  }
+
+  /**
+   * The claims of the live row of `userId` whose mailed code is `code` (as `consume` takes them), or
+   * null; a miss counts a wrong try against the user's live codes of this purpose.
+   */
+  async matchCode(
+    em: EntityManager,
+    userId: string,
+    purpose: TokenPurpose,
+    code: string,
+  ): Promise<Pick<EmailTokenClaims, 'sub' | 'jti'> | null> {
+    const id = await this.codes.match(em, OneTimeToken, { user: userId, purpose }, code);
+    return id ? { sub: userId, jti: id } : null;
   }
 
   /** Kills every unused link of this purpose (a newer link was sent, or the password changed). */
@@ -48,7 +80,7 @@ export class OneTimeTokenService {
    */
   async consume(
     em: EntityManager,
-    token: string | EmailTokenClaims,
+    token: string | Pick<EmailTokenClaims, 'sub' | 'jti'>,
     purpose: TokenPurpose,
   ): Promise<string> {
     const { sub, jti } = typeof token === 'string' ? this.verify(token, purpose) : token;

@@ -25,6 +25,11 @@ export class UserView {
   @Field(() => Date)
   createdAt!: Date;
 
+  @Field(() => Boolean, {
+    description: 'Two-step verification (TOTP) is on: sign-in asks for a second factor.',
+  })
+  mfaEnabled!: boolean;
+
   static from(user: UserSnapshot): UserView {
     return Object.assign(new UserView(), {
       id: user.id,
@@ -32,6 +37,7 @@ export class UserView {
       role: user.role,
       isActive: user.isActive,
       createdAt: user.createdAt,
+      mfaEnabled: user.mfaEnabled,
     });
   }
 }
