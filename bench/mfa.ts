@@ -77,7 +77,10 @@ async function main(): Promise<void> {
       },
       body: JSON.stringify({ query, variables }),
     });
-    return (await res.json()) as { data?: any; errors?: Array<{ extensions: any }> };
+    return (await res.json()) as {
+      data?: Record<string, Record<string, string>>;
+      errors?: Array<{ extensions: Record<string, unknown> }>;
+    };
   };
   try {
     const em = app.orm.em.fork();
@@ -88,9 +91,9 @@ async function main(): Promise<void> {
     await em.flush();
     const secrets = new Map<string, string>();
     for (const email of emails) {
-      const { accessToken } = (await gql(SIGN_IN, { e: email, p: PASSWORD })).data.signIn;
+      const { accessToken } = (await gql(SIGN_IN, { e: email, p: PASSWORD })).data!.signIn!;
       const started = await gql('mutation { startTotpEnrollment { secret } }', {}, accessToken);
-      const s = started.data.startTotpEnrollment.secret as string;
+      const s = started.data!.startTotpEnrollment!.secret!;
       const code = generateSync({ secret: s, epoch: Math.floor(Date.now() / 1000) - 30 });
       const ok = await gql(
         'mutation ($c: String!) { confirmTotpEnrollment(code: $c) }',
