@@ -118,6 +118,21 @@ describe('sign-in with a second factor', () => {
     );
   });
 
+  it('accepts one TOTP code once even when two tickets race with it', async () => {
+    const { email } = await createActiveUser(server);
+    const { secret } = await enableTotp(server, email);
+    const tickets = [
+      await passwordTicket(server, email, PASSWORD),
+      await passwordTicket(server, email, PASSWORD),
+    ];
+    await awayFromStepEdge();
+    const code = totpCode(secret);
+    const results = await Promise.all(
+      [...tickets, tickets[0]!].map((mfaTicket) => server.gql(COMPLETE, { mfaTicket, code })),
+    );
+    expect(results.filter((r) => r.errors === undefined)).toHaveLength(1);
+  });
+
   it('accepts each recovery code once (dash and case optional) and mails the owner', async () => {
     const { email, recoveryCodes } = await createActiveUser(server).then((u) =>
       enableTotp(server, u.email),

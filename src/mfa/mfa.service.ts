@@ -167,7 +167,18 @@ export class MfaService {
       throw invalidTicket();
     }
     await this.limits.beforeCode(user.email);
-    const proof = await this.prove(em, user, rawCode);
+    // One transaction spends the ticket and the code together: neither is used up without the other.
+    const proof = await transaction(em.fork(), async (uow) => {
+      const proven = await this.prove(uow.em, user, rawCode);
+      if (!proven) return null;
+      await this.tickets.spend(uow.em, ticket);
+      if (proven.kind === 'recovery') {
+        await this.mail(uow, 'recovery-code-used', user.email, {
+          remaining: String(proven.remaining),
+        });
+      }
+      return proven;
+    });
     if (!proof) {
       const dead = await this.tickets.miss(em, ticket);
       this.logger.info(
@@ -176,14 +187,6 @@ export class MfaService {
       );
       throw wrongCode();
     }
-    await transaction(em.fork(), async (uow) => {
-      await this.tickets.spend(uow.em, ticket);
-      if (proof.kind === 'recovery') {
-        await this.mail(uow, 'recovery-code-used', user.email, {
-          remaining: String(proof.remaining),
-        });
-      }
-    });
     await this.limits.codeSucceeded(user.email);
     if (proof.kind === 'recovery') {
       this.logger.info(
@@ -195,21 +198,22 @@ export class MfaService {
     return this.flow.issue(em, user, [...METHOD_AMR[method], 'otp'], method, client);
   }
 
-  /** Spends the code if it is right: a TOTP step newer than the last one accepted, or an unused recovery code. */
+  /**
+   * Spends the code if it is right: a TOTP step newer than the last one accepted, or an unused recovery
+   * code. `em` must not hold the user loaded (a transaction's fork): see the note on writes above.
+   */
   private async prove(em: EntityManager, user: User, rawCode: unknown): Promise<Proof | null> {
     if (typeof rawCode !== 'string' || rawCode.length > 32) return null;
     const code = rawCode.replace(/\s+/g, '');
     if (SIX_DIGITS.test(code)) {
       const step = this.totp.verify(this.totp.open(user.totpSecret!), code, user.totpLastStep);
       if (step === null) return null;
-      // Conditional: of two requests with one code (or with codes of older steps), only the first counts.
-      const accepted = await em
-        .fork()
-        .nativeUpdate(
-          User,
-          { id: user.id, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: step } }] },
-          { totpLastStep: step },
-        );
+      // Conditional on the last step read: of two requests with one code, only the first counts.
+      const accepted = await em.nativeUpdate(
+        User,
+        { id: user.id, totpLastStep: user.totpLastStep === null ? null : { $lt: step } },
+        { totpLastStep: step },
+      );
       return accepted === 1 ? { kind: 'totp' } : null;
     }
     const hashes = this.recovery.candidateHashes(code);
