@@ -274,6 +274,29 @@ describe('limits and production mode', () => {
     }
   });
 
+  it('signing in again with the password does not buy a fresh run of code guesses', async () => {
+    const limited = await startTestServer({ RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '6' });
+    try {
+      const { email } = await createActiveUser(limited);
+      const { secret } = await enableTotp(limited, email);
+      await awayFromStepEdge();
+      const right = totpCode(secret);
+      const wrong = right === '111111' ? '222222' : '111111';
+      const first = await passwordTicket(limited, email, PASSWORD);
+      for (let i = 0; i < 5; i++) await limited.gql(COMPLETE, { mfaTicket: first, code: wrong });
+      // The right password gives back its own point only: the 5 wrong codes still count.
+      const second = await passwordTicket(limited, email, PASSWORD);
+      expect(codeOf(await limited.gql(COMPLETE, { mfaTicket: second, code: wrong }))).toBe(
+        'UNAUTHENTICATED',
+      );
+      expect(codeOf(await limited.gql(COMPLETE, { mfaTicket: second, code: right }))).toBe(
+        'TOO_MANY_REQUESTS',
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('in production the MFA_REQUIRED extensions reach the client and the flow completes', async () => {
     const prod = await startTestServer({ NODE_ENV: 'production', BCRYPT_COST: '10' });
     try {

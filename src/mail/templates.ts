@@ -4,6 +4,7 @@ import type { MailMessage } from './transport';
 
 export type TemplateName =
   | 'activation'
+  | 'activation-choose-password'
   | 'already-registered'
   | 'reset-password'
   | 'password-changed'
@@ -16,7 +17,7 @@ export type TemplateName =
   | 'recovery-codes-regenerated';
 
 export interface TemplateVars {
-  /** Only activation and reset-password use these. */
+  /** Only the activation and reset-password mails use these. */
   link?: string;
   ttl?: string;
   /** The 6-digit code (activation, reset-password, sign-in-code) and how long it lives. */
@@ -45,6 +46,13 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
     text: 'Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.\n\nActivate your account: {{link}}\n\nIn the app, enter this code instead: {{code}} (it expires in {{codeTtl}}; using the link or the code uses up both).\n',
     html: page(
       '<p>Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.</p>\n<p><a href="{{link}}">Activate your account</a></p>\n<p>In the app, enter this code instead: <strong style="font-size:1.4em;letter-spacing:0.2em">{{code}}</strong> (it expires in {{codeTtl}}; using the link or the code uses up both).</p>',
+    ),
+  },
+  'activation-choose-password': {
+    subject: 'Activate your account',
+    text: 'Somebody (hopefully you) asked for a new activation link for the {{appName}} account of {{email}}. To activate it, choose its password: the link works once and expires in {{ttl}}.\n\nIf you did not ask for this, ignore this mail: nothing changes.\n\nChoose your password: {{link}}\n\nIn the app, enter this code with your new password instead: {{code}} (it expires in {{codeTtl}}; using the link or the code uses up both).\n',
+    html: page(
+      '<p>Somebody (hopefully you) asked for a new activation link for the {{appName}} account of {{email}}. To activate it, choose its password: the link works once and expires in {{ttl}}.</p>\n<p>If you did not ask for this, ignore this mail: nothing changes.</p>\n<p><a href="{{link}}">Choose your password</a></p>\n<p>In the app, enter this code with your new password instead: <strong style="font-size:1.4em;letter-spacing:0.2em">{{code}}</strong> (it expires in {{codeTtl}}; using the link or the code uses up both).</p>',
     ),
   },
   'already-registered': {

@@ -107,7 +107,14 @@ export class MfaService {
 
   /** Turns TOTP off and voids the recovery codes and open tickets. Throws UNAUTHENTICATED (password). */
   async disable(em: EntityManager, userId: string, password: unknown): Promise<true> {
-    const user = await confirmPassword(em, this.hasher, userId, password, 'Password is incorrect.');
+    const user = await confirmPassword(
+      em,
+      this.hasher,
+      this.limits,
+      userId,
+      password,
+      'Password is incorrect.',
+    );
     await transaction(em.fork(), async (uow) => {
       await uow.em.nativeUpdate(
         User,
@@ -134,7 +141,14 @@ export class MfaService {
     userId: string,
     password: unknown,
   ): Promise<string[]> {
-    const user = await confirmPassword(em, this.hasher, userId, password, 'Password is incorrect.');
+    const user = await confirmPassword(
+      em,
+      this.hasher,
+      this.limits,
+      userId,
+      password,
+      'Password is incorrect.',
+    );
     if (!user.totpEnabledAt)
       throw badInput('Two-step verification is off: there are no recovery codes.');
     const codes = await transaction(em.fork(), async (uow) => {
@@ -187,7 +201,7 @@ export class MfaService {
       );
       throw wrongCode();
     }
-    await this.limits.codeSucceeded(user.email);
+    await this.limits.signInCompleted(user.email);
     if (proof.kind === 'recovery') {
       this.logger.info(
         { event: 'recovery_code_used', userId: user.id, remaining: proof.remaining },

@@ -9,7 +9,8 @@ export enum TokenPurpose {
 /** The server-side half of an emailed JWT: its `jti`. Consuming sets usedAt once, atomically. */
 @Entity({ tableName: 'one_time_tokens' })
 export class OneTimeToken {
-  [OptionalProps]?: 'createdAt' | 'usedAt' | 'codeHash' | 'codeExpiresAt' | 'codeAttempts';
+  [OptionalProps]?:
+    'createdAt' | 'usedAt' | 'passwordHash' | 'codeHash' | 'codeExpiresAt' | 'codeAttempts';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -28,6 +29,10 @@ export class OneTimeToken {
 
   @Property({ type: 'datetime', nullable: true })
   usedAt: Date | null = null;
+
+  // An activation link activates the account with the password of the sign-up that asked for it.
+  @Property({ type: 'string', length: 100, nullable: true, hidden: true, lazy: true })
+  passwordHash: string | null = null;
 
   /** The 6-digit code mailed beside the link (src/codes): using either one spends this row. */
   @Property({ type: 'string', length: 64, nullable: true, hidden: true })

@@ -24,9 +24,20 @@ export class OneTimeTokenService {
     private readonly codes: EmailCodes,
   ) {}
 
-  /** Issues a new link and retires any earlier unused one of the same purpose. Call inside a transaction. */
-  async issue(em: EntityManager, user: User, purpose: TokenPurpose): Promise<IssuedEmailToken> {
-    await this.retire(em, user.id, purpose);
+  /**
+   * Issues a new link and its 6-digit code (on the same row); call inside a transaction. Without
+   * `passwordHash` it retires any earlier unused link of the same purpose. With one (a sign-up's
+   * activation link, bound to that sign-up's password) it retires nothing: each sign-up keeps its own
+   * link and code, and the first one used voids the rest.
+   */
+  async issue(
+    em: EntityManager,
+    user: User,
+    purpose: TokenPurpose,
+    options: { passwordHash?: string } = {},
+  ): Promise<IssuedEmailToken> {
+    const passwordHash = options.passwordHash ?? null;
+    if (passwordHash === null) await this.retire(em, user.id, purpose);
     const id = randomUUID();
     const ttl = this.ttlSec[purpose];
     const expiresAt = new Date(Date.now() + ttl * 1000);
@@ -36,6 +47,7 @@ export class OneTimeTokenService {
       user,
       purpose,
       expiresAt,
+      passwordHash,
       codeHash,
       codeExpiresAt: codeExpiresAt < expiresAt ? codeExpiresAt : expiresAt,
     });
@@ -91,5 +103,14 @@ export class OneTimeTokenService {
     );
     if (used !== 1) throw invalidToken();
     return sub;
+  }
+
+  /** The password hash a consumed link was bound to (see `issue`), or null. Same transaction as consume. */
+  async boundPasswordHash(
+    em: EntityManager,
+    claims: Pick<EmailTokenClaims, 'jti'>,
+  ): Promise<string | null> {
+    const row = await em.findOne(OneTimeToken, { id: claims.jti }, { populate: ['passwordHash'] });
+    return row?.passwordHash ?? null;
   }
 }
