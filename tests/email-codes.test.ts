@@ -99,6 +99,23 @@ describe('codes in activation mails', () => {
     );
   });
 
+  it("a code activates with its own sign-up's password; the other sign-up's code is void after", async () => {
+    const email = uniqueEmail('victim');
+    const attacker = 'attacker chose this 1';
+    const before = server.inbox.for(email).length;
+    expect((await server.gql(SIGN_UP, { email, password: attacker })).errors).toBeUndefined();
+    const attackerMail = await server.inbox.waitFor(email, before + 1);
+    const victimMail = await signUpMail(email);
+    const res = await server.gql(ACTIVATE_WITH_CODE, { email, code: mailCode(victimMail) });
+    expect(res.errors).toBeUndefined();
+    await signIn(server, email, PASSWORD);
+    expect(codeOf(await server.gql(SIGN_IN, { email, password: attacker }))).toBe(
+      'UNAUTHENTICATED',
+    );
+    const late = await server.gql(ACTIVATE_WITH_CODE, { email, code: mailCode(attackerMail) });
+    expect(codeOf(late)).toBe('INVALID_TOKEN');
+  });
+
   it('a code older than 10 minutes is refused', async () => {
     const email = uniqueEmail();
     const mail = await signUpMail(email);

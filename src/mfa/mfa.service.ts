@@ -107,14 +107,7 @@ export class MfaService {
 
   /** Turns TOTP off and voids the recovery codes and open tickets. Throws UNAUTHENTICATED (password). */
   async disable(em: EntityManager, userId: string, password: unknown): Promise<true> {
-    const user = await confirmPassword(
-      em,
-      this.hasher,
-      this.limits,
-      userId,
-      password,
-      'Password is incorrect.',
-    );
+    const user = await this.confirmPassword(em, userId, password);
     await transaction(em.fork(), async (uow) => {
       await uow.em.nativeUpdate(
         User,
@@ -141,14 +134,7 @@ export class MfaService {
     userId: string,
     password: unknown,
   ): Promise<string[]> {
-    const user = await confirmPassword(
-      em,
-      this.hasher,
-      this.limits,
-      userId,
-      password,
-      'Password is incorrect.',
-    );
+    const user = await this.confirmPassword(em, userId, password);
     if (!user.totpEnabledAt)
       throw badInput('Two-step verification is off: there are no recovery codes.');
     const codes = await transaction(em.fork(), async (uow) => {
@@ -240,6 +226,18 @@ export class MfaService {
     if (spent !== 1) return null;
     const remaining = await em.count(RecoveryCode, { user: user.id, usedAt: null });
     return { kind: 'recovery', remaining };
+  }
+
+  /** The shared re-confirmation, inside the account's failure budget. Throws UNAUTHENTICATED. */
+  private confirmPassword(em: EntityManager, userId: string, password: unknown): Promise<User> {
+    return confirmPassword(
+      em,
+      this.hasher,
+      this.limits,
+      userId,
+      password,
+      'Password is incorrect.',
+    );
   }
 
   private async replaceRecoveryCodes(uow: UnitOfWork, userId: string): Promise<string[]> {
