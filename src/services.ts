@@ -3,14 +3,18 @@ import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import { EmailCodes } from './codes/email-codes';
+import { addSignInCodeCleanups } from './codes/cleanups';
 import { SignInCodeService } from './codes/sign-in-code.service';
 import type { Config } from './config';
+import { addCoreCleanups } from './housekeeping/core-cleanups';
+import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
+import { addMfaCleanups } from './mfa/cleanups';
 import { MfaTickets } from './mfa/mfa-tickets';
 import { MfaService } from './mfa/mfa.service';
 import { RecoveryCodes } from './mfa/recovery-codes';
@@ -20,14 +24,16 @@ import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
+import { ServerSecrets } from './tokens/secrets';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
-import { ServerSecrets } from './tokens/secrets';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
+  /** Per-purpose keys derived from JWT_SECRET (and JWT_PREVIOUS_SECRETS for what they made). */
+  secrets: ServerSecrets;
   jwt: JwtService;
   mailer: Mailer;
   hasher: PasswordHasher;
@@ -41,19 +47,20 @@ export interface Services {
   mfa: MfaService;
   /** Passwordless sign-in with a mailed 6-digit code. */
   signInCodes: SignInCodeService;
-  /** Keys derived from JWT_SECRET, one per label; `keys` adds the retired secrets' for old data. */
-  secrets: ServerSecrets;
   users: UserService;
+  /** Periodic cleanup, once per deployment; features register theirs with `housekeeping.add(name, fn)`. */
+  housekeeping: Housekeeping;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
-  /** The public view of users, cached per process; invalidate(id) after changing a user. */
+  /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
 export function createServices(config: Config, orm: MikroORM, logger: Logger): Services {
+  const secrets = new ServerSecrets(config.jwt.secret, config.jwt.previousSecrets);
   const jwt = new JwtService({
-    secret: config.jwt.secret,
+    secrets,
     privateKeyPem: config.jwt.privateKeyPem,
     previousPublicKeysPem: config.jwt.previousPublicKeysPem,
     issuer: config.jwt.issuer,
@@ -70,7 +77,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const mailer = new Mailer(
     orm,
     transport,
-    new OutboxCipher(config.jwt.secret),
+    new OutboxCipher(secrets),
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
@@ -82,7 +89,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   );
   const limits = RateLimits.create(config, orm);
   const userCache = new UserCache(config.sessionCacheTtlMs);
-  const secrets = new ServerSecrets(config.jwt.secret, []);
   const emailCodes = new EmailCodes(secrets);
   const oneTimeTokens = new OneTimeTokenService(
     jwt,
@@ -96,13 +102,19 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     config,
     jwt,
     new SessionCache(config.sessionCacheTtlMs),
-    userCache,
+    userCache.readLiveSession,
     mailer,
     logger,
+    secrets,
   );
   const mfaTickets = new MfaTickets();
   const signInFlow = new SignInFlow(sessions, mfaTickets, logger);
+  const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
+  addCoreCleanups(housekeeping, config);
+  addMfaCleanups(housekeeping);
+  addSignInCodeCleanups(housekeeping);
   return {
+    secrets,
     jwt,
     mailer,
     hasher,
@@ -143,9 +155,9 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       logger,
     ),
     signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, logger),
-    secrets,
     users: new UserService(sessions, userCache),
     userCache,
     limits,
+    housekeeping,
   };
 }

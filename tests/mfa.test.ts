@@ -14,7 +14,7 @@ import {
   START_TOTP,
   totpCode,
 } from './helpers/mfa';
-import { startTestServer, type TestServer } from './helpers/server';
+import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -199,6 +199,33 @@ describe('sign-in with a second factor', () => {
       expect(amrOf(done.data!.completeSignIn.accessToken)).toEqual(['pwd', 'otp']);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('secret rotation', () => {
+  it('after JWT_SECRET is rotated, TOTP secrets and recovery codes made under the old one still work', async () => {
+    const { email } = await createActiveUser(server);
+    const { secret, recoveryCodes } = await enableTotp(server, email);
+    const rotated = await startTestServer({
+      DATABASE_URL: server.databaseUrl,
+      JWT_SECRET: 'a-new-secret-for-authql-tests-0123456789abcdef',
+      JWT_PREVIOUS_SECRETS: TEST_SECRET,
+    });
+    try {
+      await awayFromStepEdge();
+      const totp = await rotated.gql(COMPLETE, {
+        mfaTicket: await passwordTicket(rotated, email, PASSWORD),
+        code: totpCode(secret),
+      });
+      expect(totp.errors).toBeUndefined();
+      const recovery = await rotated.gql(COMPLETE, {
+        mfaTicket: await passwordTicket(rotated, email, PASSWORD),
+        code: recoveryCodes[0],
+      });
+      expect(recovery.errors).toBeUndefined();
+    } finally {
+      await rotated.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { raw, type EntityManager } from '@mikro-orm/core';
-import type { ServerSecrets } from '../tokens/secrets';
+import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 import type { OneTimeToken } from '../tokens/one-time-token.entity';
 import type { SignInCode } from './sign-in-code.entity';
 
@@ -24,7 +24,7 @@ export class EmailCodes {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     return {
       code,
-      codeHash: this.digest(this.secrets.key('email-code'), rowId, code).toString('hex'),
+      codeHash: this.digest(this.secrets.key(KeyLabel.EMAIL_CODE), rowId, code).toString('hex'),
       codeExpiresAt: new Date(Date.now() + CODE_TTL_MS),
     };
   }
@@ -73,7 +73,7 @@ export class EmailCodes {
   private matches(rowId: string, code: string, stored: string): boolean {
     const expected = Buffer.from(stored, 'hex');
     // Every key, not only the current one: a rotation must not void the codes mailed just before it.
-    return this.secrets.keys('email-code').some((key) => {
+    return this.secrets.keys(KeyLabel.EMAIL_CODE).some((key) => {
       const actual = this.digest(key, rowId, code);
       return actual.length === expected.length && timingSafeEqual(actual, expected);
     });

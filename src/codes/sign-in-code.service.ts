@@ -52,11 +52,10 @@ export class SignInCodeService {
           codeExpiresAt,
         });
         await tx.flush();
-        await this.mailer.queue(tx, 'sign-in-code', email, {
+        await this.mailer.queue(uow, 'sign-in-code', email, {
           code,
           codeTtl: ms(CODE_TTL_MS, { long: true }),
         });
-        uow.afterCommit(() => this.mailer.kick());
       });
     });
     return true;

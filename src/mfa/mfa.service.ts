@@ -5,7 +5,6 @@ import { AppError, badInput, ErrorCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
-import type { TemplateName, TemplateVars } from '../mail/templates';
 import { confirmPassword } from '../password/confirm-password';
 import type { PasswordHasher } from '../password/password-hasher';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
@@ -96,8 +95,8 @@ export class MfaService {
       );
       if (turnedOn !== 1) throw badInput('Start an enrolment first (startTotpEnrollment).');
       const fresh = await this.replaceRecoveryCodes(uow, userId);
-      await this.mail(uow, 'totp-enabled', user.email);
-      uow.afterCommit(() => this.userCache.invalidate(userId));
+      await this.mailer.queue(uow, 'totp-enabled', user.email);
+      this.userCache.invalidateOnCommit(uow, userId);
       return fresh;
     });
     await this.limits.codeSucceeded(user.email);
@@ -116,8 +115,8 @@ export class MfaService {
       );
       await uow.em.nativeDelete(RecoveryCode, { user: userId });
       await this.tickets.revokeAll(uow.em, userId);
-      if (user.totpEnabledAt) await this.mail(uow, 'totp-disabled', user.email);
-      uow.afterCommit(() => this.userCache.invalidate(userId));
+      if (user.totpEnabledAt) await this.mailer.queue(uow, 'totp-disabled', user.email);
+      this.userCache.invalidateOnCommit(uow, userId);
     });
     if (user.totpEnabledAt) {
       this.logger.info({ event: 'mfa_disabled', userId }, 'two-step verification turned off');
@@ -139,7 +138,7 @@ export class MfaService {
       throw badInput('Two-step verification is off: there are no recovery codes.');
     const codes = await transaction(em.fork(), async (uow) => {
       const fresh = await this.replaceRecoveryCodes(uow, userId);
-      await this.mail(uow, 'recovery-codes-regenerated', user.email);
+      await this.mailer.queue(uow, 'recovery-codes-regenerated', user.email);
       return fresh;
     });
     this.logger.info({ event: 'recovery_codes_regenerated', userId }, 'recovery codes replaced');
@@ -173,7 +172,7 @@ export class MfaService {
       if (!proven) return null;
       await this.tickets.spend(uow.em, ticket);
       if (proven.kind === 'recovery') {
-        await this.mail(uow, 'recovery-code-used', user.email, {
+        await this.mailer.queue(uow, 'recovery-code-used', user.email, {
           remaining: String(proven.remaining),
         });
       }
@@ -248,15 +247,5 @@ export class MfaService {
     }
     await uow.em.flush();
     return fresh.map((c) => c.code);
-  }
-
-  private async mail(
-    uow: UnitOfWork,
-    template: TemplateName,
-    to: string,
-    vars?: TemplateVars,
-  ): Promise<void> {
-    await this.mailer.queue(uow.em, template, to, vars);
-    uow.afterCommit(() => this.mailer.kick());
   }
 }

@@ -1,5 +1,5 @@
 import { createHmac, randomInt } from 'node:crypto';
-import type { ServerSecrets } from '../tokens/secrets';
+import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 
 export const RECOVERY_CODE_COUNT = 10;
 // Crockford's Base32 alphabet: no I, L, O or U to misread. 10 characters carry 50 random bits.
@@ -21,7 +21,7 @@ export class RecoveryCodes {
       for (let i = 0; i < LENGTH; i++) raw += ALPHABET[randomInt(ALPHABET.length)];
       return {
         code: `${raw.slice(0, 5)}-${raw.slice(5)}`,
-        codeHash: this.digest(this.secrets.key('recovery-code'), raw),
+        codeHash: this.digest(this.secrets.key(KeyLabel.RECOVERY_CODE), raw),
       };
     });
   }
@@ -30,7 +30,7 @@ export class RecoveryCodes {
   candidateHashes(typed: string): string[] {
     const raw = typed.toLowerCase().replace(/[\s-]+/g, '');
     if (!NORMALIZED.test(raw)) return [];
-    return this.secrets.keys('recovery-code').map((key) => this.digest(key, raw));
+    return this.secrets.keys(KeyLabel.RECOVERY_CODE).map((key) => this.digest(key, raw));
   }
 
   private digest(key: Buffer, raw: string): string {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { generateSecret, generateURI, verifySync } from 'otplib';
 import QRCode from 'qrcode';
-import type { ServerSecrets } from '../tokens/secrets';
+import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 
 const FORMAT = 'v1';
 const SIX_DIGITS = /^\d{6}$/;
@@ -48,7 +48,7 @@ export class Totp {
 
   seal(secret: string): string {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.secrets.key('totp'), iv);
+    const cipher = createCipheriv('aes-256-gcm', this.secrets.key(KeyLabel.TOTP_SECRET), iv);
     const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
     return `${FORMAT}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
   }
@@ -58,7 +58,7 @@ export class Totp {
     const [format, payload] = sealed.split('.');
     if (format !== FORMAT || !payload) throw new Error('unknown TOTP secret format');
     const raw = Buffer.from(payload, 'base64url');
-    for (const key of this.secrets.keys('totp')) {
+    for (const key of this.secrets.keys(KeyLabel.TOTP_SECRET)) {
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
         decipher.setAuthTag(raw.subarray(12, 28));
