@@ -2,11 +2,13 @@ import { extendSchema, lexicographicSortSchema, parse, type GraphQLSchema } from
 import { GraphQLDateTime } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema } from 'type-graphql';
+import { AdminResolver } from './admin/admin.resolver';
 import { AuthResolver } from './auth/auth.resolver';
 import { SignInCodeResolver } from './codes/sign-in-code.resolver';
 import { applyAuthDirective } from './directives/auth.directive';
 import { MfaResolver } from './mfa/mfa.resolver';
 import { SECOND_FACTOR_SDL } from './mfa/mfa.types';
+import { SecurityEventResolver } from './events/security-event.resolver';
 import { PasswordResolver } from './password/password.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
@@ -20,6 +22,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
       PasswordResolver,
       MfaResolver,
       SignInCodeResolver,
+      AdminResolver,
+      SecurityEventResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,

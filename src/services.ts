@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { AdminService } from './admin/admin.service';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
@@ -6,6 +7,7 @@ import { EmailCodes } from './codes/email-codes';
 import { addSignInCodeCleanups } from './codes/cleanups';
 import { SignInCodeService } from './codes/sign-in-code.service';
 import type { Config } from './config';
+import { SecurityEvents } from './events/security-events';
 import { addCoreCleanups } from './housekeeping/core-cleanups';
 import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
@@ -19,6 +21,7 @@ import { MfaTickets } from './mfa/mfa-tickets';
 import { MfaService } from './mfa/mfa.service';
 import { RecoveryCodes } from './mfa/recovery-codes';
 import { Totp } from './mfa/totp';
+import { Metrics } from './metrics/metrics';
 import { PasswordHasher } from './password/password-hasher';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
@@ -29,6 +32,7 @@ import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
+import { WebhookSender, Webhooks } from './webhooks/webhooks';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
@@ -54,6 +58,14 @@ export interface Services {
   limits: RateLimits;
   /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
+  /** Administration shared by the admin GraphQL operations and the CLI. */
+  admin: AdminService;
+  /** The security event log: `events.record(uow, ...)` inside the change's unit of work. */
+  events: SecurityEvents;
+  /** User lifecycle webhooks: `webhooks.queue(uow, type, data)` inside the change's unit of work. */
+  webhooks: Webhooks;
+  /** Prometheus metrics of this app instance (a registry of its own); inert without METRICS_TOKEN. */
+  metrics: Metrics;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -81,7 +93,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
+    config.webhook
+      ? new WebhookSender({ ...config.webhook, timeoutMs: config.mail.sendTimeoutMs })
+      : null,
   );
+  const webhooks = new Webhooks(config.webhook !== null, mailer);
   const hasher = new PasswordHasher(
     config.bcryptCost,
     config.bcryptConcurrency,
@@ -89,6 +105,13 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   );
   const limits = RateLimits.create(config, orm);
   const userCache = new UserCache(config.sessionCacheTtlMs);
+  const sessionCache = new SessionCache(config.sessionCacheTtlMs);
+  const metrics = new Metrics(config.metricsToken !== null, {
+    bcryptQueueLength: () => hasher.queued,
+    caches: { session: sessionCache.cache, user: userCache.cache },
+    outbox: () => mailer.pending(),
+  });
+  if (metrics.enabled) hasher.onWait = (waitedMs) => metrics.bcryptWaited(waitedMs);
   const emailCodes = new EmailCodes(secrets);
   const oneTimeTokens = new OneTimeTokenService(
     jwt,
@@ -98,19 +121,24 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     },
     emailCodes,
   );
+  const events = new SecurityEvents();
   const sessions = new SessionService(
     config,
     jwt,
-    new SessionCache(config.sessionCacheTtlMs),
+    sessionCache,
     userCache.readLiveSession,
     mailer,
+    events,
     logger,
     secrets,
   );
   const mfaTickets = new MfaTickets();
-  const signInFlow = new SignInFlow(sessions, mfaTickets, logger);
+  const signInFlow = new SignInFlow(sessions, mfaTickets, events, metrics, logger);
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
-  addCoreCleanups(housekeeping, config);
+  addCoreCleanups(housekeeping, config, webhooks);
+  housekeeping.add('security-events', (em, now) =>
+    events.deleteOlderThan(em, config.securityEventTtlMs, now),
+  );
   addMfaCleanups(housekeeping);
   addSignInCodeCleanups(housekeeping);
   return {
@@ -128,9 +156,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       sessions,
       limits,
       userCache,
+      events,
+      webhooks,
       logger,
     ),
-    signIn: new SignInService(hasher, signInFlow, limits, logger),
+    signIn: new SignInService(hasher, signInFlow, limits, events, metrics, logger),
     signInFlow,
     passwords: new PasswordService(
       config,
@@ -141,6 +171,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       mailer,
       limits,
       userCache,
+      events,
+      webhooks,
       logger,
     ),
     mfa: new MfaService(
@@ -152,11 +184,16 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       mailer,
       limits,
       userCache,
+      events,
       logger,
     ),
     signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, logger),
-    users: new UserService(sessions, userCache),
+    users: new UserService(),
     userCache,
+    admin: new AdminService(sessions, userCache, events, webhooks, logger),
+    events,
+    webhooks,
+    metrics,
     limits,
     housekeeping,
   };

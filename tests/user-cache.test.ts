@@ -120,6 +120,7 @@ describe('the cold read behind me (live session and user in one query)', () => {
       role: Role.USER,
       isActive: true,
       mfaEnabled: false,
+      disabled: false,
     };
     userCache.prime({ ...stale, createdAt: new Date() }, mark);
     const me = await server.gql(ME, {}, { token: user.token });

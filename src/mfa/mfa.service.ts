@@ -3,6 +3,7 @@ import { METHOD_AMR, type SignInFlow, type SignInMethod } from '../auth/sign-in-
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { AppError, badInput, ErrorCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import { confirmPassword } from '../password/confirm-password';
@@ -43,6 +44,7 @@ export class MfaService {
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
+    private readonly events: SecurityEvents,
     private readonly logger: Logger,
   ) {}
 
@@ -96,6 +98,12 @@ export class MfaService {
       if (turnedOn !== 1) throw badInput('Start an enrolment first (startTotpEnrollment).');
       const fresh = await this.replaceRecoveryCodes(uow, userId);
       await this.mailer.queue(uow, 'totp-enabled', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.MFA_ENABLED,
+        userId,
+        ip: null,
+        userAgent: null,
+      });
       this.userCache.invalidateOnCommit(uow, userId);
       return fresh;
     });
@@ -115,7 +123,15 @@ export class MfaService {
       );
       await uow.em.nativeDelete(RecoveryCode, { user: userId });
       await this.tickets.revokeAll(uow.em, userId);
-      if (user.totpEnabledAt) await this.mailer.queue(uow, 'totp-disabled', user.email);
+      if (user.totpEnabledAt) {
+        await this.mailer.queue(uow, 'totp-disabled', user.email);
+        await this.events.record(uow, {
+          type: SecurityEventType.MFA_DISABLED,
+          userId,
+          ip: null,
+          userAgent: null,
+        });
+      }
       this.userCache.invalidateOnCommit(uow, userId);
     });
     if (user.totpEnabledAt) {
@@ -174,6 +190,11 @@ export class MfaService {
       if (proven.kind === 'recovery') {
         await this.mailer.queue(uow, 'recovery-code-used', user.email, {
           remaining: String(proven.remaining),
+        });
+        await this.events.record(uow, {
+          type: SecurityEventType.RECOVERY_CODE_USED,
+          userId: user.id,
+          ...client,
         });
       }
       return proven;

@@ -4,6 +4,7 @@ import { runInBackground } from '../background';
 import { CODE_TTL_MS, EmailCodes } from '../codes/email-codes';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import { badInput, invalidCode, invalidToken } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -15,6 +16,7 @@ import type { EmailTokenClaims } from '../tokens/jwt';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
+import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
@@ -33,6 +35,8 @@ export class PasswordService {
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
+    private readonly events: SecurityEvents,
+    private readonly webhooks: Webhooks,
     private readonly logger: Logger,
   ) {
     this.links = Links.from(config);
@@ -85,7 +89,7 @@ export class PasswordService {
     if (!user) throw invalidToken();
     // Checked before the link is used up, so a weak password can be corrected with the same link.
     assertPasswordAcceptable(newPassword, user.email);
-    return this.resetRow(em, user, claims, newPassword);
+    return this.resetRow(em, user, claims, newPassword, client);
   }
 
   /**
@@ -111,7 +115,7 @@ export class PasswordService {
     const user = await em.findOne(User, { email });
     const row = user ? await this.tokens.matchCode(em, user.id, TokenPurpose.RESET, code) : null;
     if (!user || !row) throw invalidCode();
-    await this.resetRow(em, user, row, newPassword);
+    await this.resetRow(em, user, row, newPassword, client);
     await this.limits.codeSucceeded(email);
     return true;
   }
@@ -122,12 +126,22 @@ export class PasswordService {
     user: User,
     row: Pick<EmailTokenClaims, 'sub' | 'jti'>,
     newPassword: string,
+    client: ClientInfo,
   ): Promise<true> {
     const passwordHash = await this.hasher.hash(newPassword);
     const ended = await transaction(em, async (uow) => {
       await this.tokens.consume(uow.em, row, TokenPurpose.RESET);
       await this.setPassword(uow, user.id, passwordHash, { activate: true });
       await this.mailer.queue(uow, 'password-changed', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.PASSWORD_RESET,
+        userId: user.id,
+        ...client,
+      });
+      // The reset proved the address of a waiting account: that is its activation.
+      if (!user.isActive) {
+        await this.webhooks.queue(uow, 'user.activated', webhookUser({ ...user, isActive: true }));
+      }
       return this.sessions.revokeAll(uow, user.id);
     });
     this.logger.info(
@@ -146,6 +160,7 @@ export class PasswordService {
     viewer: { userId: string; sessionId: string },
     currentPassword: unknown,
     newPassword: unknown,
+    client: ClientInfo,
   ): Promise<true> {
     const user = await confirmPassword(
       em,
@@ -162,6 +177,11 @@ export class PasswordService {
     const ended = await transaction(em, async (uow) => {
       await this.setPassword(uow, user.id, passwordHash, { activate: false });
       await this.mailer.queue(uow, 'password-changed', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.PASSWORD_CHANGED,
+        userId: user.id,
+        ...client,
+      });
       return this.sessions.revokeAll(uow, user.id, viewer.sessionId);
     });
     this.logger.info(

@@ -7,6 +7,7 @@ export class User {
   [OptionalProps]?:
     | 'role'
     | 'isActive'
+    | 'disabled'
     | 'createdAt'
     | 'updatedAt'
     | 'passwordChangedAt'
@@ -31,6 +32,10 @@ export class User {
 
   @Property({ type: 'boolean', default: false })
   isActive: boolean = false;
+
+  /** Set by an administrator: sign-in, refresh and every protected field answer ACCOUNT_DISABLED. */
+  @Property({ type: 'boolean', default: false })
+  disabled: boolean = false;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
