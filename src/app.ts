@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -8,12 +8,13 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/core';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config';
-import { buildContext, type Context } from './context';
+import { createContextBuilder, type Context } from './context';
+import { createClientIp } from './http/client-ip';
+import { createGraphQLHandler, isGraphQLPath } from './http/graphql-handler';
 import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
 import { createFormatError } from './errors';
@@ -41,7 +42,6 @@ export interface AppOptions {
   logger?: Logger;
 }
 
-const BODY_LIMIT = '100kb';
 /** Preset in Apollo Sandbox (development only); the placeholder is no token, so requests stay anonymous. */
 export const SANDBOX_AUTHORIZATION = 'Bearer <accessToken from signIn>';
 
@@ -69,7 +69,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  const httpServer = createServer(app);
+  // /graphql goes straight to Apollo on node:http; Express serves the rest (pages, JWKS, health).
+  let graphql: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+  const httpServer = createServer((req, res) => {
+    if (isGraphQLPath(req.url)) graphql(req, res);
+    else app(req, res);
+  });
 
   const armor = createArmor({ blockFieldSuggestions: config.isProduction });
   const apollo = new ApolloServer<Context>({
@@ -101,12 +106,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   mountRoutes(app, orm, services.jwt);
   app.use(pagesRouter({ config, services, orm, logger }));
-  app.use(
-    '/graphql',
-    express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(req, orm.em.fork(), services),
-    }),
+  graphql = createGraphQLHandler(
+    apollo,
+    createContextBuilder(orm, services, createClientIp(config.trustProxy)),
+    logger,
   );
   app.use(jsonErrors(logger));
 

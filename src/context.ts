@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { ClientIp } from './http/client-ip';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
 import type { Role } from './users/role';
@@ -20,32 +21,39 @@ export interface Context {
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
-/** Never throws: a missing or bad token yields viewer() === null, and @auth answers UNAUTHENTICATED. */
-export function buildContext(
-  req: IncomingMessage & { ip?: string },
-  em: EntityManager,
+/**
+ * Builds the per-request context. Never throws: a missing or bad token yields viewer() === null, and
+ * @auth answers UNAUTHENTICATED. The EntityManager is forked on first use only: a `me` served from the
+ * session and user caches never needs one.
+ */
+export function createContextBuilder(
+  orm: MikroORM,
   services: Services,
-): Context {
-  const header = req.headers.authorization;
-  const userAgent = req.headers['user-agent'];
-  let viewer: Promise<Viewer | null> | null = null;
-  return {
-    em,
-    services,
-    client: {
-      ip: req.ip ?? req.socket.remoteAddress ?? null,
-      userAgent: typeof userAgent === 'string' ? userAgent : null,
-    },
-    viewer() {
-      viewer ??= resolveViewer(header, em, services);
-      return viewer;
-    },
+  clientIp: ClientIp,
+): (req: IncomingMessage) => Context {
+  return (req) => {
+    const header = req.headers.authorization;
+    const userAgent = req.headers['user-agent'];
+    let em: EntityManager | null = null;
+    let viewer: Promise<Viewer | null> | null = null;
+    const context: Context = {
+      get em() {
+        return (em ??= orm.em.fork());
+      },
+      services,
+      client: { ip: clientIp(req), userAgent: userAgent ?? null },
+      viewer() {
+        viewer ??= resolveViewer(header, context, services);
+        return viewer;
+      },
+    };
+    return context;
   };
 }
 
 async function resolveViewer(
   header: string | undefined,
-  em: EntityManager,
+  context: Context,
   services: Services,
 ): Promise<Viewer | null> {
   if (!header || header.length > 4096) return null;
@@ -55,7 +63,7 @@ async function resolveViewer(
   if (!result.ok) return null;
   const { sub, sid, role } = result.claims;
   // A database failure here propagates as a masked error: access is denied, never granted.
-  if (!(await services.sessions.isLive(em, sid))) return null;
+  if (!(await services.sessions.isLive(context.em, sid))) return null;
   return { userId: sub, sessionId: sid, role };
 }
 
