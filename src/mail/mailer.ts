@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
 import { OutboxMail } from './outbox.entity';
 import type { OutboxCipher } from './outbox-cipher';
@@ -13,7 +14,21 @@ export interface MailerOptions {
   maxAttempts: number;
   sendTimeoutMs: number;
 }
-const BATCH = 20;
+/** Mails leased per pass; sent side by side over the transport's pooled connections. */
+const BATCH = 50;
+/** One send's worst case in sendTimeoutMs (connect, greeting, socket idle, and slack). */
+const SEND_WORST_CASE = 4;
+/** Delivered rows deleted per statement while a batch is going out. */
+const DELETE_EVERY = 10;
+
+interface ClaimedMail {
+  id: string;
+  payload: string;
+  /** This attempt's number (already counted in the row). */
+  attempt: number;
+  /** The lease this process holds on the row. */
+  until: Date;
+}
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 /**
@@ -39,7 +54,8 @@ export class Mailer {
     private readonly options: MailerOptions,
     private readonly logger: Logger,
   ) {
-    this.leaseMs = 4 * options.sendTimeoutMs;
+    // Twice one send's worst case: a batch's later sends start only while a whole send still fits.
+    this.leaseMs = 2 * SEND_WORST_CASE * options.sendTimeoutMs;
   }
 
   describe(): string {
@@ -95,40 +111,81 @@ export class Mailer {
   private async pass(): Promise<void> {
     try {
       const em = this.orm.em.fork();
-      const now = new Date();
-      const due = await em.find(
-        OutboxMail,
-        {
-          failedAt: null,
-          nextAttemptAt: { $lte: now },
-          $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }],
-        },
-        { orderBy: { createdAt: 'asc', id: 'asc' }, limit: BATCH },
+      const claimed = await this.claim(em);
+      const delivered: string[] = [];
+      let deleting = Promise.resolve();
+      // Sent rows are deleted a few at a time as they go out, not one statement per mail.
+      const deleteSent = () => {
+        const ids = delivered.splice(0);
+        if (ids.length === 0) return;
+        deleting = deleting
+          .then(() => em.nativeDelete(OutboxMail, { id: { $in: ids } }))
+          .then(() => {});
+      };
+      // One lane per pooled SMTP connection: a send starts only when a connection is free, so the
+      // lease check in deliver() holds at the moment the mail really goes out.
+      let next = 0;
+      const lane = async () => {
+        while (next < claimed.length) {
+          const mail = claimed[next++]!;
+          if (this.stopped) {
+            await this.release(em, mail);
+            continue;
+          }
+          if (await this.deliver(em, mail)) {
+            delivered.push(mail.id);
+            if (delivered.length >= DELETE_EVERY) deleteSent();
+          }
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(this.transport.connections, claimed.length) }, lane),
       );
-      for (const mail of due) {
-        if (this.stopped) return;
-        await this.deliver(em, mail);
-      }
-      if (due.length === BATCH) this.again = true;
+      deleteSent();
+      await deleting;
+      if (claimed.length === BATCH) this.again = true;
     } catch (err) {
       this.logger.error({ err }, 'mail outbox pass failed');
     }
   }
 
-  private async deliver(em: EntityManager, mail: OutboxMail): Promise<void> {
-    const now = new Date();
-    // Conditional claim: of several processes looking at the same row, exactly one takes the lease.
-    const claimed = await em.nativeUpdate(
+  /** Gives a leased mail back untried (the attempt it was counted for never happened). */
+  private async release(em: EntityManager, mail: ClaimedMail): Promise<void> {
+    await em.nativeUpdate(
       OutboxMail,
-      {
-        id: mail.id,
-        attempts: mail.attempts,
-        $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }],
-      },
-      { lockedUntil: new Date(now.getTime() + this.leaseMs), attempts: mail.attempts + 1 },
+      { id: mail.id, lockedUntil: mail.until },
+      { lockedUntil: null, attempts: mail.attempt - 1 },
     );
-    if (claimed !== 1) return;
-    const attempt = mail.attempts + 1;
+  }
+
+  /**
+   * Leases up to BATCH due mails in one statement (and counts the attempt): of several processes
+   * polling the same outbox, each row goes to exactly one of them until its lease expires.
+   */
+  private async claim(em: EntityManager): Promise<ClaimedMail[]> {
+    const platform = em.getPlatform();
+    const at = (date: Date) => platform.processDateProperty(date) as unknown;
+    const now = new Date();
+    const until = new Date(now.getTime() + this.leaseMs);
+    const free = '(locked_until is null or locked_until < ?)';
+    // PostgreSQL: concurrent claimers skip each other's rows instead of queueing on their locks.
+    const skipLocked = platform instanceof PostgreSqlPlatform ? ' for update skip locked' : '';
+    const rows: Array<{ id: string; payload: string; attempts: number | string }> = await em
+      .getConnection()
+      .execute(
+        `update mail_outbox set locked_until = ?, attempts = attempts + 1
+         where id in (select id from mail_outbox where failed_at is null and next_attempt_at <= ?
+           and ${free} order by created_at, id limit ?${skipLocked})
+         and ${free}
+         returning id, payload, attempts`,
+        [at(until), at(now), at(now), BATCH, at(now)],
+      );
+    return rows.map((r) => ({ id: r.id, payload: r.payload, attempt: Number(r.attempts), until }));
+  }
+
+  /** True once the mail is delivered (the caller deletes it); otherwise the row records why. */
+  private async deliver(em: EntityManager, mail: ClaimedMail): Promise<boolean> {
+    const { attempt } = mail;
     let message: MailMessage;
     try {
       message = this.cipher.open(mail.payload);
@@ -137,15 +194,20 @@ export class Mailer {
       await em.nativeUpdate(
         OutboxMail,
         { id: mail.id },
-        { failedAt: now, lastError: 'cannot decrypt payload' },
+        { failedAt: new Date(), lockedUntil: null, lastError: 'cannot decrypt payload' },
       );
       this.logger.error({ mailId: mail.id }, 'outbox mail cannot be decrypted; marked failed');
-      return;
+      return false;
+    }
+    // A send starting this late could outlive the lease and meet another process sending the same mail.
+    if (Date.now() + SEND_WORST_CASE * this.options.sendTimeoutMs > mail.until.getTime()) {
+      await this.release(em, mail);
+      return false;
     }
     try {
       await this.transport.send(message);
-      await em.nativeDelete(OutboxMail, { id: mail.id });
       this.logger.info({ mailId: mail.id, subject: message.subject, attempt }, 'mail sent');
+      return true;
     } catch (err) {
       const error = String((err as { message?: unknown } | null)?.message ?? err).slice(0, 500);
       if (attempt >= this.options.maxAttempts) {
@@ -158,7 +220,7 @@ export class Mailer {
           { mailId: mail.id, subject: message.subject, attempt, error },
           'mail failed for good',
         );
-        return;
+        return false;
       }
       const delay = Math.min(this.options.retryBaseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
       await em.nativeUpdate(
@@ -170,6 +232,7 @@ export class Mailer {
         { mailId: mail.id, subject: message.subject, attempt, retryInMs: delay, error },
         'mail send failed; will retry',
       );
+      return false;
     }
   }
 }

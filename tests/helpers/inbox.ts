@@ -25,12 +25,18 @@ export class Inbox {
   private waiters: Array<() => void> = [];
   private server: SMTPServer;
   port = 0;
+  /** SMTP connections accepted so far (pooled senders reuse theirs). */
+  connections = 0;
 
   constructor() {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onConnect: (_session, callback) => {
+        this.connections++;
+        callback();
+      },
       onData: (stream, _session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
