@@ -40,6 +40,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** False in cluster workers: their primary has applied the migrations once for all of them. */
+  migrate?: boolean;
 }
 
 /** Preset in Apollo Sandbox (development only); the placeholder is no token, so requests stay anonymous. */
@@ -49,7 +51,7 @@ export const SANDBOX_AUTHORIZATION = 'Bearer <accessToken from signIn>';
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const orm = await openDatabase(config, (message) => logger.debug({ orm: message }, 'orm'));
-  const applied = await migrate(orm);
+  const applied = options.migrate === false ? [] : await migrate(orm);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
   const services = createServices(config, orm, logger);
@@ -87,6 +89,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     hideSchemaDetailsFromClientErrors: config.isProduction,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT (drain, close the database, exit 0); Apollo's handler would re-raise.
+    stopOnTerminationSignals: false,
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
@@ -73,6 +74,8 @@ export interface Config {
     readonly tokenPerIp: number;
   };
   readonly logLevel: string;
+  /** Processes serving HTTP (WORKERS): 1 runs in this process; more run under a node:cluster primary. */
+  readonly workers: number;
 }
 
 export class ConfigError extends Error {
@@ -265,6 +268,19 @@ const EnvSchema = z.object({
   RATE_LIMIT_EMAIL_PER_IP: integer('RATE_LIMIT_EMAIL_PER_IP', 20, 1, 1_000_000),
   // activateAccount (and resetPassword) attempts per IP per 15 min: one-time tokens must not be guessable.
   RATE_LIMIT_TOKEN_PER_IP: integer('RATE_LIMIT_TOKEN_PER_IP', 30, 1, 1_000_000),
+  WORKERS: z
+    .string()
+    .default('1')
+    .transform((value, ctx) => {
+      const v = value.trim().toLowerCase();
+      if (v === 'auto') return availableParallelism();
+      if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256) return Number(v);
+      ctx.addIssue({
+        code: 'custom',
+        message: `WORKERS must be auto or an integer from 1 to 256 (got "${value}")`,
+      });
+      return z.NEVER;
+    }),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -376,6 +392,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`JWT_PREVIOUS_PUBLIC_KEYS ${(err as Error).message}`);
     }
   }
+  if (e.WORKERS > 1 && database.driver === 'sqlite' && database.path === ':memory:')
+    problems.push('WORKERS above 1 needs a database file or PostgreSQL, not sqlite::memory:');
   if (isProduction && e.BCRYPT_COST < 10)
     problems.push('BCRYPT_COST must be at least 10 in production');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -434,6 +452,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
     },
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    workers: e.WORKERS,
   };
   return deepFreeze(config);
 }

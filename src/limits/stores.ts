@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import Redis from 'ioredis';
 import {
+  RateLimiterCluster,
   RateLimiterMemory,
   RateLimiterPostgres,
   RateLimiterRedis,
@@ -28,6 +30,7 @@ export interface LimiterStore {
   close(): Promise<void>;
 }
 
+const CLUSTER_TIMEOUT_MS = 3_000;
 // Expired rows of the database store are deleted by us (not the library's own timer) so close() can stop it.
 const CLEANUP_EVERY_MS = 5 * 60_000;
 
@@ -37,11 +40,20 @@ export function createLimiterStore(config: Config, orm: MikroORM): LimiterStore 
     return {
       kind: 'memory',
       create: (o) =>
-        new RateLimiterMemory({
-          keyPrefix: o.keyPrefix,
-          points: o.points,
-          duration: o.durationSec,
-        }),
+        // Under WORKERS > 1 the counters live in the primary (RateLimiterClusterMaster): one
+        // budget for the host, never one per worker. A primary that does not answer fails closed.
+        cluster.isWorker
+          ? new RateLimiterCluster({
+              keyPrefix: o.keyPrefix,
+              points: o.points,
+              duration: o.durationSec,
+              timeoutMs: CLUSTER_TIMEOUT_MS,
+            })
+          : new RateLimiterMemory({
+              keyPrefix: o.keyPrefix,
+              points: o.points,
+              duration: o.durationSec,
+            }),
       ready: async () => {},
       close: async () => {},
     };
