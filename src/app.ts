@@ -70,13 +70,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const schema = await createSchema();
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
   // /graphql goes straight to Apollo on node:http; Express serves the rest (pages, JWKS, health).
   let graphql: (req: IncomingMessage, res: ServerResponse) => void = () => {};
   const httpServer = createServer((req, res) => {
     if (isGraphQLPath(req.url)) graphql(req, res);
     else app(req, res);
   });
+  // The one reader of the client IP (Express' own `trust proxy` stays off, so req.ip is never used).
+  const clientIp = createClientIp(config.trustProxy);
 
   const armor = createArmor({ blockFieldSuggestions: config.isProduction });
   const apollo = new ApolloServer<Context>({
@@ -88,12 +89,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     introspection: !config.isProduction,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    // main.ts owns SIGTERM/SIGINT (drain, close the database, exit 0); Apollo's handler would re-raise.
+    // Apollo's own SIGTERM handler re-raises the signal after stopping: main.ts owns the shutdown.
     stopOnTerminationSignals: false,
+    allowBatchedHttpRequests: false,
     logger,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Half of main.ts' 10 s shutdown deadline: the mail in progress and the database close come after.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
       ...armor.plugins,
       // No HTTP caching of auth answers, and no per-field hook on every request.
       ApolloServerPluginCacheControlDisabled(),
@@ -109,12 +111,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   mountRoutes(app, orm, services.jwt);
-  app.use(pagesRouter({ config, services, orm, logger }));
-  graphql = createGraphQLHandler(
-    apollo,
-    createContextBuilder(orm, services, createClientIp(config.trustProxy)),
-    logger,
-  );
+  app.use(pagesRouter({ config, services, orm, logger, clientIp }));
+  graphql = createGraphQLHandler(apollo, createContextBuilder(orm, services, clientIp), logger);
   app.use(jsonErrors(logger));
 
   let closing: Promise<void> | null = null;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import type { ClientIp } from './http/client-ip';
+import { clientInfo, type ClientIp } from './http/client-ip';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
 import type { Role } from './users/role';
@@ -33,7 +33,6 @@ export function createContextBuilder(
 ): (req: IncomingMessage) => Context {
   return (req) => {
     const header = req.headers.authorization;
-    const userAgent = req.headers['user-agent'];
     let em: EntityManager | null = null;
     let viewer: Promise<Viewer | null> | null = null;
     const context: Context = {
@@ -41,7 +40,7 @@ export function createContextBuilder(
         return (em ??= orm.em.fork());
       },
       services,
-      client: { ip: clientIp(req), userAgent: userAgent ?? null },
+      client: clientInfo(req, clientIp),
       viewer() {
         viewer ??= resolveViewer(header, context, services);
         return viewer;
