@@ -543,6 +543,10 @@ async function main(): Promise<void> {
         2,
       ) + '\n',
     );
+  } catch (err) {
+    // What was measured before a failure is still worth reading.
+    if (rows.length > 0) printTable(rows, (performance.now() - began) / 1000);
+    throw err;
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     rmSync(dir, { recursive: true, force: true });

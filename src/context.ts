@@ -23,31 +23,40 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /**
  * Builds the per-request context. Never throws: a missing or bad token yields viewer() === null, and
- * @auth answers UNAUTHENTICATED. The EntityManager is forked on first use only: a `me` served from the
- * session and user caches never needs one.
+ * @auth answers UNAUTHENTICATED.
  */
 export function createContextBuilder(
   orm: MikroORM,
   services: Services,
   clientIp: ClientIp,
 ): (req: IncomingMessage) => Context {
-  return (req) => {
-    const header = req.headers.authorization;
-    let em: EntityManager | null = null;
-    let viewer: Promise<Viewer | null> | null = null;
-    const context: Context = {
-      get em() {
-        return (em ??= orm.em.fork());
-      },
-      services,
-      client: clientInfo(req, clientIp),
-      viewer() {
-        viewer ??= resolveViewer(header, context, services);
-        return viewer;
-      },
-    };
-    return context;
-  };
+  return (req) =>
+    new RequestContext(orm, services, clientInfo(req, clientIp), req.headers.authorization);
+}
+
+/**
+ * The EntityManager is forked on first use only. A class, so the lazy getter lives on the prototype:
+ * Apollo copies the context's own properties (Object.assign) into the object resolvers receive, which
+ * would call an own getter, fork for every request, and copy the result.
+ */
+class RequestContext implements Context {
+  private forked: EntityManager | null = null;
+  private viewing: Promise<Viewer | null> | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    readonly services: Services,
+    readonly client: ClientInfo,
+    private readonly authorization: string | undefined,
+  ) {}
+
+  get em(): EntityManager {
+    return (this.forked ??= this.orm.em.fork());
+  }
+
+  viewer(): Promise<Viewer | null> {
+    return (this.viewing ??= resolveViewer(this.authorization, this, this.services));
+  }
 }
 
 async function resolveViewer(
