@@ -40,8 +40,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
-  /** False in cluster workers: their primary has applied the migrations once for all of them. */
-  migrate?: boolean;
+  /** In cluster workers: resolves once their primary has applied the migrations for all of them. */
+  migrated?: Promise<void>;
 }
 
 /** Preset in Apollo Sandbox (development only); the placeholder is no token, so requests stay anonymous. */
@@ -51,8 +51,14 @@ export const SANDBOX_AUTHORIZATION = 'Bearer <accessToken from signIn>';
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const orm = await openDatabase(config, (message) => logger.debug({ orm: message }, 'orm'));
-  const applied = options.migrate === false ? [] : await migrate(orm);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  // The schema and Apollo are built while migrations run (here or in the cluster primary): nothing
+  // touches a table before `migrated` resolves.
+  const migrated =
+    options.migrated ??
+    migrate(orm).then((applied) => {
+      if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    });
+  migrated.catch(() => {}); // awaited below; no unhandled rejection while the schema builds
 
   const services = createServices(config, orm, logger);
   const { mailer } = services;
@@ -63,10 +69,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await orm.close(true);
     throw err;
   }
-  mailer.start();
-  // Not awaited: a sign-in arriving first waits for the same dummy hash, so it is never the fast one.
-  services.hasher.warmUp().catch((err: unknown) => logger.error({ err }, 'bcrypt warm-up failed'));
-
   const schema = await createSchema();
   const app = express();
   app.disable('x-powered-by');
@@ -109,6 +111,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ],
   });
   await apollo.start();
+  try {
+    await migrated;
+  } catch (err) {
+    await apollo.stop();
+    await mailer.stop();
+    await orm.close(true);
+    throw err;
+  }
+  mailer.start();
+  // Not awaited: a sign-in arriving first waits for the same dummy hash, so it is never the fast one.
+  services.hasher.warmUp().catch((err: unknown) => logger.error({ err }, 'bcrypt warm-up failed'));
 
   mountRoutes(app, orm, services.jwt);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));

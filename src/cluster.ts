@@ -2,7 +2,6 @@ import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Config } from './config';
-import { migrate, openDatabase } from './database/orm';
 import type { App } from './app';
 import type { Logger } from './logger';
 
@@ -52,8 +51,12 @@ const CRASH_LOOP_MS = 5_000;
  * Resolves with the URL once every worker listens; rejects if one fails to start.
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<string> {
-  // Workers load their code while the primary migrates; each starts its app once migrations are done.
+  // Every worker's limiters count in this one store: one budget per host, never one per worker.
+  if (config.rateLimit.store === 'memory') new RateLimiterClusterMaster();
+  // Workers are forked first and build their apps while the primary migrates (the ORM is loaded
+  // here only now, so forking waits for nothing); each starts serving once migrations are done.
   const migrated = (async () => {
+    const { migrate, openDatabase } = await import('./database/orm');
     const orm = await openDatabase(config, (message) => logger.debug({ orm: message }, 'orm'));
     try {
       const applied = await migrate(orm);
@@ -63,9 +66,6 @@ export async function runPrimary(config: Config, logger: Logger): Promise<string
     }
   })();
   migrated.catch(() => {});
-  // Every worker's limiters count in this one store: one budget per host, never one per worker.
-  if (config.rateLimit.store === 'memory') new RateLimiterClusterMaster();
-
   let stopping = false;
   const started = new Map<Worker, number>();
   const fork = () => started.set(cluster.fork(), Date.now());

@@ -58,10 +58,8 @@ async function main(): Promise<void> {
   if (cluster.isWorker) process.once('disconnect', () => shutdown('primary gone'));
 
   // Loaded only where it serves: a cluster primary never pays for Apollo, Express and the schema.
-  const loading = import('./app');
-  if (cluster.isWorker) await primaryMigrated();
-  const { createApp } = await loading;
-  const created = await createApp(config, { migrate: !cluster.isWorker });
+  const { createApp } = await import('./app');
+  const created = await createApp(config, cluster.isWorker ? { migrated: primaryMigrated() } : {});
   app = created;
   if (stopping) {
     await created.close();
