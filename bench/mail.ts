@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/database/orm';
+import { transaction } from '../src/database/unit-of-work';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 
@@ -22,9 +23,10 @@ export async function queueMails(
   const orm = await openDatabase(config, () => {});
   try {
     const { mailer } = createServices(config, orm, createLogger('silent'));
-    await orm.em.fork().transactional(async (tx) => {
+    // Queued while no server runs: the after-commit wake-up finds a stopped mailer and does nothing.
+    await transaction(orm.em.fork(), async (uow) => {
       for (let i = 0; i < count; i++)
-        await mailer.queue(tx, 'password-changed', `mail${i}@bench.test`);
+        await mailer.queue(uow, 'password-changed', `mail${i}@bench.test`);
     });
   } finally {
     await orm.close(true);

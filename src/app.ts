@@ -17,7 +17,8 @@ import { createClientIp } from './http/client-ip';
 import { createGraphQLHandler, isGraphQLPath } from './http/graphql-handler';
 import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
-import { createFormatError } from './errors';
+import { errorFields } from './errors';
+import { createFormatError } from './graphql/format-error';
 import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
 import { pagesRouter } from './pages/pages.router';
@@ -120,8 +121,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw err;
   }
   mailer.start();
+  services.housekeeping.start();
   // Not awaited: a sign-in arriving first waits for the same dummy hash, so it is never the fast one.
-  services.hasher.warmUp().catch((err: unknown) => logger.error({ err }, 'bcrypt warm-up failed'));
+  services.hasher
+    .warmUp()
+    .catch((err: unknown) => logger.error(errorFields(err), 'bcrypt warm-up failed'));
 
   mountRoutes(app, orm, services.jwt);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));
@@ -151,6 +155,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await apollo.stop();
         // Mail not yet delivered stays in the outbox for the next process (or this one on restart).
         await mailer.stop();
+        await services.housekeeping.stop();
         await services.limits.close();
         await services.hasher.close();
         await orm.close(true);

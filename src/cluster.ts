@@ -140,8 +140,18 @@ export async function runPrimary(config: Config, logger: Logger): Promise<string
 /**
  * In a worker: sessions ended and users changed here are announced to the siblings (through the
  * primary), and theirs are applied here, so "at once in this process" holds on the whole host.
+ * Applied with origin `remote`, so an announcement is never announced again.
  */
 export function shareWithSiblings(app: App): void {
-  // Wired to the caches' invalidation hook once the TtlCache (issue 15) is on main.
-  void app;
+  const { sessionCache, userCache } = app.services;
+  const announce = (cache: InvalidationMessage['cache']) => (key: string) => {
+    if (process.connected) process.send!({ authql: 'invalidate', cache, key });
+  };
+  sessionCache.cache.onInvalidate(announce('sessions'));
+  userCache.cache.onInvalidate(announce('users'));
+  process.on('message', (msg: unknown) => {
+    if (!isInvalidationMessage(msg)) return;
+    if (msg.cache === 'sessions') sessionCache.markEnded([msg.key], 'remote');
+    else userCache.invalidate(msg.key, 'remote');
+  });
 }

@@ -71,7 +71,7 @@ async function resolveViewer(
   if (!result.ok) return null;
   const { sub, sid, role } = result.claims;
   // A database failure here propagates as a masked error: access is denied, never granted.
-  if (!(await services.sessions.isLive(context.em, sid))) return null;
+  if (!(await services.sessions.isLive(() => context.em, sid))) return null;
   return { userId: sub, sessionId: sid, role };
 }
 

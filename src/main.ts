@@ -7,6 +7,7 @@ import type { App } from './app';
 import { primaryMigrated, runPrimary, shareWithSiblings } from './cluster';
 import { createLogger } from './logger';
 import { ConfigError, loadConfig, type Config } from './config';
+import { errorFields } from './errors';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     running.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        running.logger.error({ err }, 'shutdown failed');
+        running.logger.error(errorFields(err), 'shutdown failed');
         process.exit(1);
       },
     );

@@ -3,6 +3,8 @@ import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
+import { addCoreCleanups } from './housekeeping/core-cleanups';
+import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
@@ -14,6 +16,7 @@ import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
+import { ServerSecrets } from './tokens/secrets';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
@@ -21,6 +24,8 @@ import { UserCache } from './users/user-cache';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
+  /** Per-purpose keys derived from JWT_SECRET (and JWT_PREVIOUS_SECRETS for what they made). */
+  secrets: ServerSecrets;
   jwt: JwtService;
   mailer: Mailer;
   hasher: PasswordHasher;
@@ -31,16 +36,21 @@ export interface Services {
   signInFlow: SignInFlow;
   passwords: PasswordService;
   users: UserService;
+  /** Periodic cleanup, once per deployment; features register theirs with `housekeeping.add(name, fn)`. */
+  housekeeping: Housekeeping;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
-  /** The public view of users, cached per process; invalidate(id) after changing a user. */
+  /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
+  /** Whether sessions are live, cached per process; WORKERS > 1 relays its ends to sibling workers. */
+  sessionCache: SessionCache;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
 export function createServices(config: Config, orm: MikroORM, logger: Logger): Services {
+  const secrets = new ServerSecrets(config.jwt.secret, config.jwt.previousSecrets);
   const jwt = new JwtService({
-    secret: config.jwt.secret,
+    secrets,
     privateKeyPem: config.jwt.privateKeyPem,
     previousPublicKeysPem: config.jwt.previousPublicKeysPem,
     issuer: config.jwt.issuer,
@@ -57,7 +67,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const mailer = new Mailer(
     orm,
     transport,
-    new OutboxCipher(config.jwt.secret),
+    new OutboxCipher(secrets),
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
@@ -73,16 +83,21 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,
     [TokenPurpose.RESET]: config.resetTtlSec,
   });
+  const sessionCache = new SessionCache(config.sessionCacheTtlMs);
   const sessions = new SessionService(
     config,
     jwt,
-    new SessionCache(config.sessionCacheTtlMs),
-    userCache,
+    sessionCache,
+    userCache.readLiveSession,
     mailer,
     logger,
+    secrets,
   );
   const signInFlow = new SignInFlow(sessions, logger);
+  const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
+  addCoreCleanups(housekeeping, config);
   return {
+    secrets,
     jwt,
     mailer,
     hasher,
@@ -113,6 +128,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     ),
     users: new UserService(sessions, userCache),
     userCache,
+    sessionCache,
     limits,
+    housekeeping,
   };
 }

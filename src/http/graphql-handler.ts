@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { errorFields } from '../errors';
 import type { Logger } from '../logger';
 
-/** The one request-body limit of the GraphQL endpoint (API.md "Limits"). */
-export const BODY_LIMIT_BYTES = 100 * 1024;
+/** The one request-body limit of /graphql (API.md: 100 kB), in kB. */
+export const BODY_LIMIT_KB = 100;
+const BODY_LIMIT_BYTES = BODY_LIMIT_KB * 1024;
 export const GRAPHQL_PATH = '/graphql';
 
 /** An HTTP-level refusal, answered as GraphQL-shaped JSON before Apollo sees the request. */
@@ -34,7 +36,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(
   return (req, res) => {
     serve(apollo, context, req, res).catch((err: unknown) => {
       const status = err instanceof HttpRefusal ? err.status : 500;
-      if (status >= 500) logger.error({ err }, 'request failed');
+      if (status >= 500) logger.error(errorFields(err), 'request failed');
       refuse(res, status);
       // Whatever of an oversized or broken body is still unread is discarded, not parsed.
       req.resume();
@@ -149,7 +151,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const MESSAGES: Record<number, string> = {
-  413: `Request body is too large (limit ${BODY_LIMIT_BYTES / 1024} kB).`,
+  413: `Request body is too large (limit ${BODY_LIMIT_KB} kB).`,
   415: 'Unsupported request encoding: send UTF-8 JSON, uncompressed.',
 };
 

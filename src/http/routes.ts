@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Express } from 'express';
+import { errorFields } from '../errors';
 import type { Logger } from '../logger';
 import type { JwtService } from '../tokens/jwt';
 import { refuse } from './graphql-handler';
@@ -27,7 +28,7 @@ export function mountRoutes(app: Express, orm: MikroORM, jwt: JwtService): void 
 export function jsonErrors(logger: Logger): ErrorRequestHandler {
   return (err: { status?: number; statusCode?: number }, _req, res, _next) => {
     const status = err.status ?? err.statusCode ?? 500;
-    if (status >= 500) logger.error({ err }, 'request failed');
+    if (status >= 500) logger.error(errorFields(err), 'request failed');
     refuse(res, status);
   };
 }
