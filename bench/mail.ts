@@ -1,10 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/database/orm';
 import { transaction } from '../src/database/unit-of-work';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
+import { openBenchDatabase } from './seed';
 
 /** Puts `count` mails in the outbox of a migrated database, through the app's own Mailer.queue. */
 export async function queueMails(
@@ -13,14 +12,7 @@ export async function queueMails(
   secret: string,
   count: number,
 ): Promise<void> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: `sqlite:${dbPath}`,
-    DATA_DIR: dataDir,
-    JWT_SECRET: secret,
-    LOG_LEVEL: 'silent',
-  });
-  const orm = await openDatabase(config, () => {});
+  const { config, orm } = await openBenchDatabase(dbPath, dataDir, secret);
   try {
     const { mailer } = createServices(config, orm, createLogger('silent'));
     // Queued while no server runs: the after-commit wake-up finds a stopped mailer and does nothing.
