@@ -70,6 +70,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await orm.close(true);
     throw err;
   }
+  // Started before the schema (it touches no table) and not awaited: a sign-in arriving first waits
+  // for the same dummy hash, so it is never the fast one.
+  services.hasher
+    .warmUp()
+    .catch((err: unknown) => logger.error(errorFields(err), 'bcrypt warm-up failed'));
+
   const schema = await createSchema();
   const app = express();
   app.disable('x-powered-by');
@@ -122,10 +128,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   mailer.start();
   services.housekeeping.start();
-  // Not awaited: a sign-in arriving first waits for the same dummy hash, so it is never the fast one.
-  services.hasher
-    .warmUp()
-    .catch((err: unknown) => logger.error(errorFields(err), 'bcrypt warm-up failed'));
 
   mountRoutes(app, orm, services.jwt);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));

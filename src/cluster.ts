@@ -127,6 +127,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<string
       fork();
     });
   });
+  url.catch(() => {}); // returned below; a worker failing while migrations run must not crash first
   for (let i = 0; i < config.workers; i++) fork();
   try {
     await migrated;
