@@ -17,11 +17,20 @@ import { Role } from '../src/users/role';
 import { load, median, type LoadResult } from './load';
 import { MailSink, queueMails } from './mail';
 import { seedDatabase, type Seeded } from './seed';
-import { ROOT, serverEnv, startServer, timeStartup, type ServerHandle } from './server';
+import {
+  cpuSecondsOf,
+  ROOT,
+  serverEnv,
+  startServer,
+  timeStartup,
+  type ServerHandle,
+} from './server';
 
 const FLOOR = join(__dirname, 'floor.js');
 
 const quick = process.argv.includes('--quick');
+// `--metrics-only`: just the seed and the "me with metrics on vs off" scenario (a quick check of the hot path).
+const metricsOnly = process.argv.includes('--metrics-only');
 const P = quick
   ? {
       rounds: 1,
@@ -205,14 +214,9 @@ async function main(): Promise<void> {
       passwordHash,
     );
     log(`seeded ${small.users} users in ${fmt(small.seconds)} s`);
-    const large = await seedDatabase(
-      largeDb,
-      dir,
-      secret,
-      P.largeUsers,
-      P.largeSessions,
-      passwordHash,
-    );
+    const large = metricsOnly
+      ? { ...small, users: 0, seconds: 0 }
+      : await seedDatabase(largeDb, dir, secret, P.largeUsers, P.largeSessions, passwordHash);
     log(
       `seeded ${large.users} users and ${large.sessions.length} sessions in ${fmt(large.seconds)} s`,
     );
@@ -221,22 +225,12 @@ async function main(): Promise<void> {
     const smallEnv = serverEnv(secret, smallDb, dir);
     const s = await startServer('small', smallEnv);
     servers.push(s);
-    const l = await startServer('large', serverEnv(secret, largeDb, dir));
-    servers.push(l);
+    const l = metricsOnly ? s : await startServer('large', serverEnv(secret, largeDb, dir));
+    if (l !== s) servers.push(l);
     const smallTokens = tokensFor(jwt, small, 1000);
     const clientTokens = smallTokens.slice(0, THROUGHPUT_SESSIONS);
     const largeTokens = tokensFor(jwt, large, 1000);
 
-    // 1. Throughput, 16 connections: authql (1 worker and WORKERS=auto) beside its baselines, each
-    // measured once per round in a rotating order so all see the same noise.
-    log('throughput: floors, { __typename }, me (1 worker and WORKERS=auto)');
-    const floorEnv = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' };
-    const hello = await startServer('hello', floorEnv, [], [FLOOR, 'hello']);
-    servers.push(hello);
-    const apolloFloor = await startServer('apollo', floorEnv, [], [FLOOR, 'apollo']);
-    servers.push(apolloFloor);
-    const auto = await startServer('auto', { ...smallEnv, WORKERS: 'auto' });
-    servers.push(auto);
     const run =
       (url: string, me: boolean, durationS = P.throughputS) =>
       () =>
@@ -247,74 +241,146 @@ async function main(): Promise<void> {
           next: me ? meRequests(clientTokens) : () => ({ body: TYPENAME }),
           verify: me ? isMe : isTypename,
         });
-    const scenarios = {
-      hello: run(hello.url, false),
-      apollo: run(apolloFloor.url, false),
-      typename: run(s.url, false),
-      me: run(s.url, true),
-      meAuto: run(auto.url, true),
-    };
-    for (const [url, me] of [
-      [hello.url, false],
-      [apolloFloor.url, false],
-      [s.url, false],
-      [s.url, true],
-      [auto.url, true],
-    ] as const)
-      await run(url, me, P.warmupS)();
-    const t = await rotated(scenarios);
-    for (const [name, results] of Object.entries(t)) check(name, results);
-    const rps = (name: keyof typeof scenarios) => median(t[name].map((r) => r.rps));
-    const ratioRow = (
-      scenario: string,
-      baseline: string,
-      measured: number,
-      base: number,
-      min: number,
-    ): Row => ({
-      scenario,
-      baseline,
-      measured: `${fmt(measured, 0)} req/s`,
-      base: `${fmt(base, 0)} req/s`,
-      ratio: measured / base,
-      target: `throughput ≥ ${fmt(min, 2)}×`,
-      met: measured / base >= min,
-    });
-    rows.push(
-      ratioRow(
-        '`{ __typename }` on authql, 1 worker',
-        'Apollo Server 5, one-field schema, on bare `node:http` (`executeHTTPGraphQLRequest`)',
-        rps('typename'),
-        rps('apollo'),
-        0.8,
-      ),
-      ratioRow(
-        `\`me\` on authql, 1 worker (valid Bearer token, live-session check; ${THROUGHPUT_SESSIONS} sessions)`,
-        'bare `node:http` hello world',
-        rps('me'),
-        rps('hello'),
-        0.4,
-      ),
-      ratioRow(
-        `\`me\` with \`WORKERS=auto\` (${availableParallelism()} cores)`,
-        '`me` with 1 worker',
-        rps('meAuto'),
-        rps('me'),
-        1.6,
-      ),
-      ratioRow(
-        '`me`, 1 worker',
-        '`{ __typename }`, no token, same server',
-        rps('me'),
-        rps('typename'),
-        0.9,
-      ),
+    const me = run(s.url, true);
+    if (!metricsOnly) {
+      // 1. Throughput, 16 connections: authql (1 worker and WORKERS=auto) beside its baselines, each
+      // measured once per round in a rotating order so all see the same noise.
+      log('throughput: floors, { __typename }, me (1 worker and WORKERS=auto)');
+      const floorEnv = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' };
+      const hello = await startServer('hello', floorEnv, [], [FLOOR, 'hello']);
+      servers.push(hello);
+      const apolloFloor = await startServer('apollo', floorEnv, [], [FLOOR, 'apollo']);
+      servers.push(apolloFloor);
+      const auto = await startServer('auto', { ...smallEnv, WORKERS: 'auto' });
+      servers.push(auto);
+      const scenarios = {
+        hello: run(hello.url, false),
+        apollo: run(apolloFloor.url, false),
+        typename: run(s.url, false),
+        me: run(s.url, true),
+        meAuto: run(auto.url, true),
+      };
+      for (const [url, me] of [
+        [hello.url, false],
+        [apolloFloor.url, false],
+        [s.url, false],
+        [s.url, true],
+        [auto.url, true],
+      ] as const)
+        await run(url, me, P.warmupS)();
+      const t = await rotated(scenarios);
+      for (const [name, results] of Object.entries(t)) check(name, results);
+      const rps = (name: keyof typeof scenarios) => median(t[name].map((r) => r.rps));
+      const ratioRow = (
+        scenario: string,
+        baseline: string,
+        measured: number,
+        base: number,
+        min: number,
+      ): Row => ({
+        scenario,
+        baseline,
+        measured: `${fmt(measured, 0)} req/s`,
+        base: `${fmt(base, 0)} req/s`,
+        ratio: measured / base,
+        target: `throughput ≥ ${fmt(min, 2)}×`,
+        met: measured / base >= min,
+      });
+      rows.push(
+        ratioRow(
+          '`{ __typename }` on authql, 1 worker',
+          'Apollo Server 5, one-field schema, on bare `node:http` (`executeHTTPGraphQLRequest`)',
+          rps('typename'),
+          rps('apollo'),
+          0.8,
+        ),
+        ratioRow(
+          `\`me\` on authql, 1 worker (valid Bearer token, live-session check; ${THROUGHPUT_SESSIONS} sessions)`,
+          'bare `node:http` hello world',
+          rps('me'),
+          rps('hello'),
+          0.4,
+        ),
+        ratioRow(
+          `\`me\` with \`WORKERS=auto\` (${availableParallelism()} cores)`,
+          '`me` with 1 worker',
+          rps('meAuto'),
+          rps('me'),
+          1.6,
+        ),
+        ratioRow(
+          '`me`, 1 worker',
+          '`{ __typename }`, no token, same server',
+          rps('me'),
+          rps('typename'),
+          0.9,
+        ),
+      );
+      raw.throughput = t;
+      await Promise.all([hello, apolloFloor, auto].map((server) => server.stop()));
+      servers.splice(servers.indexOf(hello), 1);
+      servers.splice(servers.indexOf(apolloFloor), 1);
+      servers.splice(servers.indexOf(auto), 1);
+    }
+
+    // 1b. me with METRICS_TOKEN set (operation counters, cache stats) vs the same server without.
+    log('me with metrics on vs off');
+    const m = await startServer(
+      'metrics',
+      serverEnv(secret, smallDb, dir, { METRICS_TOKEN: randomBytes(24).toString('hex') }),
     );
-    raw.throughput = t;
-    await Promise.all([hello, apolloFloor, auto].map((server) => server.stop()));
-    servers.splice(servers.indexOf(hello), 1);
-    servers.splice(servers.indexOf(apolloFloor), 1);
-    servers.splice(servers.indexOf(auto), 1);
+    servers.push(m);
+    const meOn = (durationS = P.throughputS) =>
+      load({
+        url: m.url,
+        connections: THROUGHPUT_CONNECTIONS,
+        durationS,
+        next: meRequests(clientTokens),
+        verify: isMe,
+      });
+    await meOn(P.warmupS);
+    if (metricsOnly) await me();
+    // CPU time per request as well: on a shared machine it moves less than throughput does.
+    const withCpu = async (server: ServerHandle, run: () => Promise<LoadResult>) => {
+      const before = cpuSecondsOf(server.pid);
+      const result = await run();
+      return { ...result, cpuUs: ((cpuSecondsOf(server.pid) - before) / result.ok) * 1e6 };
+    };
+    const mm = await interleaved(
+      () => withCpu(s, me),
+      () => withCpu(m, () => meOn()),
+    );
+    check('me (metrics off)', mm.a);
+    check('me (metrics on)', mm.b);
+    const offRps = median(mm.a.map((r) => r.rps));
+    const onRps = median(mm.b.map((r) => r.rps));
+    const offCpu = median(mm.a.map((r) => r.cpuUs));
+    const onCpu = median(mm.b.map((r) => r.cpuUs));
+    rows.push({
+      scenario: '`me` with metrics on (`METRICS_TOKEN` set)',
+      baseline: '`me` with metrics off, same seed, other process',
+      measured: `${fmt(onRps, 0)} req/s`,
+      base: `${fmt(offRps, 0)} req/s`,
+      ratio: onRps / offRps,
+      target: 'throughput ≥ 0.95×',
+      met: onRps / offRps >= 0.95,
+    });
+    rows.push({
+      scenario: '`me` server CPU time per request, metrics on',
+      baseline: 'the same with metrics off',
+      measured: `${fmt(onCpu, 0)} µs`,
+      base: `${fmt(offCpu, 0)} µs`,
+      ratio: onCpu / offCpu,
+      target: '≤ 1.05×',
+      met: onCpu / offCpu <= 1.05,
+    });
+    raw.metrics = mm;
+    await m.stop();
+    servers.splice(servers.indexOf(m), 1);
+    if (metricsOnly) {
+      printTable(rows, (performance.now() - began) / 1000);
+      return;
+    }
 
     // 2. signIn vs raw bcrypt.compare, same concurrency, one process each.
     log('signIn vs bcrypt.compare');

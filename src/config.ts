@@ -85,6 +85,12 @@ export interface Config {
   readonly logLevel: string;
   /** Processes serving HTTP (WORKERS): 1 runs in this process; more run under a node:cluster primary. */
   readonly workers: number;
+  /** How long security events are kept (SECURITY_EVENT_TTL). */
+  readonly securityEventTtlMs: number;
+  /** Standard Webhooks receiver of user lifecycle events, or null (WEBHOOK_URL, WEBHOOK_SECRET). */
+  readonly webhook: { readonly url: string; readonly secret: string } | null;
+  /** Bearer token that opens GET /metrics; null: the endpoint answers 404. */
+  readonly metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -360,6 +366,20 @@ const EnvSchema = z.object({
       });
       return z.NEVER;
     }),
+  SECURITY_EVENT_TTL: duration('SECURITY_EVENT_TTL', '90d'),
+  WEBHOOK_URL: url('WEBHOOK_URL', ['http:', 'https:']).optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(
+      /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/,
+      'WEBHOOK_SECRET must be whsec_ followed by at least 24 base64 bytes, e.g. whsec_$(openssl rand -base64 32)',
+    )
+    .optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'METRICS_TOKEN must be at least 16 characters, e.g. $(openssl rand -hex 24)')
+    .max(512, 'METRICS_TOKEN must be at most 512 characters')
+    .optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -501,6 +521,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.WORKERS > 1 && database.driver === 'sqlite' && database.path === ':memory:')
     problems.push('WORKERS above 1 needs a database file or PostgreSQL, not sqlite::memory:');
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET)
+    problems.push('WEBHOOK_SECRET is required with WEBHOOK_URL (whsec_ and base64)');
+  if (e.WEBHOOK_SECRET && !e.WEBHOOK_URL)
+    problems.push('WEBHOOK_SECRET is set but WEBHOOK_URL is not: set both or neither');
   const previousSecrets = (e.JWT_PREVIOUS_SECRETS ?? '')
     .split(',')
     .map((v) => v.trim())
@@ -573,6 +597,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     workers: e.WORKERS,
+    securityEventTtlMs: e.SECURITY_EVENT_TTL,
+    webhook:
+      e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : null,
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
   return deepFreeze(config);
 }

@@ -6,6 +6,7 @@ import type { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver, type SqlEntityManager } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
+import { SecurityEvent } from '../events/security-event.entity';
 import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
 import { OutboxMail } from '../mail/outbox.entity';
 import { RATE_LIMIT_TABLE } from '../limits/stores';
@@ -19,7 +20,7 @@ interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
 }
 
-export const ENTITIES = [User, Session, OneTimeToken, OutboxMail, HousekeepingLease];
+export const ENTITIES = [User, Session, OneTimeToken, OutboxMail, HousekeepingLease, SecurityEvent];
 
 /** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */
 export function createOrmConfig(config: Config, log?: (message: string) => void): Options {

@@ -3,7 +3,8 @@ import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { errorFields } from '../errors';
 import type { Logger } from '../logger';
-import { OutboxMail } from './outbox.entity';
+import type { WebhookMessage, WebhookSender } from '../webhooks/webhooks';
+import { OUTBOX_KINDS, OutboxMail } from './outbox.entity';
 import type { OutboxCipher } from './outbox-cipher';
 import type { MailTemplates, TemplateName, TemplateVars } from './templates';
 import type { MailMessage, MailTransport } from './transport';
@@ -25,6 +26,7 @@ const DELETE_EVERY = 10;
 
 interface ClaimedMail {
   id: string;
+  kind: OutboxMail['kind'];
   payload: string;
   /** This attempt's number (already counted in the row). */
   attempt: number;
@@ -55,6 +57,8 @@ export class Mailer {
     private readonly templates: MailTemplates,
     private readonly options: MailerOptions,
     private readonly logger: Logger,
+    /** Delivers rows of kind `webhook`; null when WEBHOOK_URL is unset (such rows then wait and fail). */
+    private readonly webhooks: WebhookSender | null = null,
   ) {
     // Twice one send's worst case: a batch's later sends start only while a whole send still fits.
     this.leaseMs = 2 * SEND_WORST_CASE * options.sendTimeoutMs;
@@ -75,6 +79,33 @@ export class Mailer {
     uow.em.create(OutboxMail, { payload });
     await uow.em.flush();
     uow.afterCommit(() => this.kick());
+  }
+
+  /** Queues a webhook event in the unit of work; the sender is woken once it commits. */
+  async queueWebhook(uow: UnitOfWork, message: WebhookMessage): Promise<void> {
+    uow.em.create(OutboxMail, { kind: 'webhook', payload: this.cipher.seal(message) });
+    await uow.em.flush();
+    uow.afterCommit(() => this.kick());
+  }
+
+  /** Rows waiting per kind and the age of the oldest (failed-for-good rows excluded): for metrics. */
+  async pending(): Promise<Array<{ kind: string; depth: number; oldestAgeSec: number }>> {
+    const em = this.orm.em.fork();
+    const now = Date.now();
+    return Promise.all(
+      OUTBOX_KINDS.map(async (kind) => {
+        const [depth, oldest] = await Promise.all([
+          em.count(OutboxMail, { kind, failedAt: null }),
+          em.findOne(
+            OutboxMail,
+            { kind, failedAt: null },
+            { orderBy: { createdAt: 'asc' }, fields: ['createdAt'] },
+          ),
+        ]);
+        const ageSec = oldest ? Math.max(0, (now - oldest.createdAt.getTime()) / 1000) : 0;
+        return { kind, depth, oldestAgeSec: ageSec };
+      }),
+    );
   }
 
   /** Asks for a delivery pass now instead of at the next poll. */
@@ -174,25 +205,28 @@ export class Mailer {
     const free = '(locked_until is null or locked_until < ?)';
     // PostgreSQL: concurrent claimers skip each other's rows instead of queueing on their locks.
     const skipLocked = platform instanceof PostgreSqlPlatform ? ' for update skip locked' : '';
-    const rows: Array<{ id: string; payload: string; attempts: number | string }> = await em
-      .getConnection()
-      .execute(
-        `update mail_outbox set locked_until = ?, attempts = attempts + 1
+    const rows: Array<{
+      id: string;
+      kind: OutboxMail['kind'];
+      payload: string;
+      attempts: number | string;
+    }> = await em.getConnection().execute(
+      `update mail_outbox set locked_until = ?, attempts = attempts + 1
          where id in (select id from mail_outbox where failed_at is null and next_attempt_at <= ?
            and ${free} order by created_at, id limit ?${skipLocked})
          and ${free}
-         returning id, payload, attempts`,
-        [at(until), at(now), at(now), BATCH, at(now)],
-      );
-    return rows.map((r) => ({ id: r.id, payload: r.payload, attempt: Number(r.attempts), until }));
+         returning id, kind, payload, attempts`,
+      [at(until), at(now), at(now), BATCH, at(now)],
+    );
+    return rows.map((r) => ({ ...r, attempt: Number(r.attempts), until }));
   }
 
   /** True once the mail is delivered (the caller deletes it); otherwise the row records why. */
   private async deliver(em: EntityManager, mail: ClaimedMail): Promise<boolean> {
     const { attempt } = mail;
-    let message: MailMessage;
+    let job: { what: Record<string, unknown>; send: () => Promise<void> };
     try {
-      message = this.cipher.open(mail.payload);
+      job = this.open(mail);
     } catch {
       // Sealed with another secret (JWT_SECRET changed): it can never be sent.
       await em.nativeUpdate(
@@ -209,8 +243,8 @@ export class Mailer {
       return false;
     }
     try {
-      await this.transport.send(message);
-      this.logger.info({ mailId: mail.id, subject: message.subject, attempt }, 'mail sent');
+      await job.send();
+      this.logger.info({ mailId: mail.id, ...job.what, attempt }, `${mail.kind} sent`);
       return true;
     } catch (err) {
       const error = String((err as { message?: unknown } | null)?.message ?? err).slice(0, 500);
@@ -221,8 +255,8 @@ export class Mailer {
           { failedAt: new Date(), lockedUntil: null, lastError: error },
         );
         this.logger.error(
-          { mailId: mail.id, subject: message.subject, attempt, error },
-          'mail failed for good',
+          { mailId: mail.id, ...job.what, attempt, error },
+          `${mail.kind} failed for good`,
         );
         return false;
       }
@@ -233,10 +267,30 @@ export class Mailer {
         { lockedUntil: null, nextAttemptAt: new Date(Date.now() + delay), lastError: error },
       );
       this.logger.warn(
-        { mailId: mail.id, subject: message.subject, attempt, retryInMs: delay, error },
-        'mail send failed; will retry',
+        { mailId: mail.id, ...job.what, attempt, retryInMs: delay, error },
+        `${mail.kind} send failed; will retry`,
       );
       return false;
     }
+  }
+
+  /** Opens a row's sealed payload into its last step; throws when it cannot be decrypted. */
+  private open(row: Pick<OutboxMail, 'id' | 'kind' | 'payload'>): {
+    what: Record<string, unknown>;
+    send: () => Promise<void>;
+  } {
+    if (row.kind === 'webhook') {
+      const message = this.cipher.open<WebhookMessage>(row.payload);
+      const sender = this.webhooks;
+      // The row id is the event's webhook-id: the same on every retry, so receivers can de-duplicate.
+      const id = `msg_${row.id}`;
+      return {
+        what: { webhookId: id, type: message.type },
+        send: () =>
+          sender ? sender.send(id, message) : Promise.reject(new Error('WEBHOOK_URL is not set')),
+      };
+    }
+    const message = this.cipher.open<MailMessage>(row.payload);
+    return { what: { subject: message.subject }, send: () => this.transport.send(message) };
   }
 }
