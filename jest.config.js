@@ -8,13 +8,14 @@ module.exports = {
   // tsconfig's isolatedModules makes ts-jest transpile only: type-checking is `npm run typecheck`'s job.
   transform: {
     '^.+\\.ts$': 'ts-jest',
-    // jose is ESM-only and jest's CommonJS runtime cannot require() it: transpile its files too.
-    '/jose/dist/.+\\.js$': [
+    // jose, and otplib's default crypto and Base32 plugins (@noble/hashes, @scure/base), are ESM-only and
+    // jest's CommonJS runtime cannot require() them: transpile their files too.
+    '/(jose/dist|@noble/hashes|@scure/base)/.+\\.js$': [
       'ts-jest',
       { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@noble/hashes|@scure/base)/)'],
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/tests/helpers/global-setup.js',
   testTimeout: 30000,

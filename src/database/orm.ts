@@ -11,6 +11,9 @@ import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
 import { OutboxMail } from '../mail/outbox.entity';
 import { RATE_LIMIT_TABLE } from '../limits/stores';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
+import { SignInCode } from '../codes/sign-in-code.entity';
+import { MfaTicket } from '../mfa/mfa-ticket.entity';
+import { RecoveryCode } from '../mfa/recovery-code.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { postgresqlMigrations } from '../migrations/postgresql';
@@ -20,7 +23,17 @@ interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
 }
 
-export const ENTITIES = [User, Session, OneTimeToken, OutboxMail, HousekeepingLease, SecurityEvent];
+export const ENTITIES = [
+  User,
+  Session,
+  OneTimeToken,
+  OutboxMail,
+  HousekeepingLease,
+  SecurityEvent,
+  RecoveryCode,
+  MfaTicket,
+  SignInCode,
+];
 
 /** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */
 export function createOrmConfig(config: Config, log?: (message: string) => void): Options {
