@@ -45,6 +45,9 @@ export const invalidToken = (message = 'This link or token is invalid or has alr
   new AppError(ErrorCode.INVALID_TOKEN, message);
 export const tokenExpired = (message = 'This link or token has expired.') =>
   new AppError(ErrorCode.TOKEN_EXPIRED, message);
+/** A mailed 6-digit code that is wrong, spent, expired or for an unknown address: one answer for all. */
+export const invalidCode = () =>
+  new AppError(ErrorCode.INVALID_TOKEN, 'This code is invalid or has expired.');
 export const accountDisabled = () =>
   new AppError(ErrorCode.ACCOUNT_DISABLED, 'This account has been disabled by an administrator.');
 /** A rate limit was hit; `extensions.retryAfter` is a whole number of seconds, at least 1. */

@@ -1,10 +1,13 @@
-import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { extendSchema, lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema } from 'type-graphql';
 import { AdminResolver } from './admin/admin.resolver';
 import { AuthResolver } from './auth/auth.resolver';
+import { SignInCodeResolver } from './codes/sign-in-code.resolver';
 import { applyAuthDirective } from './directives/auth.directive';
+import { MfaResolver } from './mfa/mfa.resolver';
+import { SECOND_FACTOR_SDL } from './mfa/mfa.types';
 import { SecurityEventResolver } from './events/security-event.resolver';
 import { OAuthResolver } from './oauth/oauth.resolver';
 import { PasswordResolver } from './password/password.resolver';
@@ -18,6 +21,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
       UserResolver,
       SessionResolver,
       PasswordResolver,
+      MfaResolver,
+      SignInCodeResolver,
       AdminResolver,
       SecurityEventResolver,
       OAuthResolver,
@@ -25,7 +30,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,
   });
-  return applyAuthDirective(built);
+  return applyAuthDirective(extendSchema(built, parse(SECOND_FACTOR_SDL)));
 }
 
 /** The committed schema.graphql: sorted for stable diffs, with the directives emitSchemaFile would drop. */

@@ -3,6 +3,9 @@ import { AdminService } from './admin/admin.service';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
+import { EmailCodes } from './codes/email-codes';
+import { addSignInCodeCleanups } from './codes/cleanups';
+import { SignInCodeService } from './codes/sign-in-code.service';
 import type { Config } from './config';
 import { SecurityEvents } from './events/security-events';
 import { addCoreCleanups } from './housekeeping/core-cleanups';
@@ -16,6 +19,11 @@ import { OAuthService } from './oauth/oauth.service';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
+import { addMfaCleanups } from './mfa/cleanups';
+import { MfaTickets } from './mfa/mfa-tickets';
+import { MfaService } from './mfa/mfa.service';
+import { RecoveryCodes } from './mfa/recovery-codes';
+import { Totp } from './mfa/totp';
 import { Metrics } from './metrics/metrics';
 import { PasswordHasher } from './password/password-hasher';
 import { PasswordService } from './password/password.service';
@@ -42,6 +50,10 @@ export interface Services {
   /** The shared end of every sign-in method: account state, second factor, session, tokens. */
   signInFlow: SignInFlow;
   passwords: PasswordService;
+  /** TOTP enrolment, recovery codes, and the second step of a sign-in (completeSignIn). */
+  mfa: MfaService;
+  /** Passwordless sign-in with a mailed 6-digit code. */
+  signInCodes: SignInCodeService;
   users: UserService;
   /** Periodic cleanup, once per deployment; features register theirs with `housekeeping.add(name, fn)`. */
   housekeeping: Housekeeping;
@@ -49,6 +61,8 @@ export interface Services {
   limits: RateLimits;
   /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
+  /** Whether sessions are live, cached per process; WORKERS > 1 relays its ends to sibling workers. */
+  sessionCache: SessionCache;
   /** Administration shared by the admin GraphQL operations and the CLI. */
   admin: AdminService;
   /** The security event log: `events.record(uow, ...)` inside the change's unit of work. */
@@ -105,10 +119,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     outbox: () => mailer.pending(),
   });
   if (metrics.enabled) hasher.onWait = (waitedMs) => metrics.bcryptWaited(waitedMs);
-  const oneTimeTokens = new OneTimeTokenService(jwt, {
-    [TokenPurpose.ACTIVATION]: config.activationTtlSec,
-    [TokenPurpose.RESET]: config.resetTtlSec,
-  });
+  const emailCodes = new EmailCodes(secrets);
+  const oneTimeTokens = new OneTimeTokenService(
+    jwt,
+    {
+      [TokenPurpose.ACTIVATION]: config.activationTtlSec,
+      [TokenPurpose.RESET]: config.resetTtlSec,
+    },
+    emailCodes,
+  );
   const events = new SecurityEvents();
   const sessions = new SessionService(
     config,
@@ -120,12 +139,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
     secrets,
   );
-  const signInFlow = new SignInFlow(sessions, events, metrics, logger);
+  const mfaTickets = new MfaTickets();
+  const signInFlow = new SignInFlow(sessions, mfaTickets, events, metrics, logger);
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
   addCoreCleanups(housekeeping, config, webhooks);
   housekeeping.add('security-events', (em, now) =>
     events.deleteOlderThan(em, config.securityEventTtlMs, now),
   );
+  addMfaCleanups(housekeeping);
+  addSignInCodeCleanups(housekeeping);
   addOAuthCleanups(housekeeping);
   const oauth = new OAuthService(
     config,
@@ -172,8 +194,22 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       webhooks,
       logger,
     ),
+    mfa: new MfaService(
+      new Totp(secrets, config.mail.appName),
+      new RecoveryCodes(secrets),
+      mfaTickets,
+      signInFlow,
+      hasher,
+      mailer,
+      limits,
+      userCache,
+      events,
+      logger,
+    ),
+    signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, logger),
     users: new UserService(),
     userCache,
+    sessionCache,
     admin: new AdminService(sessions, userCache, events, webhooks, logger),
     events,
     webhooks,

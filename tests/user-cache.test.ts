@@ -119,6 +119,7 @@ describe('the cold read behind me (live session and user in one query)', () => {
       email: 'stale@example.com',
       role: Role.USER,
       isActive: true,
+      mfaEnabled: false,
       disabled: false,
     };
     userCache.prime({ ...stale, createdAt: new Date() }, mark);

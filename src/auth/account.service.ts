@@ -2,9 +2,11 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
+import { CODE_TTL_MS, EmailCodes } from '../codes/email-codes';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { invalidToken } from '../errors';
 import type { Config } from '../config';
+import { invalidCode } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -13,9 +15,13 @@ import type { Mailer } from '../mail/mailer';
 import { confirmPassword } from '../password/confirm-password';
 import type { PasswordHasher } from '../password/password-hasher';
 import { assertPasswordAcceptable } from '../password/password-policy';
+import { SignInCode } from '../codes/sign-in-code.entity';
+import { MfaTicket } from '../mfa/mfa-ticket.entity';
+import { RecoveryCode } from '../mfa/recovery-code.entity';
 import { Session } from '../sessions/session.entity';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
+import type { EmailTokenClaims } from '../tokens/jwt';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
@@ -98,7 +104,7 @@ export class AccountService {
       const user = await em.findOne(User, { email });
       if (!user || user.isActive) return;
       await transaction(em, async (uow) => {
-        const token = await this.tokens.issue(
+        const { token, code } = await this.tokens.issue(
           uow.em,
           uow.em.getReference(User, user.id),
           TokenPurpose.RESET,
@@ -106,6 +112,8 @@ export class AccountService {
         await this.mailer.queue(uow, 'activation-choose-password', user.email, {
           link: this.links.resetPassword(token),
           ttl: ms(this.config.resetTtlSec * 1000, { long: true }),
+          code,
+          codeTtl: ms(Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000), { long: true }),
         });
       });
     });
@@ -119,10 +127,45 @@ export class AccountService {
    */
   async activate(em: EntityManager, token: string, client: ClientInfo): Promise<User> {
     await this.limits.tokenAttempt(client.ip);
-    const claims = this.tokens.verify(token, TokenPurpose.ACTIVATION);
+    return this.activateRow(em, this.tokens.verify(token, TokenPurpose.ACTIVATION), client);
+  }
+
+  /**
+   * Activates with the 6-digit code of an activation mail: the same row as its link, so either one
+   * spends both. A wrong code and an unknown address answer alike; each try spends a point of the
+   * address's sign-in failure budget (given back on success). Throws INVALID_TOKEN, BAD_USER_INPUT,
+   * TOO_MANY_REQUESTS.
+   */
+  async activateWithCode(
+    em: EntityManager,
+    rawEmail: unknown,
+    rawCode: unknown,
+    client: ClientInfo,
+  ): Promise<User> {
+    const email = normalizeEmail(rawEmail);
+    const code = EmailCodes.normalize(rawCode);
+    if (!code) throw invalidCode();
+    await this.limits.tokenAttempt(client.ip);
+    await this.limits.beforeCode(email);
+    const user = await em.findOne(User, { email });
+    const row = user
+      ? await this.tokens.matchCode(em, user.id, TokenPurpose.ACTIVATION, code)
+      : null;
+    if (!row) throw invalidCode();
+    const activated = await this.activateRow(em, row, client);
+    await this.limits.codeSucceeded(email);
+    return activated;
+  }
+
+  /** Spends the activation row (link or code) and activates its account. Throws INVALID_TOKEN. */
+  private async activateRow(
+    em: EntityManager,
+    row: Pick<EmailTokenClaims, 'sub' | 'jti'>,
+    client: ClientInfo,
+  ): Promise<User> {
     const userId = await transaction(em, async (uow) => {
-      const id = await this.tokens.consume(uow.em, claims, TokenPurpose.ACTIVATION);
-      const passwordHash = await this.tokens.boundPasswordHash(uow.em, claims);
+      const id = await this.tokens.consume(uow.em, row, TokenPurpose.ACTIVATION);
+      const passwordHash = await this.tokens.boundPasswordHash(uow.em, row);
       // Conditional on still waiting: of two links used at once, one activates; the other fails.
       const activated = await uow.em.nativeUpdate(
         User,
@@ -130,7 +173,7 @@ export class AccountService {
         { isActive: true, updatedAt: new Date(), ...(passwordHash ? { passwordHash } : {}) },
       );
       if (activated !== 1) throw invalidToken();
-      // Every other sign-up's link (and password) is void once the address has an owner.
+      // Every other sign-up's link and code (and password) is void once the address has an owner.
       await this.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
       this.userCache.invalidateOnCommit(uow, id);
       await this.events.record(uow, { type: SecurityEventType.ACTIVATED, userId: id, ...client });
@@ -165,6 +208,8 @@ export class AccountService {
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
       await uow.em.nativeDelete(Session, { user: userId });
       await uow.em.nativeDelete(OneTimeToken, { user: userId });
+      for (const entity of [RecoveryCode, MfaTicket, SignInCode] as const)
+        await uow.em.nativeDelete(entity as typeof RecoveryCode, { user: userId });
       await uow.em.nativeDelete(User, { id: userId });
       this.userCache.invalidateOnCommit(uow, userId);
       await this.mailer.queue(uow, 'account-deleted', user.email);
@@ -187,9 +232,9 @@ export class AccountService {
     });
   }
 
-  /** Issues an activation link bound to `passwordHash` and queues its mail, in the caller's unit of work. */
+  /** Issues an activation link and code bound to `passwordHash` and queues its mail, in the caller's unit of work. */
   private async queueActivation(uow: UnitOfWork, user: User, passwordHash: string): Promise<void> {
-    const token = await this.tokens.issue(
+    const { token, code } = await this.tokens.issue(
       uow.em,
       uow.em.getReference(User, user.id),
       TokenPurpose.ACTIVATION,
@@ -199,6 +244,8 @@ export class AccountService {
     await this.mailer.queue(uow, 'activation', user.email, {
       link: this.links.activation(token),
       ttl,
+      code,
+      codeTtl: ms(Math.min(CODE_TTL_MS, this.config.activationTtlSec * 1000), { long: true }),
     });
   }
 }

@@ -34,6 +34,19 @@ export class AuthResolver {
     return UserView.from(await ctx.services.accounts.activate(ctx.em, token, ctx.client));
   }
 
+  @Mutation(() => UserView, {
+    description: 'Activates with the 6-digit code of the activation mail (spends its link too).',
+  })
+  async activateAccountWithCode(
+    @Arg('email', () => String) email: string,
+    @Arg('code', () => String) code: string,
+    @Ctx() ctx: Context,
+  ): Promise<UserView> {
+    return UserView.from(
+      await ctx.services.accounts.activateWithCode(ctx.em, email, code, ctx.client),
+    );
+  }
+
   @Mutation(() => AuthPayload)
   async signIn(
     @Arg('input', () => SignInInput) input: SignInInput,

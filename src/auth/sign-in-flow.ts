@@ -3,6 +3,7 @@ import { transaction } from '../database/unit-of-work';
 import { accountDisabled, AppError, ErrorCode } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
+import type { MfaTickets } from '../mfa/mfa-tickets';
 import type { Metrics } from '../metrics/metrics';
 import type { ClientInfo, IssuedTokens, SessionService } from '../sessions/session.service';
 import type { User } from '../users/user.entity';
@@ -18,6 +19,12 @@ export const METHOD_AMR: Readonly<Record<SignInMethod, readonly string[]>> = Obj
   OAUTH: ['fed'],
 });
 
+/** The second factors `completeSignIn` accepts: API.md's `SecondFactor`, sent in `extensions.methods`. */
+export const SECOND_FACTORS = ['TOTP', 'RECOVERY_CODE'] as const;
+
+/** RFC 8176: two distinct factors in one method (a passkey with user verification), or "mfa" itself. */
+const isMultiFactor = (amr: readonly string[]) => amr.length >= 2 || amr.includes('mfa');
+
 /**
  * The one way a proven factor becomes a session. Every method (password, email code, passkey, social)
  * proves its factor in its own service and then calls `finish`; none creates sessions or signs tokens
@@ -27,12 +34,17 @@ export const METHOD_AMR: Readonly<Record<SignInMethod, readonly string[]>> = Obj
 export class SignInFlow {
   constructor(
     private readonly sessions: SessionService,
+    private readonly tickets: MfaTickets,
     private readonly events: SecurityEvents,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
 
-  /** Throws ACCOUNT_DISABLED, ACCOUNT_NOT_ACTIVATED. */
+  /**
+   * Throws ACCOUNT_DISABLED, ACCOUNT_NOT_ACTIVATED; MFA_REQUIRED with `extensions.mfaTicket` and
+   * `extensions.methods` when the account has TOTP on and the method proved one factor only
+   * (`completeSignIn` finishes it).
+   */
   async finish(
     em: EntityManager,
     user: User,
@@ -51,7 +63,20 @@ export class SignInFlow {
         'This account is not activated yet: open the link in the activation email, or ask for a new one.',
       );
     }
-    return this.issue(em, user, METHOD_AMR[method], method, client);
+    const amr = METHOD_AMR[method];
+    if (user.totpEnabledAt !== null && !isMultiFactor(amr)) {
+      const mfaTicket = await this.tickets.create(em, user.id, method);
+      this.logger.info(
+        { event: 'mfa_required', method, userId: user.id, ip: client.ip },
+        'second factor required',
+      );
+      throw new AppError(
+        ErrorCode.MFA_REQUIRED,
+        'Enter a code from your authenticator app (or a recovery code) to finish signing in.',
+        { mfaTicket, methods: [...SECOND_FACTORS] },
+      );
+    }
+    return this.issue(em, user, amr, method, client);
   }
 
   /** Opens the session once every factor the account needs is proven. */

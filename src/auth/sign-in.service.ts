@@ -41,12 +41,17 @@ export class SignInService {
     try {
       await this.limits.beforeSignIn(email, client.ip);
       // The failure point is taken before bcrypt runs: concurrent guesses cannot outrun the budget.
-      result = await this.limits.checkPassword(email, async () => {
-        user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
-        return user
-          ? this.hasher.verify(password, user.passwordHash)
-          : this.hasher.dummyVerify(password);
-      });
+      result = await this.limits.checkPassword(
+        email,
+        async () => {
+          user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
+          return user
+            ? this.hasher.verify(password, user.passwordHash)
+            : this.hasher.dummyVerify(password);
+        },
+        // With TOTP on, the run of failures ends only once the second factor is proven too.
+        { endsRun: () => (user as User | null)?.totpEnabledAt == null },
+      );
     } catch (err) {
       if (err instanceof TooManyRequestsError) {
         this.metrics.signIn('PASSWORD', 'rate_limited');

@@ -75,6 +75,10 @@ export class RateLimits {
   async checkPassword(
     email: string,
     check: () => Promise<boolean>,
+    options: {
+      /** Asked after a right password: false keeps the run (a second factor is still to come). */
+      endsRun?: () => boolean;
+    } = {},
   ): Promise<{ ok: boolean; locked: boolean }> {
     const k = key(email);
     let taken: RateLimiterRes;
@@ -92,8 +96,32 @@ export class RateLimits {
       await this.signInFailures.reward(k, 1).catch(() => {});
       throw err;
     }
-    if (ok) await this.signInFailures.delete(k);
+    // With a second factor to come, only this check's point goes back: wrong codes stay counted, so
+    // signing in again with the password cannot buy a fresh run of code guesses.
+    if (ok) {
+      if (options.endsRun?.() ?? true) await this.signInFailures.delete(k);
+      else await this.signInFailures.reward(k, 1);
+    }
     return { ok, locked: !ok && taken.consumedPoints === this.signInFailures.points };
+  }
+
+  /**
+   * Before checking a one-time code (TOTP, recovery, mailed): takes a point of the account's sign-in
+   * failure budget up front, so parallel guesses cannot outrun it and every kind of code shares one
+   * limit with the password. `codeSucceeded` gives the point back. Throws TOO_MANY_REQUESTS (`account`).
+   */
+  async beforeCode(email: string): Promise<void> {
+    await consume(this.signInFailures, key(email), 'account');
+  }
+
+  /** A right code returns the point `beforeCode` took; earlier failures stay counted. */
+  async codeSucceeded(email: string): Promise<void> {
+    await this.signInFailures.reward(key(email), 1);
+  }
+
+  /** Every factor of a sign-in proven (the second one included): the run of failures ends. */
+  async signInCompleted(email: string): Promise<void> {
+    await this.signInFailures.delete(key(email));
   }
 
   /**

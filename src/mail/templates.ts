@@ -10,12 +10,22 @@ export type TemplateName =
   | 'reset-password'
   | 'password-changed'
   | 'refresh-reuse'
-  | 'account-deleted';
+  | 'account-deleted'
+  | 'sign-in-code'
+  | 'totp-enabled'
+  | 'totp-disabled'
+  | 'recovery-code-used'
+  | 'recovery-codes-regenerated';
 
 export interface TemplateVars {
   /** Only the activation and reset-password mails use these. */
   link?: string;
   ttl?: string;
+  /** The 6-digit code (activation, reset-password, sign-in-code) and how long it lives. */
+  code?: string;
+  codeTtl?: string;
+  /** recovery-code-used: how many unused recovery codes are left. */
+  remaining?: string;
 }
 
 interface Template {
@@ -25,7 +35,7 @@ interface Template {
 }
 
 const PARTS = { subject: 'subject.txt', text: 'txt', html: 'html' } as const;
-const KNOWN_VARS = new Set(['appName', 'email', 'link', 'ttl']);
+const KNOWN_VARS = new Set(['appName', 'email', 'link', 'ttl', 'code', 'codeTtl', 'remaining']);
 
 const page = (body: string) =>
   `<!doctype html>\n<html><body style="font-family:sans-serif;line-height:1.5">\n${body}\n</body></html>\n`;
@@ -34,16 +44,16 @@ const page = (body: string) =>
 export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
   activation: {
     subject: 'Activate your account',
-    text: 'Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.\n\nActivate your account: {{link}}\n',
+    text: 'Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.\n\nActivate your account: {{link}}\n\nIn the app, enter this code instead: {{code}} (it expires in {{codeTtl}}; using the link or the code uses up both).\n',
     html: page(
-      '<p>Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.</p>\n<p><a href="{{link}}">Activate your account</a></p>',
+      '<p>Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.</p>\n<p><a href="{{link}}">Activate your account</a></p>\n<p>In the app, enter this code instead: <strong style="font-size:1.4em;letter-spacing:0.2em">{{code}}</strong> (it expires in {{codeTtl}}; using the link or the code uses up both).</p>',
     ),
   },
   'activation-choose-password': {
     subject: 'Activate your account',
-    text: 'Somebody (hopefully you) asked for a new activation link for the {{appName}} account of {{email}}. To activate it, choose its password: the link works once and expires in {{ttl}}.\n\nIf you did not ask for this, ignore this mail: nothing changes.\n\nChoose your password: {{link}}\n',
+    text: 'Somebody (hopefully you) asked for a new activation link for the {{appName}} account of {{email}}. To activate it, choose its password: the link works once and expires in {{ttl}}.\n\nIf you did not ask for this, ignore this mail: nothing changes.\n\nChoose your password: {{link}}\n\nIn the app, enter this code with your new password instead: {{code}} (it expires in {{codeTtl}}; using the link or the code uses up both).\n',
     html: page(
-      '<p>Somebody (hopefully you) asked for a new activation link for the {{appName}} account of {{email}}. To activate it, choose its password: the link works once and expires in {{ttl}}.</p>\n<p>If you did not ask for this, ignore this mail: nothing changes.</p>\n<p><a href="{{link}}">Choose your password</a></p>',
+      '<p>Somebody (hopefully you) asked for a new activation link for the {{appName}} account of {{email}}. To activate it, choose its password: the link works once and expires in {{ttl}}.</p>\n<p>If you did not ask for this, ignore this mail: nothing changes.</p>\n<p><a href="{{link}}">Choose your password</a></p>\n<p>In the app, enter this code with your new password instead: <strong style="font-size:1.4em;letter-spacing:0.2em">{{code}}</strong> (it expires in {{codeTtl}}; using the link or the code uses up both).</p>',
     ),
   },
   'already-registered': {
@@ -55,9 +65,9 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
   },
   'reset-password': {
     subject: 'Reset your password',
-    text: 'Somebody (hopefully you) asked to reset the password of your {{appName}} account. The link works once and expires in {{ttl}}.\n\nIf you did not ask for this, ignore this mail: your password stays as it is.\n\nChoose a new password: {{link}}\n',
+    text: 'Somebody (hopefully you) asked to reset the password of your {{appName}} account. The link works once and expires in {{ttl}}.\n\nIf you did not ask for this, ignore this mail: your password stays as it is.\n\nChoose a new password: {{link}}\n\nIn the app, enter this code instead: {{code}} (it expires in {{codeTtl}}; using the link or the code uses up both).\n',
     html: page(
-      '<p>Somebody (hopefully you) asked to reset the password of your {{appName}} account. The link works once and expires in {{ttl}}.</p>\n<p>If you did not ask for this, ignore this mail: your password stays as it is.</p>\n<p><a href="{{link}}">Choose a new password</a></p>',
+      '<p>Somebody (hopefully you) asked to reset the password of your {{appName}} account. The link works once and expires in {{ttl}}.</p>\n<p>If you did not ask for this, ignore this mail: your password stays as it is.</p>\n<p><a href="{{link}}">Choose a new password</a></p>\n<p>In the app, enter this code instead: <strong style="font-size:1.4em;letter-spacing:0.2em">{{code}}</strong> (it expires in {{codeTtl}}; using the link or the code uses up both).</p>',
     ),
   },
   'password-changed': {
@@ -79,6 +89,41 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
     text: 'Your {{appName}} account and all its sessions were deleted, as you asked. This address can sign up again at any time.\n',
     html: page(
       '<p>Your {{appName}} account and all its sessions were deleted, as you asked. This address can sign up again at any time.</p>',
+    ),
+  },
+  'sign-in-code': {
+    subject: 'Your sign-in code: {{code}}',
+    text: 'Your {{appName}} sign-in code is {{code}}. It works once and expires in {{codeTtl}}.\n\nIf you did not ask for it, ignore this mail: nobody can sign in without the code.\n',
+    html: page(
+      '<p>Your {{appName}} sign-in code is <strong style="font-size:1.4em;letter-spacing:0.2em">{{code}}</strong>. It works once and expires in {{codeTtl}}.</p>\n<p>If you did not ask for it, ignore this mail: nobody can sign in without the code.</p>',
+    ),
+  },
+  'totp-enabled': {
+    subject: 'Two-step verification is on',
+    text: 'Two-step verification was just turned on for your {{appName}} account: signing in now also asks for a code from your authenticator app. Keep your recovery codes somewhere safe.\n\nIf this was not you, reset your password right away and contact support.\n',
+    html: page(
+      '<p>Two-step verification was just turned on for your {{appName}} account: signing in now also asks for a code from your authenticator app. Keep your recovery codes somewhere safe.</p>\n<p>If this was not you, reset your password right away and contact support.</p>',
+    ),
+  },
+  'totp-disabled': {
+    subject: 'Two-step verification is off',
+    text: 'Two-step verification was just turned off for your {{appName}} account: signing in no longer asks for a code, and your recovery codes no longer work.\n\nIf this was not you, reset your password right away and contact support.\n',
+    html: page(
+      '<p>Two-step verification was just turned off for your {{appName}} account: signing in no longer asks for a code, and your recovery codes no longer work.</p>\n<p>If this was not you, reset your password right away and contact support.</p>',
+    ),
+  },
+  'recovery-code-used': {
+    subject: 'A recovery code was used to sign in',
+    text: 'One of your {{appName}} recovery codes was just used to sign in. It cannot be used again; {{remaining}} unused codes are left. Once you are signed in you can make a fresh set.\n\nIf this was not you, reset your password right away and contact support.\n',
+    html: page(
+      '<p>One of your {{appName}} recovery codes was just used to sign in. It cannot be used again; {{remaining}} unused codes are left. Once you are signed in you can make a fresh set.</p>\n<p>If this was not you, reset your password right away and contact support.</p>',
+    ),
+  },
+  'recovery-codes-regenerated': {
+    subject: 'New recovery codes were made',
+    text: 'A new set of recovery codes was just made for your {{appName}} account; the old codes no longer work.\n\nIf this was not you, reset your password right away and contact support.\n',
+    html: page(
+      '<p>A new set of recovery codes was just made for your {{appName}} account; the old codes no longer work.</p>\n<p>If this was not you, reset your password right away and contact support.</p>',
     ),
   },
 };
@@ -113,6 +158,9 @@ export class MailTemplates {
       email: to,
       link: vars.link ?? '',
       ttl: vars.ttl ?? '',
+      code: vars.code ?? '',
+      codeTtl: vars.codeTtl ?? '',
+      remaining: vars.remaining ?? '',
     };
     const fill = (source: string, escape: (v: string) => string) =>
       source.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, key: string) => escape(values[key] ?? ''));

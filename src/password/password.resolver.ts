@@ -24,6 +24,19 @@ export class PasswordResolver {
     return ctx.services.passwords.reset(ctx.em, token, newPassword, ctx.client);
   }
 
+  @Mutation(() => Boolean, {
+    description:
+      'Sets a new password with the 6-digit code of the reset mail (spends its link too).',
+  })
+  resetPasswordWithCode(
+    @Arg('email', () => String) email: string,
+    @Arg('code', () => String) code: string,
+    @Arg('newPassword', () => String) newPassword: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
+    return ctx.services.passwords.resetWithCode(ctx.em, email, code, newPassword, ctx.client);
+  }
+
   @Directive('@auth')
   @Mutation(() => Boolean, { description: 'Keeps this session and ends all the others.' })
   async changePassword(

@@ -1,16 +1,18 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
+import { CODE_TTL_MS, EmailCodes } from '../codes/email-codes';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
-import { badInput, invalidToken } from '../errors';
+import { badInput, invalidCode, invalidToken } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { TokenPurpose } from '../tokens/one-time-token.entity';
+import type { EmailTokenClaims } from '../tokens/jwt';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
@@ -54,7 +56,7 @@ export class PasswordService {
       if (!user) return;
       const ttl = ms(this.config.resetTtlSec * 1000, { long: true });
       await transaction(em, async (uow) => {
-        const token = await this.tokens.issue(
+        const { token, code } = await this.tokens.issue(
           uow.em,
           uow.em.getReference(User, user.id),
           TokenPurpose.RESET,
@@ -62,6 +64,8 @@ export class PasswordService {
         await this.mailer.queue(uow, 'reset-password', email, {
           link: this.links.resetPassword(token),
           ttl,
+          code,
+          codeTtl: ms(Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000), { long: true }),
         });
       });
     });
@@ -85,9 +89,48 @@ export class PasswordService {
     if (!user) throw invalidToken();
     // Checked before the link is used up, so a weak password can be corrected with the same link.
     assertPasswordAcceptable(newPassword, user.email);
+    return this.resetRow(em, user, claims, newPassword, client);
+  }
+
+  /**
+   * Sets a new password with the 6-digit code of a reset mail (the same row as its link: either one
+   * spends both). A wrong code and an unknown address answer alike; each try spends a point of the
+   * address's sign-in failure budget (given back on success). Throws INVALID_TOKEN, BAD_USER_INPUT,
+   * TOO_MANY_REQUESTS.
+   */
+  async resetWithCode(
+    em: EntityManager,
+    rawEmail: unknown,
+    rawCode: unknown,
+    newPassword: unknown,
+    client: ClientInfo,
+  ): Promise<true> {
+    const email = normalizeEmail(rawEmail);
+    const code = EmailCodes.normalize(rawCode);
+    if (!code) throw invalidCode();
+    // Before the code is tried, so a weak password costs no try and can be corrected.
+    assertPasswordAcceptable(newPassword, email);
+    await this.limits.tokenAttempt(client.ip);
+    await this.limits.beforeCode(email);
+    const user = await em.findOne(User, { email });
+    const row = user ? await this.tokens.matchCode(em, user.id, TokenPurpose.RESET, code) : null;
+    if (!user || !row) throw invalidCode();
+    await this.resetRow(em, user, row, newPassword, client);
+    await this.limits.codeSucceeded(email);
+    return true;
+  }
+
+  /** Spends the reset row (link or code), sets the password and ends every session. */
+  private async resetRow(
+    em: EntityManager,
+    user: User,
+    row: Pick<EmailTokenClaims, 'sub' | 'jti'>,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<true> {
     const passwordHash = await this.hasher.hash(newPassword);
     const ended = await transaction(em, async (uow) => {
-      await this.tokens.consume(uow.em, claims, TokenPurpose.RESET);
+      await this.tokens.consume(uow.em, row, TokenPurpose.RESET);
       await this.setPassword(uow, user.id, passwordHash, { activate: true });
       await this.mailer.queue(uow, 'password-changed', user.email);
       await this.events.record(uow, {

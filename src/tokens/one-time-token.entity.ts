@@ -9,7 +9,8 @@ export enum TokenPurpose {
 /** The server-side half of an emailed JWT: its `jti`. Consuming sets usedAt once, atomically. */
 @Entity({ tableName: 'one_time_tokens' })
 export class OneTimeToken {
-  [OptionalProps]?: 'createdAt' | 'usedAt' | 'passwordHash';
+  [OptionalProps]?:
+    'createdAt' | 'usedAt' | 'passwordHash' | 'codeHash' | 'codeExpiresAt' | 'codeAttempts';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -32,4 +33,15 @@ export class OneTimeToken {
   // An activation link activates the account with the password of the sign-up that asked for it.
   @Property({ type: 'string', length: 100, nullable: true, hidden: true, lazy: true })
   passwordHash: string | null = null;
+
+  /** The 6-digit code mailed beside the link (src/codes): using either one spends this row. */
+  @Property({ type: 'string', length: 64, nullable: true, hidden: true })
+  codeHash: string | null = null;
+
+  /** Codes live shorter than links: 10 minutes. */
+  @Property({ type: 'datetime', nullable: true })
+  codeExpiresAt: Date | null = null;
+
+  @Property({ type: 'integer', default: 0 })
+  codeAttempts: number = 0;
 }

@@ -1,39 +1,72 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import type { EmailCodes } from '../codes/email-codes';
 import { invalidToken, tokenExpired } from '../errors';
 import type { User } from '../users/user.entity';
 import type { EmailTokenClaims, JwtService } from './jwt';
 import { OneTimeToken, TokenPurpose } from './one-time-token.entity';
 
+/** What an activation or reset mail carries: a link's token and, on the same row, a 6-digit code. */
+export interface IssuedEmailToken {
+  token: string;
+  code: string;
+}
+
 /**
  * Emailed links: a signed JWT of its own purpose whose `jti` is a row here. The row makes the link
- * single-use and lets a newer link (or a password change) kill older ones.
+ * single-use and lets a newer link (or a password change) kill older ones. The row also holds the
+ * mail's 6-digit code, so using either the link or the code spends both.
  */
 export class OneTimeTokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly ttlSec: Record<TokenPurpose, number>,
+    private readonly codes: EmailCodes,
   ) {}
 
   /**
-   * Issues a new link; call inside a transaction. Without `passwordHash` it retires any earlier unused
-   * link of the same purpose. With one (a sign-up's activation link, bound to that sign-up's password)
-   * it retires nothing: each sign-up keeps its own link, and the first one used voids the rest.
+   * Issues a new link and its 6-digit code (on the same row); call inside a transaction. Without
+   * `passwordHash` it retires any earlier unused link of the same purpose. With one (a sign-up's
+   * activation link, bound to that sign-up's password) it retires nothing: each sign-up keeps its own
+   * link and code, and the first one used voids the rest.
    */
   async issue(
     em: EntityManager,
     user: User,
     purpose: TokenPurpose,
     options: { passwordHash?: string } = {},
-  ): Promise<string> {
+  ): Promise<IssuedEmailToken> {
     const passwordHash = options.passwordHash ?? null;
     if (passwordHash === null) await this.retire(em, user.id, purpose);
     const id = randomUUID();
     const ttl = this.ttlSec[purpose];
     const expiresAt = new Date(Date.now() + ttl * 1000);
-    em.create(OneTimeToken, { id, user, purpose, expiresAt, passwordHash });
+    const { code, codeHash, codeExpiresAt } = this.codes.create(id);
+    em.create(OneTimeToken, {
+      id,
+      user,
+      purpose,
+      expiresAt,
+      passwordHash,
+      codeHash,
+      codeExpiresAt: codeExpiresAt < expiresAt ? codeExpiresAt : expiresAt,
+    });
     await em.flush();
-    return this.jwt.signEmailToken(purpose, user.id, id, ttl);
+    return { token: this.jwt.signEmailToken(purpose, user.id, id, ttl), code };
+  }
+
+  /**
+   * The claims of the live row of `userId` whose mailed code is `code` (as `consume` takes them), or
+   * null; a miss counts a wrong try against the user's live codes of this purpose.
+   */
+  async matchCode(
+    em: EntityManager,
+    userId: string,
+    purpose: TokenPurpose,
+    code: string,
+  ): Promise<Pick<EmailTokenClaims, 'sub' | 'jti'> | null> {
+    const id = await this.codes.match(em, OneTimeToken, { user: userId, purpose }, code);
+    return id ? { sub: userId, jti: id } : null;
   }
 
   /** Kills every unused link of this purpose (a newer link was sent, or the password changed). */
@@ -59,7 +92,7 @@ export class OneTimeTokenService {
    */
   async consume(
     em: EntityManager,
-    token: string | EmailTokenClaims,
+    token: string | Pick<EmailTokenClaims, 'sub' | 'jti'>,
     purpose: TokenPurpose,
   ): Promise<string> {
     const { sub, jti } = typeof token === 'string' ? this.verify(token, purpose) : token;
@@ -73,7 +106,10 @@ export class OneTimeTokenService {
   }
 
   /** The password hash a consumed link was bound to (see `issue`), or null. Same transaction as consume. */
-  async boundPasswordHash(em: EntityManager, claims: EmailTokenClaims): Promise<string | null> {
+  async boundPasswordHash(
+    em: EntityManager,
+    claims: Pick<EmailTokenClaims, 'jti'>,
+  ): Promise<string | null> {
     const row = await em.findOne(OneTimeToken, { id: claims.jti }, { populate: ['passwordHash'] });
     return row?.passwordHash ?? null;
   }

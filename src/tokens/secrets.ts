@@ -41,6 +41,9 @@ export const KeyLabel = {
   REFRESH_SUCCESSOR: 'authql refresh successor v2',
   OUTBOX: 'authql mail outbox v2',
   CSRF: 'authql pages csrf v2',
+  TOTP_SECRET: 'authql totp secret v1',
+  EMAIL_CODE: 'authql email code v1',
+  RECOVERY_CODE: 'authql recovery code v1',
 } as const;
 
 function derive(secret: string, label: string): Buffer {

@@ -9,6 +9,8 @@ export interface UserSnapshot {
   readonly isActive: boolean;
   readonly disabled: boolean;
   readonly createdAt: Date;
+  /** TOTP is on: sign-in asks for a second factor. */
+  readonly mfaEnabled: boolean;
 }
 
 interface UserRow {
@@ -18,10 +20,11 @@ interface UserRow {
   is_active: boolean | number;
   disabled: boolean | number;
   created_at: Date | string | number;
+  totp_enabled_at: Date | string | number | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const COLUMNS = 'u.id, u.email, u.role, u.is_active, u.disabled, u.created_at';
+const COLUMNS = 'u.id, u.email, u.role, u.is_active, u.disabled, u.created_at, u.totp_enabled_at';
 // Raw selects, not em.findOne/em.count: these run on every cold `me`, and the ORM's query building and
 // hydration cost more than the indexed read itself. Plain SQL, the same on SQLite and PostgreSQL.
 const USER_BY_ID = `select ${COLUMNS} from users u where u.id = ?`;
@@ -60,5 +63,6 @@ function first(em: EntityManager, rows: unknown): UserSnapshot | null {
     isActive: row.is_active === true || row.is_active === 1,
     disabled: row.disabled === true || row.disabled === 1,
     createdAt: em.getPlatform().parseDate(row.created_at as string),
+    mfaEnabled: row.totp_enabled_at !== null && row.totp_enabled_at !== undefined,
   });
 }

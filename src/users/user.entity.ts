@@ -11,7 +11,11 @@ export class User {
     | 'createdAt'
     | 'updatedAt'
     | 'passwordChangedAt'
-    | 'passwordHash';
+    | 'passwordHash'
+    | 'totpSecret'
+    | 'totpEnabledAt'
+    | 'totpLastStep'
+    | 'mfaEnabled';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -44,4 +48,19 @@ export class User {
   /** When the password last changed (for operators); pending reset links die by retiring their rows. */
   @Property({ type: 'datetime' })
   passwordChangedAt: Date = new Date();
+
+  /** The TOTP secret, encrypted (src/mfa/totp.ts); pending until `totpEnabledAt` is set. */
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  totpSecret: string | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  totpEnabledAt: Date | null = null;
+
+  /** The last TOTP time step accepted: a code of this step or an earlier one is a replay. */
+  @Property({ type: 'integer', nullable: true, hidden: true })
+  totpLastStep: number | null = null;
+
+  get mfaEnabled(): boolean {
+    return this.totpEnabledAt !== null;
+  }
 }

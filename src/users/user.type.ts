@@ -28,6 +28,11 @@ export class UserView {
   @Field(() => Date)
   createdAt!: Date;
 
+  @Field(() => Boolean, {
+    description: 'Two-step verification (TOTP) is on: sign-in asks for a second factor.',
+  })
+  mfaEnabled!: boolean;
+
   static from(user: UserSnapshot): UserView {
     return Object.assign(new UserView(), {
       id: user.id,
@@ -36,6 +41,7 @@ export class UserView {
       isActive: user.isActive,
       disabled: user.disabled,
       createdAt: user.createdAt,
+      mfaEnabled: user.mfaEnabled,
     });
   }
 }

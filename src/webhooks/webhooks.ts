@@ -83,7 +83,7 @@ export class Webhooks {
 }
 
 /** What a webhook says about a user: the public view, never a hash. */
-export function webhookUser(user: UserSnapshot): Record<string, unknown> {
+export function webhookUser(user: Omit<UserSnapshot, 'mfaEnabled'>): Record<string, unknown> {
   return {
     id: user.id,
     email: user.email,

@@ -5,6 +5,7 @@ import { Migration20261201120000 } from './Migration20261201120000';
 import { Migration20261205000000 } from './Migration20261205000000';
 import { Migration20261206000000 } from './Migration20261206000000';
 import { Migration20261207000000 } from './Migration20261207000000';
+import { Migration20261209000000 } from './Migration20261209000000';
 import { Migration20261210000000 } from './Migration20261210000000';
 import { Migration20261212000000 } from './Migration20261212000000';
 
@@ -16,6 +17,7 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205000000', class: Migration20261205000000 },
   { name: 'Migration20261206000000', class: Migration20261206000000 },
   { name: 'Migration20261207000000', class: Migration20261207000000 },
+  { name: 'Migration20261209000000', class: Migration20261209000000 },
   { name: 'Migration20261210000000', class: Migration20261210000000 },
   { name: 'Migration20261212000000', class: Migration20261212000000 },
 ];

@@ -1,0 +1,25 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { AuthPayload } from '../auth/auth.types';
+import type { Context } from '../context';
+
+@Resolver()
+export class SignInCodeResolver {
+  @Mutation(() => Boolean, {
+    description: 'Always true; mails a 6-digit sign-in code if the address has an active account.',
+  })
+  requestSignInCode(
+    @Arg('email', () => String) email: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
+    return ctx.services.signInCodes.request(email, ctx.client);
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Signs in with a code from requestSignInCode.' })
+  async signInWithCode(
+    @Arg('email', () => String) email: string,
+    @Arg('code', () => String) code: string,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayload> {
+    return AuthPayload.from(await ctx.services.signInCodes.signIn(ctx.em, email, code, ctx.client));
+  }
+}

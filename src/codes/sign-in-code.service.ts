@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import ms from 'ms';
+import type { SignInFlow } from '../auth/sign-in-flow';
+import { runInBackground } from '../background';
+import { transaction } from '../database/unit-of-work';
+import { AppError, ErrorCode, TooManyRequestsError } from '../errors';
+import type { RateLimits } from '../limits/rate-limits';
+import type { Logger } from '../logger';
+import type { Mailer } from '../mail/mailer';
+import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
+import { normalizeEmail } from '../users/email';
+import { User } from '../users/user.entity';
+import { CODE_TTL_MS, EmailCodes } from './email-codes';
+import { SignInCode } from './sign-in-code.entity';
+
+const invalidSignInCode = () => new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid email or code.');
+
+/** Passwordless sign-in: a 6-digit code mailed to an active account proves the address (amr "email"). */
+export class SignInCodeService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly codes: EmailCodes,
+    private readonly mailer: Mailer,
+    private readonly flow: SignInFlow,
+    private readonly limits: RateLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Mails a code to an active account (a newer code retires the older one); answers true for any
+   * address, after the same work. Shares the mail budget of sign-up and reset. Throws BAD_USER_INPUT,
+   * TOO_MANY_REQUESTS.
+   */
+  async request(rawEmail: unknown, client: ClientInfo): Promise<true> {
+    const email = normalizeEmail(rawEmail);
+    await this.limits.emailRequest(email, client.ip);
+    // Done after the answer: a known and an unknown address must take the same time.
+    runInBackground(this.logger, 'sign-in code request', async () => {
+      const em = this.orm.em.fork();
+      const user = await em.findOne(User, { email });
+      if (!user?.isActive) return;
+      await transaction(em, async (uow) => {
+        const tx = uow.em;
+        await tx.nativeUpdate(SignInCode, { user: user.id, usedAt: null }, { usedAt: new Date() });
+        const id = randomUUID();
+        const { code, codeHash, codeExpiresAt } = this.codes.create(id);
+        tx.create(SignInCode, {
+          id,
+          user: tx.getReference(User, user.id),
+          codeHash,
+          codeExpiresAt,
+        });
+        await tx.flush();
+        await this.mailer.queue(uow, 'sign-in-code', email, {
+          code,
+          codeTtl: ms(CODE_TTL_MS, { long: true }),
+        });
+      });
+    });
+    return true;
+  }
+
+  /**
+   * Signs in with a mailed code, through the same finish as every method (MFA_REQUIRED when TOTP is
+   * on). Each try counts as a sign-in attempt of the IP and spends a point of the address's failure
+   * budget (given back when right); 5 wrong codes kill the code. A wrong code and an unknown address
+   * answer alike. Throws UNAUTHENTICATED, BAD_USER_INPUT, TOO_MANY_REQUESTS, MFA_REQUIRED,
+   * ACCOUNT_NOT_ACTIVATED.
+   */
+  async signIn(
+    em: EntityManager,
+    rawEmail: unknown,
+    rawCode: unknown,
+    client: ClientInfo,
+  ): Promise<IssuedTokens> {
+    const email = normalizeEmail(rawEmail);
+    const code = EmailCodes.normalize(rawCode);
+    if (!code) throw invalidSignInCode();
+    try {
+      await this.limits.beforeSignIn(email, client.ip);
+      await this.limits.beforeCode(email);
+    } catch (err) {
+      if (err instanceof TooManyRequestsError) {
+        this.logger.warn(
+          { event: 'sign_in_refused', method: 'EMAIL_CODE', scope: err.scope, ip: client.ip },
+          'sign-in refused: rate limit',
+        );
+      }
+      throw err;
+    }
+    const user = await em.findOne(User, { email });
+    const rowId = user ? await this.codes.match(em, SignInCode, { user: user.id }, code) : null;
+    const spent =
+      rowId !== null &&
+      (await em.nativeUpdate(SignInCode, { id: rowId, usedAt: null }, { usedAt: new Date() })) ===
+        1;
+    if (!user || !spent) {
+      this.logger.info(
+        { event: 'sign_in_failed', method: 'EMAIL_CODE', userId: user?.id ?? null, ip: client.ip },
+        'sign-in failed',
+      );
+      throw invalidSignInCode();
+    }
+    await this.limits.codeSucceeded(email);
+    return this.flow.finish(em, user, 'EMAIL_CODE', client);
+  }
+}

@@ -1,0 +1,272 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { METHOD_AMR, type SignInFlow, type SignInMethod } from '../auth/sign-in-flow';
+import { transaction, type UnitOfWork } from '../database/unit-of-work';
+import { AppError, badInput, ErrorCode } from '../errors';
+import type { RateLimits } from '../limits/rate-limits';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
+import type { Logger } from '../logger';
+import type { Mailer } from '../mail/mailer';
+import { confirmPassword } from '../password/confirm-password';
+import type { PasswordHasher } from '../password/password-hasher';
+import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
+import type { UserCache } from '../users/user-cache';
+import { User } from '../users/user.entity';
+import { invalidTicket, type MfaTickets } from './mfa-tickets';
+import { RecoveryCode } from './recovery-code.entity';
+import type { RecoveryCodes } from './recovery-codes';
+import type { Totp } from './totp';
+
+export interface TotpEnrollmentData {
+  secret: string;
+  otpauthUri: string;
+  qrCodeSvg: string;
+}
+
+type Proof = { kind: 'totp' } | { kind: 'recovery'; remaining: number };
+
+const wrongCode = () => new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid code.');
+const SIX_DIGITS = /^\d{6}$/;
+
+// Writes go through a fork: a nativeUpdate of a User this EntityManager has loaded would leave it dirty,
+// and the next flush would write the old values back.
+
+/**
+ * TOTP enrolment, recovery codes and the second step of a sign-in. It proves the second factor and
+ * hands over to the sign-in flow's `issue`; it never opens sessions itself.
+ */
+export class MfaService {
+  constructor(
+    private readonly totp: Totp,
+    private readonly recovery: RecoveryCodes,
+    private readonly tickets: MfaTickets,
+    private readonly flow: SignInFlow,
+    private readonly hasher: PasswordHasher,
+    private readonly mailer: Mailer,
+    private readonly limits: RateLimits,
+    private readonly userCache: UserCache,
+    private readonly events: SecurityEvents,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * A new pending secret (replacing any earlier pending one); TOTP stays off until confirmed.
+   * Throws BAD_USER_INPUT (TOTP already on).
+   */
+  async startEnrollment(em: EntityManager, userId: string): Promise<TotpEnrollmentData> {
+    const user = await em.findOneOrFail(User, { id: userId });
+    if (user.totpEnabledAt) {
+      throw badInput(
+        'Two-step verification is already on: turn it off first to set up another authenticator.',
+      );
+    }
+    const secret = this.totp.newSecret();
+    await em.nativeUpdate(
+      User,
+      { id: userId, totpEnabledAt: null },
+      { totpSecret: this.totp.seal(secret) },
+    );
+    const otpauthUri = this.totp.uri(secret, user.email);
+    return { secret, otpauthUri, qrCodeSvg: await this.totp.qrCodeSvg(otpauthUri) };
+  }
+
+  /**
+   * Turns TOTP on with a code from the pending secret and returns fresh recovery codes (shown once).
+   * The code spends a point of the account's failure budget, given back when right.
+   * Throws BAD_USER_INPUT (no enrolment pending, already on, wrong code), TOO_MANY_REQUESTS.
+   */
+  async confirmEnrollment(em: EntityManager, userId: string, rawCode: unknown): Promise<string[]> {
+    const user = await em.findOneOrFail(User, { id: userId }, { populate: ['totpSecret'] });
+    if (user.totpEnabledAt) throw badInput('Two-step verification is already on.');
+    if (!user.totpSecret) throw badInput('Start an enrolment first (startTotpEnrollment).');
+    const code = typeof rawCode === 'string' ? rawCode.replace(/\s+/g, '') : '';
+    if (!SIX_DIGITS.test(code))
+      throw badInput('Enter the 6-digit code your authenticator app shows.');
+    await this.limits.beforeCode(user.email);
+    const step = this.totp.verify(this.totp.open(user.totpSecret), code, null);
+    if (step === null) {
+      throw badInput(
+        'That code is not right: check the clock of your device and try the current code.',
+      );
+    }
+    const codes = await transaction(em.fork(), async (uow) => {
+      // Conditional on the sealed secret read above: a parallel restart or confirm cannot slip between.
+      const turnedOn = await uow.em.nativeUpdate(
+        User,
+        { id: userId, totpEnabledAt: null, totpSecret: user.totpSecret },
+        { totpEnabledAt: new Date(), totpLastStep: step, updatedAt: new Date() },
+      );
+      if (turnedOn !== 1) throw badInput('Start an enrolment first (startTotpEnrollment).');
+      const fresh = await this.replaceRecoveryCodes(uow, userId);
+      await this.mailer.queue(uow, 'totp-enabled', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.MFA_ENABLED,
+        userId,
+        ip: null,
+        userAgent: null,
+      });
+      this.userCache.invalidateOnCommit(uow, userId);
+      return fresh;
+    });
+    await this.limits.codeSucceeded(user.email);
+    this.logger.info({ event: 'mfa_enabled', userId }, 'two-step verification turned on');
+    return codes;
+  }
+
+  /** Turns TOTP off and voids the recovery codes and open tickets. Throws UNAUTHENTICATED (password). */
+  async disable(em: EntityManager, userId: string, password: unknown): Promise<true> {
+    const user = await this.confirmPassword(em, userId, password);
+    await transaction(em.fork(), async (uow) => {
+      await uow.em.nativeUpdate(
+        User,
+        { id: userId },
+        { totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: new Date() },
+      );
+      await uow.em.nativeDelete(RecoveryCode, { user: userId });
+      await this.tickets.revokeAll(uow.em, userId);
+      if (user.totpEnabledAt) {
+        await this.mailer.queue(uow, 'totp-disabled', user.email);
+        await this.events.record(uow, {
+          type: SecurityEventType.MFA_DISABLED,
+          userId,
+          ip: null,
+          userAgent: null,
+        });
+      }
+      this.userCache.invalidateOnCommit(uow, userId);
+    });
+    if (user.totpEnabledAt) {
+      this.logger.info({ event: 'mfa_disabled', userId }, 'two-step verification turned off');
+    }
+    return true;
+  }
+
+  /**
+   * Replaces every recovery code with 10 new ones (shown once). Throws UNAUTHENTICATED (password),
+   * BAD_USER_INPUT (TOTP off).
+   */
+  async regenerateRecoveryCodes(
+    em: EntityManager,
+    userId: string,
+    password: unknown,
+  ): Promise<string[]> {
+    const user = await this.confirmPassword(em, userId, password);
+    if (!user.totpEnabledAt)
+      throw badInput('Two-step verification is off: there are no recovery codes.');
+    const codes = await transaction(em.fork(), async (uow) => {
+      const fresh = await this.replaceRecoveryCodes(uow, userId);
+      await this.mailer.queue(uow, 'recovery-codes-regenerated', user.email);
+      return fresh;
+    });
+    this.logger.info({ event: 'recovery_codes_regenerated', userId }, 'recovery codes replaced');
+    return codes;
+  }
+
+  /**
+   * The second step of a sign-in: a TOTP code (each step accepted once) or a recovery code (each once)
+   * against an `mfaTicket`. Every try spends a point of the account's failure budget (given back when
+   * right); 5 wrong codes kill the ticket. Throws INVALID_TOKEN, TOKEN_EXPIRED (ticket),
+   * UNAUTHENTICATED (wrong code), TOO_MANY_REQUESTS, and whatever the sign-in flow throws.
+   */
+  async completeSignIn(
+    em: EntityManager,
+    mfaTicket: unknown,
+    rawCode: unknown,
+    client: ClientInfo,
+  ): Promise<IssuedTokens> {
+    await this.limits.tokenAttempt(client.ip);
+    const ticket = await this.tickets.find(em, mfaTicket);
+    const user = await em.findOne(User, { id: ticket.user.id }, { populate: ['totpSecret'] });
+    // TOTP turned off (or the account deleted) since the ticket was made: its first step is void too.
+    if (!user?.totpEnabledAt || !user.totpSecret) {
+      await this.tickets.revokeAll(em, ticket.user.id);
+      throw invalidTicket();
+    }
+    await this.limits.beforeCode(user.email);
+    // One transaction spends the ticket and the code together: neither is used up without the other.
+    const proof = await transaction(em.fork(), async (uow) => {
+      const proven = await this.prove(uow.em, user, rawCode);
+      if (!proven) return null;
+      await this.tickets.spend(uow.em, ticket);
+      if (proven.kind === 'recovery') {
+        await this.mailer.queue(uow, 'recovery-code-used', user.email, {
+          remaining: String(proven.remaining),
+        });
+        await this.events.record(uow, {
+          type: SecurityEventType.RECOVERY_CODE_USED,
+          userId: user.id,
+          ...client,
+        });
+      }
+      return proven;
+    });
+    if (!proof) {
+      const dead = await this.tickets.miss(em, ticket);
+      this.logger.info(
+        { event: 'mfa_failed', userId: user.id, ip: client.ip, ticketDead: dead },
+        'second factor failed',
+      );
+      throw wrongCode();
+    }
+    await this.limits.signInCompleted(user.email);
+    if (proof.kind === 'recovery') {
+      this.logger.info(
+        { event: 'recovery_code_used', userId: user.id, remaining: proof.remaining },
+        'recovery code used',
+      );
+    }
+    const method = ticket.method as SignInMethod;
+    return this.flow.issue(em, user, [...METHOD_AMR[method], 'otp'], method, client);
+  }
+
+  /**
+   * Spends the code if it is right: a TOTP step newer than the last one accepted, or an unused recovery
+   * code. `em` must not hold the user loaded (a transaction's fork): see the note on writes above.
+   */
+  private async prove(em: EntityManager, user: User, rawCode: unknown): Promise<Proof | null> {
+    if (typeof rawCode !== 'string' || rawCode.length > 32) return null;
+    const code = rawCode.replace(/\s+/g, '');
+    if (SIX_DIGITS.test(code)) {
+      const step = this.totp.verify(this.totp.open(user.totpSecret!), code, user.totpLastStep);
+      if (step === null) return null;
+      // Conditional on the last step read: of two requests with one code, only the first counts.
+      const accepted = await em.nativeUpdate(
+        User,
+        { id: user.id, totpLastStep: user.totpLastStep === null ? null : { $lt: step } },
+        { totpLastStep: step },
+      );
+      return accepted === 1 ? { kind: 'totp' } : null;
+    }
+    const hashes = this.recovery.candidateHashes(code);
+    if (hashes.length === 0) return null;
+    const spent = await em.nativeUpdate(
+      RecoveryCode,
+      { user: user.id, codeHash: { $in: hashes }, usedAt: null },
+      { usedAt: new Date() },
+    );
+    if (spent !== 1) return null;
+    const remaining = await em.count(RecoveryCode, { user: user.id, usedAt: null });
+    return { kind: 'recovery', remaining };
+  }
+
+  /** The shared re-confirmation, inside the account's failure budget. Throws UNAUTHENTICATED. */
+  private confirmPassword(em: EntityManager, userId: string, password: unknown): Promise<User> {
+    return confirmPassword(
+      em,
+      this.hasher,
+      this.limits,
+      userId,
+      password,
+      'Password is incorrect.',
+    );
+  }
+
+  private async replaceRecoveryCodes(uow: UnitOfWork, userId: string): Promise<string[]> {
+    await uow.em.nativeDelete(RecoveryCode, { user: userId });
+    const fresh = this.recovery.generate();
+    for (const { codeHash } of fresh) {
+      uow.em.create(RecoveryCode, { user: uow.em.getReference(User, userId), codeHash });
+    }
+    await uow.em.flush();
+    return fresh.map((c) => c.code);
+  }
+}
