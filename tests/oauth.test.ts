@@ -20,6 +20,7 @@ import {
   uniqueEmail,
 } from './helpers/flows';
 import { linkToken } from './helpers/inbox';
+import { COMPLETE, enableTotp, totpCode } from './helpers/mfa';
 import { captureLog } from './helpers/log';
 import { TestOpenIdProvider } from './helpers/oidc-provider';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -502,6 +503,24 @@ describe('social sign-in and the shared pipeline', () => {
     expect(await types()).toEqual(['account_linked', 'signed_in', 'signed_up']);
     expect(codeOf(await server.gql(UNLINK, { provider: 'test' }, { token }))).toBe('FORBIDDEN');
     expect(await types()).toEqual(['account_linked', 'signed_in', 'signed_up']);
+  });
+
+  it('an account with TOTP on answers MFA_REQUIRED; completeSignIn finishes with fed + otp', async () => {
+    const user = await createActiveUser(server, uniqueEmail('mfa'));
+    const mfa = await enableTotp(server, user.email);
+    const sub = providerAccount(user.email);
+    const res = await server.gql(ID_TOKEN, { provider: 'test', idToken: await nativeToken(sub) });
+    expect(codeOf(res)).toBe('MFA_REQUIRED');
+    expect(res.errors![0]!.extensions!.methods).toEqual(['TOTP', 'RECOVERY_CODE']);
+    const web = await exchange((await webFlow(sub)).searchParams.get('code')!);
+    expect(codeOf(web)).toBe('MFA_REQUIRED');
+    const done = await server.gql(COMPLETE, {
+      mfaTicket: web.errors![0]!.extensions!.mfaTicket,
+      code: totpCode(mfa.secret),
+    });
+    expect(done.errors).toBeUndefined();
+    expect(done.data!.completeSignIn.user.id).toBe(user.id);
+    expect(amrOf(done.data!.completeSignIn.accessToken)).toEqual(['fed', 'otp']);
   });
 
   it('a disabled account cannot sign in socially (ACCOUNT_DISABLED from the shared finish)', async () => {
