@@ -4,13 +4,14 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from './auth/auth.resolver';
 import { applyAuthDirective } from './directives/auth.directive';
+import { PasskeyResolver } from './passkeys/passkey.resolver';
 import { PasswordResolver } from './password/password.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
 
 export async function createSchema(): Promise<GraphQLSchema> {
   const built = await buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, PasswordResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, PasswordResolver, PasskeyResolver],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,
   });

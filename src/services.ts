@@ -10,12 +10,14 @@ import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
 import { PasswordHasher } from './password/password-hasher';
+import { PasskeyService } from './passkeys/passkey.service';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
+import { ServerSecrets } from './tokens/secrets';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
 
@@ -35,6 +37,9 @@ export interface Services {
   limits: RateLimits;
   /** The public view of users, cached per process; invalidate(id) after changing a user. */
   userCache: UserCache;
+  /** Keys derived from JWT_SECRET, one per purpose. */
+  secrets: ServerSecrets;
+  passkeys: PasskeyService;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -78,6 +83,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   );
   const signInFlow = new SignInFlow(sessions, logger);
+  const secrets = new ServerSecrets(config.jwt.secret, []);
   return {
     jwt,
     mailer,
@@ -110,5 +116,14 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     users: new UserService(sessions, userCache),
     userCache,
     limits,
+    secrets,
+    passkeys: new PasskeyService(
+      config.webauthn,
+      signInFlow,
+      mailer,
+      limits,
+      secrets.key('passkey-decoy'),
+      logger,
+    ),
   };
 }

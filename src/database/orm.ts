@@ -9,6 +9,8 @@ import type { Config } from '../config';
 import { OutboxMail } from '../mail/outbox.entity';
 import { RATE_LIMIT_TABLE } from '../limits/stores';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
+import { Passkey } from '../passkeys/passkey.entity';
+import { PasskeyChallenge } from '../passkeys/passkey-challenge.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { postgresqlMigrations } from '../migrations/postgresql';
@@ -18,7 +20,7 @@ interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
 }
 
-export const ENTITIES = [User, Session, OneTimeToken, OutboxMail];
+export const ENTITIES = [User, Session, OneTimeToken, OutboxMail, Passkey, PasskeyChallenge];
 
 /** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */
 export function createOrmConfig(config: Config, log?: (message: string) => void): Options {

@@ -67,6 +67,14 @@ export class RateLimits {
     }
   }
 
+  /**
+   * A sign-in that checks no password (a passkey challenge handed out): the per-IP sign-in budget
+   * only. Throws TOO_MANY_REQUESTS with scope `ip`.
+   */
+  async signInAttempt(ip: string | null): Promise<void> {
+    await consume(this.signInPerIp, key(ip), 'ip');
+  }
+
   /** Counts a failed password check; true when this very failure locks the address. */
   async signInFailed(email: string): Promise<boolean> {
     const res = await this.signInFailures.penalty(key(email));

@@ -8,7 +8,9 @@ export type TemplateName =
   | 'reset-password'
   | 'password-changed'
   | 'refresh-reuse'
-  | 'account-deleted';
+  | 'account-deleted'
+  | 'passkey-added'
+  | 'passkey-removed';
 
 export interface TemplateVars {
   /** Only activation and reset-password use these. */
@@ -70,6 +72,20 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
     text: 'Your {{appName}} account and all its sessions were deleted, as you asked. This address can sign up again at any time.\n',
     html: page(
       '<p>Your {{appName}} account and all its sessions were deleted, as you asked. This address can sign up again at any time.</p>',
+    ),
+  },
+  'passkey-added': {
+    subject: 'A passkey was added to your account',
+    text: 'A new passkey was just added to your {{appName}} account: it can now sign in without a password.\n\nIf this was not you, sign in, remove the passkey from your account and change your password.\n',
+    html: page(
+      '<p>A new passkey was just added to your {{appName}} account: it can now sign in without a password.</p>\n<p>If this was not you, sign in, remove the passkey from your account and change your password.</p>',
+    ),
+  },
+  'passkey-removed': {
+    subject: 'A passkey was removed from your account',
+    text: 'A passkey was just removed from your {{appName}} account: it can no longer sign in.\n\nIf this was not you, change your password and check the passkeys and sessions of your account.\n',
+    html: page(
+      '<p>A passkey was just removed from your {{appName}} account: it can no longer sign in.</p>\n<p>If this was not you, change your password and check the passkeys and sessions of your account.</p>',
     ),
   },
 };
