@@ -16,7 +16,11 @@ const $ = (id) => document.getElementById(id);
 async function gql(query, variables = {}) {
   const headers = { 'content-type': 'application/json' };
   if (demo.session) headers.authorization = `Bearer ${demo.session.accessToken}`;
-  const res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const res = await fetch('/graphql', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
   const body = await res.json();
   if (body.errors?.length) {
     const [error] = body.errors;
@@ -36,9 +40,12 @@ function signedIn(payload, how) {
 }
 
 async function signInWithPassword() {
-  const data = await gql(`mutation ($input: SignInInput!) { signIn(input: $input) { ${PAYLOAD} } }`, {
-    input: { email: $('email').value, password: $('password').value },
-  });
+  const data = await gql(
+    `mutation ($input: SignInInput!) { signIn(input: $input) { ${PAYLOAD} } }`,
+    {
+      input: { email: $('email').value, password: $('password').value },
+    },
+  );
   signedIn(data.signIn, 'password');
   return 'Signed in with your password.';
 }

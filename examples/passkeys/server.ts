@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * The passkey example's web server: serves index.html, app.js and @simplewebauthn/browser's bundle
@@ -20,7 +20,11 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: join(STATIC, 'index.html'), type: 'text/html; charset=utf-8' },
   '/app.js': { file: join(STATIC, 'app.js'), type: 'text/javascript; charset=utf-8' },
   '/simplewebauthn-browser.js': {
-    file: require.resolve('@simplewebauthn/browser/dist/bundle/index.umd.min.js'),
+    // The package's "unpkg" bundle; its exports map hides the path, so go from its entry point.
+    file: resolve(
+      dirname(require.resolve('@simplewebauthn/browser')),
+      '../dist/bundle/index.umd.min.js',
+    ),
     type: 'text/javascript; charset=utf-8',
   },
 };
