@@ -478,7 +478,8 @@ function webOrigin(value: string): URL | null {
 function parseWebAuthn(e: z.infer<typeof EnvSchema>, problems: string[]): WebAuthnConfig | null {
   const appUrl = webOrigin(e.APP_URL);
   let rpId = e.WEBAUTHN_RP_ID?.trim();
-  if (rpId !== undefined && !RP_ID.test(rpId)) {
+  // An IP address is no RP ID (WebAuthn needs a domain): its last label would be all digits.
+  if (rpId !== undefined && (!RP_ID.test(rpId) || /(^|\.)\d+$/.test(rpId))) {
     problems.push(
       `WEBAUTHN_RP_ID must be a lower-case domain name such as example.com, without scheme or port (got "${rpId}")`,
     );

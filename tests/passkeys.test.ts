@@ -309,6 +309,48 @@ describe('passkeys in a real browser', () => {
     expect(await pageSession(device.page)).toBeNull();
     await device.context.close();
   });
+  it("refuses another account's passkey on a sign-in started for one address; nobody deletes another's passkey", async () => {
+    const alice = await userWithPasskey('Alice laptop');
+    const bob = await userWithPasskey('Bob laptop');
+    await bob.device.context.close();
+    // Alice's browser answers a challenge started for Bob's address with her own passkey.
+    const answer = await alice.device.page.evaluate(async (bobEmail) => {
+      const post = async (query: string, variables: Record<string, unknown>) =>
+        (await (
+          await fetch('/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query, variables }),
+          })
+        ).json()) as any;
+      const started = await post(
+        'mutation ($email: String) { startPasskeySignIn(email: $email) { challengeId options } }',
+        { email: bobEmail },
+      );
+      const { challengeId, options } = started.data.startPasskeySignIn;
+      const response = await (globalThis as any).SimpleWebAuthnBrowser.startAuthentication({
+        optionsJSON: { ...options, allowCredentials: [] },
+      });
+      return post(
+        'mutation ($c: ID!, $r: JSON!) { finishPasskeySignIn(challengeId: $c, response: $r) { accessToken } }',
+        { c: challengeId, r: response },
+      );
+    }, bob.email);
+    expect(answer.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(logReason('passkey sign-in failed')).toBe(
+      'credential of another account than the email named',
+    );
+
+    const [alicePasskey] = (await server.gql(PASSKEYS, {}, { token: alice.token })).data!.passkeys;
+    const byBob = await server.gql(
+      `mutation ($id: ID!) { deletePasskey(id: $id) }`,
+      { id: alicePasskey.id },
+      { token: bob.token },
+    );
+    expect(codeOf(byBob)).toBe('BAD_USER_INPUT');
+    expect((await server.gql(PASSKEYS, {}, { token: alice.token })).data!.passkeys).toHaveLength(1);
+    await alice.device.context.close();
+  });
 });
 
 describe('passkey API', () => {
