@@ -33,6 +33,13 @@ const REQUESTS = quick ? 100 : 1000;
 const RP_ID = 'localhost';
 const ORIGIN = 'http://localhost:8080';
 
+/** The fields of the mutations' answers the bench reads. */
+interface Answer {
+  challengeId: string;
+  options: { challenge: string; user: { id: string } };
+  id: string;
+}
+
 interface Stat {
   what: string;
   n: number;
@@ -134,9 +141,12 @@ async function requestCost(): Promise<Stat[]> {
       },
       body: JSON.stringify({ query, variables }),
     });
-    const body = (await res.json()) as { data?: any; errors?: Array<{ message: string }> };
+    const body = (await res.json()) as {
+      data?: Record<string, Answer>;
+      errors?: Array<{ message: string }>;
+    };
     if (body.errors) throw new Error(`${query.slice(0, 40)}: ${body.errors[0]!.message}`);
-    return body.data;
+    return body.data!;
   };
   const floor: number[] = [];
   const regStart: number[] = [];
