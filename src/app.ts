@@ -53,6 +53,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
   const services = createServices(config, orm, logger);
+  if (!config.webauthn)
+    logger.info(
+      'passkeys are off: APP_URL is no web URL on a domain; set WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS',
+    );
   const { mailer } = services;
   try {
     await services.limits.ready();

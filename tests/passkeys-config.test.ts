@@ -1,5 +1,8 @@
 import { loadConfig } from '../src/config';
 import { configProblems, tempDataDir } from './helpers/config';
+import { codeOf } from './helpers/flows';
+import { captureLog } from './helpers/log';
+import { startTestServer } from './helpers/server';
 
 const APK = `android:apk-key-hash:${'A'.repeat(42)}w`;
 const load = (env: Record<string, string>) => loadConfig({ DATA_DIR: tempDataDir(), ...env });
@@ -83,5 +86,20 @@ describe('WEBAUTHN_* configuration', () => {
       WEBAUTHN_ORIGINS: 'https://example.com,http://example.com,https://evil.net',
     });
     expect(problems).toHaveLength(2);
+  });
+});
+
+describe('a server whose passkeys are off', () => {
+  it('says so at boot, and answers the passkey operations with a masked error', async () => {
+    const { logger, lines } = captureLog('info');
+    const server = await startTestServer({ APP_URL: 'myapp://auth' }, { logger });
+    try {
+      expect(lines.join('')).toContain('passkeys are off');
+      const res = await server.gql(`mutation { startPasskeySignIn { challengeId } }`);
+      expect(codeOf(res)).toBe('INTERNAL_SERVER_ERROR');
+      expect(res.errors![0]!.message).toBe('Internal server error.');
+    } finally {
+      await server.close();
+    }
   });
 });
