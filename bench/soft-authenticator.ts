@@ -12,7 +12,10 @@ export class SoftAuthenticator {
   readonly credentialId = randomBytes(16);
   private readonly privateKey: KeyObject;
   private readonly cosePublicKey: Uint8Array;
-  private counter = 0;
+  /** The signature counter the next answer carries, less one; tests may move it. */
+  counter = 0;
+  /** Whether answers claim user verification (the UV flag). */
+  userVerified = true;
   private userHandle: string | null = null;
 
   constructor(
@@ -40,7 +43,7 @@ export class SoftAuthenticator {
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const authData = Buffer.concat([
-      this.authDataHead(0x45), // UP | UV | AT
+      this.authDataHead(0x41), // UP | AT (| UV)
       Buffer.alloc(16), // AAGUID
       idLength,
       this.credentialId,
@@ -68,7 +71,7 @@ export class SoftAuthenticator {
 
   /** AuthenticationResponseJSON for PublicKeyCredentialRequestOptionsJSON. */
   get(options: { challenge: string }) {
-    const authData = this.authDataHead(0x05); // UP | UV
+    const authData = this.authDataHead(0x01); // UP (| UV)
     const clientDataJSON = this.clientData('webauthn.get', options.challenge);
     const signature = sign(
       'sha256',
@@ -92,7 +95,8 @@ export class SoftAuthenticator {
   private authDataHead(flags: number): Buffer {
     const counter = Buffer.alloc(4);
     counter.writeUInt32BE(++this.counter);
-    return Buffer.concat([sha256(this.rpId), Buffer.from([flags]), counter]);
+    const uv = this.userVerified ? 0x04 : 0;
+    return Buffer.concat([sha256(this.rpId), Buffer.from([flags | uv]), counter]);
   }
 
   private clientData(type: string, challenge: string): string {

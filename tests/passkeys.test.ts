@@ -7,6 +7,7 @@ import {
   type CDPSession,
   type Page,
 } from 'playwright-core';
+import { SoftAuthenticator } from '../bench/soft-authenticator';
 import { startPasskeyExample, type ExampleServer } from '../examples/passkeys/server';
 import { codeOf, createActiveUser, signIn, uniqueEmail } from './helpers/flows';
 import { freePort } from './helpers/inbox';
@@ -354,6 +355,94 @@ describe('passkeys in a real browser', () => {
 });
 
 describe('passkey API', () => {
+  // A software authenticator (bench/soft-authenticator.ts) answers as a browser on the listed origin would.
+  const soft = () => new SoftAuthenticator('localhost', example.origin);
+  async function register(token: string, authenticator: SoftAuthenticator) {
+    const started = await server.gql(START_REGISTRATION, {}, { token });
+    const { challengeId, options } = started.data!.startPasskeyRegistration;
+    return server.gql(
+      FINISH_REGISTRATION,
+      { challengeId, response: authenticator.create(options) },
+      { token },
+    );
+  }
+  async function signInWith(authenticator: SoftAuthenticator) {
+    const started = await server.gql(START_SIGN_IN, {});
+    const { challengeId, options } = started.data!.startPasskeySignIn;
+    return server.gql(FINISH_SIGN_IN, { challengeId, response: authenticator.get(options) });
+  }
+  async function tokenOf(label: string) {
+    const user = await createActiveUser(server, uniqueEmail(label));
+    return { ...user, token: (await signIn(server, user.email)).accessToken };
+  }
+
+  it('refuses a passkey without user verification, at registration and at sign-in', async () => {
+    const { token } = await tokenOf('nouv');
+    const authenticator = soft();
+    authenticator.userVerified = false;
+    expect(codeOf(await register(token, authenticator))).toBe('BAD_USER_INPUT');
+    expect(logReason('passkey registration refused')).toMatch(/user could not be verified/);
+
+    authenticator.userVerified = true;
+    expect((await register(token, authenticator)).errors).toBeUndefined();
+    expect(codeOf(await signInWith(authenticator))).toBeUndefined();
+    authenticator.userVerified = false;
+    expect(codeOf(await signInWith(authenticator))).toBe('UNAUTHENTICATED');
+    expect(logReason('passkey sign-in failed')).toMatch(/user could not be verified/);
+  });
+
+  it('lets a credential id belong to one account only', async () => {
+    const alice = await tokenOf('first-owner');
+    const bob = await tokenOf('second-owner');
+    const authenticator = soft();
+    expect((await register(alice.token, authenticator)).errors).toBeUndefined();
+    const signedIn = await signInWith(authenticator);
+    expect(signedIn.data!.finishPasskeySignIn.user.email).toBe(alice.email);
+    const again = await register(bob.token, authenticator);
+    expect(codeOf(again)).toBe('BAD_USER_INPUT');
+    expect(again.errors![0]!.message).toBe('This passkey is already registered.');
+    expect((await server.gql(PASSKEYS, {}, { token: bob.token })).data!.passkeys).toEqual([]);
+    expect((await server.gql(PASSKEYS, {}, { token: alice.token })).data!.passkeys).toHaveLength(1);
+  });
+
+  it('spends a sign-in challenge once when answers race', async () => {
+    const { token } = await tokenOf('race');
+    const authenticator = soft();
+    expect((await register(token, authenticator)).errors).toBeUndefined();
+    const started = await server.gql(START_SIGN_IN, {});
+    const { challengeId, options } = started.data!.startPasskeySignIn;
+    const response = authenticator.get(options);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => server.gql(FINISH_SIGN_IN, { challengeId, response })),
+    );
+    expect(results.filter((r) => r.data?.finishPasskeySignIn).length).toBe(1);
+    expect(results.filter((r) => codeOf(r) === 'INVALID_TOKEN').length).toBe(7);
+  });
+
+  it('holds at most 20 passkeys per account and checks names', async () => {
+    const { token } = await tokenOf('many');
+    for (let i = 0; i < 20; i++) expect((await register(token, soft())).errors).toBeUndefined();
+    const listed = (await server.gql(PASSKEYS, {}, { token })).data!.passkeys;
+    expect(listed.map((p: { name: string }) => p.name).slice(0, 3)).toEqual([
+      'Passkey 1',
+      'Passkey 2',
+      'Passkey 3',
+    ]);
+    const full = await server.gql(START_REGISTRATION, {}, { token });
+    expect(codeOf(full)).toBe('BAD_USER_INPUT');
+
+    const other = await tokenOf('names');
+    for (const name of ['x'.repeat(65), 'two\nlines', 'tab\there']) {
+      const started = await server.gql(START_REGISTRATION, {}, { token: other.token });
+      const res = await server.gql(
+        FINISH_REGISTRATION,
+        { challengeId: started.data!.startPasskeyRegistration.challengeId, response: {}, name },
+        { token: other.token },
+      );
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+    }
+  });
+
   it('binds a registration challenge to its user, spends it once, and lets it expire', async () => {
     const alice = await createActiveUser(server, uniqueEmail('alice'));
     const bob = await createActiveUser(server, uniqueEmail('bob'));

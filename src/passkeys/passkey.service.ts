@@ -27,6 +27,8 @@ import { Passkey } from './passkey.entity';
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** Enough for every device a person owns; bounds excludeCredentials and allowCredentials. */
 export const MAX_PASSKEYS_PER_USER = 20;
+const SWEEP_INTERVAL_MS = 60_000;
+const NO_USER = '00000000-0000-0000-0000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -51,6 +53,8 @@ const notConfigured = () =>
  * is required at both ceremonies; a signature counter that does not grow is refused.
  */
 export class PasskeyService {
+  private lastSweep = 0;
+
   constructor(
     private readonly config: WebAuthnConfig | null,
     private readonly flow: SignInFlow,
@@ -207,7 +211,8 @@ export class PasskeyService {
     let allow: Array<{ id: string; transports?: string[] }> = [];
     if (email !== null) {
       user = await em.findOne(User, { email });
-      const passkeys = user ? await this.list(em, user.id) : [];
+      // The same two queries whether or not the address is known: the timing tells nothing either.
+      const passkeys = await this.list(em, user?.id ?? NO_USER);
       allow = passkeys.map((p) => ({ id: p.credentialId, transports: transportsOf(p) }));
       if (allow.length === 0) {
         user = null;
@@ -293,14 +298,17 @@ export class PasskeyService {
     } catch (err) {
       return refuse(reasonOf(err));
     }
-    // Compare-and-set: of two assertions racing with one counter value, only one moves it on.
-    const moved = await em.nativeUpdate(
-      Passkey,
-      { id: passkey.id, counter: passkey.counter },
-      { counter: newCounter, lastUsedAt: new Date() },
-    );
-    if (moved !== 1) return refuse('signature counter raced');
-    return this.flow.finish(em, passkey.user, 'PASSKEY', client);
+    // One commit for the counter and the session. Compare-and-set: of two assertions racing with
+    // one counter value, only one moves it on.
+    return transaction(em, async (uow) => {
+      const moved = await uow.em.nativeUpdate(
+        Passkey,
+        { id: passkey.id, counter: passkey.counter },
+        { counter: newCounter, lastUsedAt: new Date() },
+      );
+      if (moved !== 1) return refuse('signature counter raced');
+      return this.flow.finish(uow.em, passkey.user, 'PASSKEY', client);
+    });
   }
 
   private webauthn(): WebAuthnConfig {
@@ -316,8 +324,12 @@ export class PasskeyService {
     spent = false,
   ): Promise<string> {
     const now = new Date();
-    // Expired challenges are swept here, by the writers, so the table stays the size of 5 minutes.
-    await em.nativeDelete(PasskeyChallenge, { expiresAt: { $lt: now } });
+    // Expired challenges are swept by the writers, at most once a minute per process: the table stays
+    // the size of a few minutes of ceremonies without a delete (and its locks) on every request.
+    if (now.getTime() - this.lastSweep > SWEEP_INTERVAL_MS) {
+      this.lastSweep = now.getTime();
+      await em.nativeDelete(PasskeyChallenge, { expiresAt: { $lt: now } });
+    }
     const row = em.create(PasskeyChallenge, {
       kind,
       challenge,
