@@ -40,6 +40,8 @@ export function serverEnv(
     DATA_DIR: dataDir,
     DATABASE_URL: `sqlite:${dbPath}`,
     JWT_SECRET: secret,
+    // No SMTP server in the bench: production writes mail to files only when told so.
+    MAIL_TRANSPORT: 'file',
     BCRYPT_COST: '12',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_SIGNIN_PER_IP: '1000000',

@@ -14,6 +14,7 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config';
 import { buildContext, type Context } from './context';
+import { createClientIp } from './http/client-ip';
 import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
 import { createFormatError } from './errors';
@@ -72,8 +73,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const schema = await createSchema();
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
   const httpServer = createServer(app);
+  // The one reader of the client IP (Express' own `trust proxy` stays off, so req.ip is never used).
+  const clientIp = createClientIp(config.trustProxy);
 
   const armor = createArmor({ blockFieldSuggestions: config.isProduction });
   const apollo = new ApolloServer<Context>({
@@ -85,10 +87,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     introspection: !config.isProduction,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     csrfPrevention: true,
+    // Apollo's own SIGTERM handler re-raises the signal after stopping: main.ts owns the shutdown.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     logger,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Half of main.ts' 10 s shutdown deadline: the mail in progress and the database close come after.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
       ...armor.plugins,
       // No HTTP caching of auth answers, and no per-field hook on every request.
       ApolloServerPluginCacheControlDisabled(),
@@ -104,12 +109,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   mountRoutes(app, orm, services.jwt);
-  app.use(pagesRouter({ config, services, orm, logger }));
+  app.use(pagesRouter({ config, services, orm, logger, clientIp }));
   app.use(
     '/graphql',
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(req, orm.em.fork(), services),
+      context: async ({ req }) => buildContext(req, orm.em.fork(), services, clientIp),
     }),
   );
   app.use(jsonErrors(logger));

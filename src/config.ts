@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import { checkTrustedProxies } from './http/client-ip';
 import {
   deriveInternalSecret,
   normalizePem,
@@ -60,7 +62,8 @@ export interface Config {
   readonly linkPaths: { readonly activation: string; readonly reset: string };
   /** Built-in pages for the emailed links (src/pages): `enabled` is PAGES resolved against APP_URL. */
   readonly pages: { readonly mode: 'auto' | 'on' | 'off'; readonly enabled: boolean };
-  readonly trustProxy: boolean;
+  /** false: the socket address; n: trust n proxy hops; a list: trust these proxy addresses/CIDRs. */
+  readonly trustProxy: false | number | string[];
   readonly rateLimit: {
     /** `memory`, `database`, or a `redis://` / `rediss://` URL. */
     readonly store: string;
@@ -139,17 +142,40 @@ const integer = (name: string, fallback: number, min: number, max: number) =>
       return n;
     });
 
-const boolean = (name: string) =>
-  z
-    .string()
-    .default('false')
-    .transform((value, ctx) => {
-      const v = value.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
-      return z.NEVER;
-    });
+const MAX_PROXY_HOPS = 10;
+
+/** TRUST_PROXY: false, a hop count, or a comma list of proxy addresses/CIDRs; never "trust every hop". */
+function parseTrustProxy(value: string, ctx: z.RefinementCtx): false | number | string[] {
+  const v = value.trim().toLowerCase();
+  const problem = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  if (['false', 'no', 'off', '0', ''].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v))
+    return problem(
+      'TRUST_PROXY=true is refused: it lets every client choose its own IP through X-Forwarded-For. ' +
+        'Set the number of proxies in front of authql (e.g. 1) or their addresses/CIDRs',
+    );
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return hops <= MAX_PROXY_HOPS
+      ? hops
+      : problem(`TRUST_PROXY must be a hop count from 0 to ${MAX_PROXY_HOPS} (got "${value}")`);
+  }
+  const list = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    checkTrustedProxies(list);
+    return list;
+  } catch (err) {
+    return problem(
+      `TRUST_PROXY must be false, a hop count or a comma list of proxy addresses/CIDRs (${(err as Error).message})`,
+    );
+  }
+}
 
 const url = (name: string, protocols: string[]) =>
   z.string().refine(
@@ -187,11 +213,12 @@ const linkPath = (name: string, fallback: string) =>
     });
 
 const EnvSchema = z.object({
+  // No default here: an unset NODE_ENV on a network address is refused below, then means development.
   NODE_ENV: z
     .enum(['development', 'test', 'production'], {
       message: 'NODE_ENV must be development, test or production',
     })
-    .default('development'),
+    .optional(),
   PORT: integer('PORT', 4000, 0, 65535),
   HOST: z.string().min(1, 'HOST must not be empty').default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -212,6 +239,9 @@ const EnvSchema = z.object({
   // libuv's own variable (read by libuv at startup); also sizes bcrypt's threads (half of it).
   UV_THREADPOOL_SIZE: integer('UV_THREADPOOL_SIZE', 4, 1, 1024),
   SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).optional(),
+  MAIL_TRANSPORT: z
+    .enum(['smtp', 'file'], { message: 'MAIL_TRANSPORT must be smtp or file' })
+    .optional(),
   MAIL_POLL_INTERVAL: duration('MAIL_POLL_INTERVAL', '1s'),
   MAIL_RETRY_BACKOFF: duration('MAIL_RETRY_BACKOFF', '5s'),
   MAIL_MAX_ATTEMPTS: integer('MAIL_MAX_ATTEMPTS', 12, 1, 100),
@@ -231,9 +261,9 @@ const EnvSchema = z.object({
     .string()
     .min(3, 'MAIL_FROM must be an address')
     .default('authql <no-reply@localhost>'),
+  // Default follows HOST and PORT (defaultAppUrl), so the mailed links open on this very server.
   APP_URL: z
     .string()
-    .default('http://localhost:4000')
     .refine(
       (value) => {
         try {
@@ -247,7 +277,8 @@ const EnvSchema = z.object({
     )
     .refine((value) => !/^\s*(javascript|data|vbscript|file):/i.test(value), {
       message: 'APP_URL must not use a javascript:, data:, vbscript: or file: scheme',
-    }),
+    })
+    .optional(),
   ACTIVATION_PATH: linkPath('ACTIVATION_PATH', '/activate'),
   RESET_PATH: linkPath('RESET_PATH', '/reset-password'),
   PAGES: z
@@ -263,7 +294,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/, 'RATE_LIMIT_PREFIX must be 1 to 40 letters, digits, _ or -')
     .default('authql'),
-  TRUST_PROXY: boolean('TRUST_PROXY'),
+  TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
   RATE_LIMIT_SIGNIN_PER_IP: integer('RATE_LIMIT_SIGNIN_PER_IP', 100, 1, 1_000_000),
   RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: integer(
     'RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT',
@@ -326,6 +357,21 @@ export function appUrlIsThisServer(appUrl: string, host: string, port: number): 
   );
 }
 
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** APP_URL's default: this server itself, so `PORT=4555 npm start` mails links that open on 4555. */
+function defaultAppUrl(host: string, port: number): string {
+  if (isLoopbackHost(host)) return `http://localhost:${port}`;
+  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
 /** Development only: a random secret kept on disk so tokens survive restarts without any setup. */
 function developmentSecret(dataDir: string): string {
   const file = resolve(dataDir, 'jwt-secret');
@@ -353,7 +399,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const problems: string[] = [];
-  const isProduction = e.NODE_ENV === 'production';
+  const nodeEnv = e.NODE_ENV ?? 'development';
+  const isProduction = nodeEnv === 'production';
+  if (e.NODE_ENV === undefined && !isLoopbackHost(e.HOST))
+    problems.push(
+      `NODE_ENV is unset while HOST=${e.HOST} is reachable from the network: set NODE_ENV=production ` +
+        '(or NODE_ENV=development on purpose, or HOST=127.0.0.1)',
+    );
+  if (e.MAIL_TRANSPORT === 'smtp' && !e.SMTP_URL)
+    problems.push('MAIL_TRANSPORT=smtp needs SMTP_URL');
+  else if (isProduction && !e.SMTP_URL && e.MAIL_TRANSPORT !== 'file')
+    problems.push(
+      'SMTP_URL is required in production (mail carries live links); ' +
+        'set MAIL_TRANSPORT=file to write mail to DATA_DIR/outbox on purpose instead',
+    );
   const database = parseDatabaseUrl(e.DATABASE_URL, problems);
 
   let secret = e.JWT_SECRET;
@@ -393,7 +452,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`JWT_PREVIOUS_PUBLIC_KEYS ${(err as Error).message}`);
     }
   }
-  const webauthn = parseWebAuthn(e, problems);
+  const appUrl = e.APP_URL ?? defaultAppUrl(e.HOST, e.PORT);
+  const webauthn = parseWebAuthn(e, appUrl, problems);
   if (isProduction && e.BCRYPT_COST < 10)
     problems.push('BCRYPT_COST must be at least 10 in production');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -401,7 +461,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (secret === undefined) secret = derivedSecret ?? developmentSecret(e.DATA_DIR);
 
   const config: Config = {
-    env: e.NODE_ENV,
+    env: nodeEnv,
     isProduction,
     port: e.PORT,
     host: e.HOST,
@@ -424,7 +484,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     bcryptCost: e.BCRYPT_COST,
     bcryptConcurrency: Math.max(1, Math.floor(e.UV_THREADPOOL_SIZE / 2)),
     mail: {
-      smtpUrl: e.SMTP_URL ?? null,
+      smtpUrl: e.MAIL_TRANSPORT === 'file' ? null : (e.SMTP_URL ?? null),
       from: e.MAIL_FROM,
       outboxDir: resolve(e.DATA_DIR, 'outbox'),
       pollIntervalMs: e.MAIL_POLL_INTERVAL,
@@ -434,12 +494,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       appName: e.APP_NAME,
       templatesDir: e.MAIL_TEMPLATES_DIR ? resolve(e.MAIL_TEMPLATES_DIR) : null,
     },
-    appUrl: e.APP_URL.replace(/\/+$/, ''),
+    appUrl: appUrl.replace(/\/+$/, ''),
     linkPaths: { activation: e.ACTIVATION_PATH, reset: e.RESET_PATH },
     pages: {
       mode: e.PAGES,
       enabled:
-        e.PAGES === 'on' || (e.PAGES === 'auto' && appUrlIsThisServer(e.APP_URL, e.HOST, e.PORT)),
+        e.PAGES === 'on' || (e.PAGES === 'auto' && appUrlIsThisServer(appUrl, e.HOST, e.PORT)),
     },
     trustProxy: e.TRUST_PROXY,
     rateLimit: {
@@ -452,7 +512,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
     },
     webauthn,
-    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
   };
   return deepFreeze(config);
 }
@@ -475,8 +535,12 @@ function webOrigin(value: string): URL | null {
  * Passkey settings, defaulting to APP_URL's host and origin. An explicit origin must be exactly an
  * origin (no path), https (http only on localhost, as browsers require), on the RP ID or a subdomain.
  */
-function parseWebAuthn(e: z.infer<typeof EnvSchema>, problems: string[]): WebAuthnConfig | null {
-  const appUrl = webOrigin(e.APP_URL);
+function parseWebAuthn(
+  e: z.infer<typeof EnvSchema>,
+  appUrlValue: string,
+  problems: string[],
+): WebAuthnConfig | null {
+  const appUrl = webOrigin(appUrlValue);
   let rpId = e.WEBAUTHN_RP_ID?.trim();
   // An IP address is no RP ID (WebAuthn needs a domain): its last label would be all digits.
   if (rpId !== undefined && (!RP_ID.test(rpId) || /(^|\.)\d+$/.test(rpId))) {

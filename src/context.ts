@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager } from '@mikro-orm/core';
+import { clientInfo, type ClientIp } from './http/client-ip';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
 import type { Role } from './users/role';
@@ -22,20 +23,17 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /** Never throws: a missing or bad token yields viewer() === null, and @auth answers UNAUTHENTICATED. */
 export function buildContext(
-  req: IncomingMessage & { ip?: string },
+  req: IncomingMessage,
   em: EntityManager,
   services: Services,
+  clientIp: ClientIp,
 ): Context {
   const header = req.headers.authorization;
-  const userAgent = req.headers['user-agent'];
   let viewer: Promise<Viewer | null> | null = null;
   return {
     em,
     services,
-    client: {
-      ip: req.ip ?? req.socket.remoteAddress ?? null,
-      userAgent: typeof userAgent === 'string' ? userAgent : null,
-    },
+    client: clientInfo(req, clientIp),
     viewer() {
       viewer ??= resolveViewer(header, em, services);
       return viewer;

@@ -20,6 +20,7 @@ describe('JWT_PRIVATE_KEY and JWT_PREVIOUS_PUBLIC_KEYS', () => {
       NODE_ENV: 'production',
       DATA_DIR: dir,
       JWT_PRIVATE_KEY: ec.privatePem,
+      SMTP_URL: 'smtp://127.0.0.1:2525',
     });
     expect(config.jwt.privateKeyPem).toBe(ec.privatePem.trim());
     expect(Buffer.byteLength(config.jwt.secret)).toBeGreaterThanOrEqual(32);
@@ -29,6 +30,7 @@ describe('JWT_PRIVATE_KEY and JWT_PREVIOUS_PUBLIC_KEYS', () => {
       NODE_ENV: 'production',
       DATA_DIR: dir,
       JWT_PRIVATE_KEY: ec.privatePem,
+      SMTP_URL: 'smtp://127.0.0.1:2525',
     });
     expect(again.jwt.secret).toBe(config.jwt.secret);
   });

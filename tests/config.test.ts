@@ -68,13 +68,14 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start in production without a strong secret', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+    const mail = { SMTP_URL: 'smtp://127.0.0.1:2525' };
+    expect(problemsOf({ NODE_ENV: 'production', ...mail })).toEqual([
       expect.stringMatching(/^JWT_SECRET is required/),
     ]);
-    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short', ...mail })).toEqual([
       expect.stringMatching(/^JWT_SECRET.*32 bytes/),
     ]);
-    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40), ...mail })).toEqual([
       expect.stringMatching(/^JWT_SECRET.*sample/),
     ]);
     expect(
@@ -82,14 +83,91 @@ describe('loadConfig', () => {
         NODE_ENV: 'production',
         JWT_SECRET: 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs',
         BCRYPT_COST: '8',
+        ...mail,
       }),
     ).toEqual([expect.stringMatching(/^BCRYPT_COST/)]);
     expect(
       problemsOf({
         NODE_ENV: 'production',
         JWT_SECRET: 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs',
+        ...mail,
       }),
     ).toEqual([]);
+  });
+
+  it('refuses production without SMTP_URL unless MAIL_TRANSPORT=file says so', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'q8s7DkZ1vPz0r2LmN5xYw3Hc9TgB4eJfAaUo6iKs',
+    };
+    expect(problemsOf(production)).toEqual([
+      expect.stringMatching(/^SMTP_URL is required in production.*MAIL_TRANSPORT=file/),
+    ]);
+    const file = loadConfig({ ...production, DATA_DIR: dataDir(), MAIL_TRANSPORT: 'file' });
+    expect(file.mail.smtpUrl).toBeNull();
+    // file wins over an SMTP_URL left in the environment: it was asked for by name.
+    const both = { ...production, MAIL_TRANSPORT: 'file', SMTP_URL: 'smtp://127.0.0.1:2525' };
+    expect(loadConfig({ ...both, DATA_DIR: dataDir() }).mail.smtpUrl).toBeNull();
+    expect(problemsOf({ MAIL_TRANSPORT: 'smtp' })).toEqual([
+      expect.stringMatching(/^MAIL_TRANSPORT=smtp needs SMTP_URL/),
+    ]);
+    expect(problemsOf({ MAIL_TRANSPORT: 'pigeon' })).toEqual([
+      expect.stringMatching(/^MAIL_TRANSPORT must be smtp or file/),
+    ]);
+    // Development keeps writing .eml files without being told.
+    expect(loadConfig({ DATA_DIR: dataDir() }).mail.smtpUrl).toBeNull();
+  });
+
+  it('refuses an unset NODE_ENV when HOST is reachable from the network', () => {
+    for (const host of ['0.0.0.0', '::', '192.0.2.10', 'auth.internal']) {
+      expect(problemsOf({ HOST: host })).toEqual([
+        expect.stringMatching(new RegExp(`^NODE_ENV is unset while HOST=${host} `)),
+      ]);
+    }
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]'])
+      expect(problemsOf({ HOST: host })).toEqual([]);
+    // Development on a network address is allowed when asked for by name.
+    expect(problemsOf({ HOST: '0.0.0.0', NODE_ENV: 'development' })).toEqual([]);
+  });
+
+  it('reads TRUST_PROXY as false, a hop count or a list of proxy addresses, and refuses true', () => {
+    const trustProxy = (value: string) =>
+      loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: value }).trustProxy;
+    expect(trustProxy('false')).toBe(false);
+    expect(trustProxy('0')).toBe(false);
+    expect(trustProxy('1')).toBe(1);
+    expect(trustProxy('2')).toBe(2);
+    expect(trustProxy('10.0.0.0/8, 192.168.1.7 ,fd00::/8,loopback')).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      'loopback',
+    ]);
+    for (const value of ['true', 'TRUE', 'yes', 'on'])
+      expect(problemsOf({ TRUST_PROXY: value })).toEqual([
+        expect.stringMatching(/^TRUST_PROXY=true is refused: .*X-Forwarded-For/),
+      ]);
+    for (const value of ['10.0.0.0/33', 'my-proxy', '11', '1.5'])
+      expect(problemsOf({ TRUST_PROXY: value })).toEqual([expect.stringMatching(/^TRUST_PROXY /)]);
+  });
+
+  it('defaults APP_URL to this server: localhost on PORT for loopback hosts, HOST:PORT otherwise', () => {
+    const appUrl = (env: Record<string, string>) =>
+      loadConfig({ DATA_DIR: dataDir(), ...env }).appUrl;
+    expect(appUrl({})).toBe('http://localhost:4000');
+    expect(appUrl({ PORT: '4555' })).toBe('http://localhost:4555');
+    expect(appUrl({ PORT: '4555', HOST: '::1' })).toBe('http://localhost:4555');
+    expect(appUrl({ PORT: '8080', HOST: '0.0.0.0', NODE_ENV: 'development' })).toBe(
+      'http://0.0.0.0:8080',
+    );
+    expect(appUrl({ PORT: '8080', HOST: 'fd00::5', NODE_ENV: 'development' })).toBe(
+      'http://[fd00::5]:8080',
+    );
+    // ... so PAGES=auto serves the pages the default links open.
+    expect(loadConfig({ DATA_DIR: dataDir(), PORT: '4555' }).pages.enabled).toBe(true);
+    expect(appUrl({ PORT: '4555', APP_URL: 'https://auth.example.com/' })).toBe(
+      'https://auth.example.com',
+    );
   });
 
   it('reads PostgreSQL from DATABASE_URL and defaults its rate-limit store to the database', () => {

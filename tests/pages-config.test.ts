@@ -12,7 +12,10 @@ describe('PAGES', () => {
     expect(pagesFor({})).toEqual({ mode: 'auto', enabled: true });
     expect(pagesFor({ APP_URL: 'http://127.0.0.1:4000/' }).enabled).toBe(true);
     expect(pagesFor({ PORT: '8080', APP_URL: 'http://localhost:8080' }).enabled).toBe(true);
-    expect(pagesFor({ HOST: 'auth.lan', APP_URL: 'http://auth.lan:4000' }).enabled).toBe(true);
+    expect(
+      pagesFor({ NODE_ENV: 'development', HOST: 'auth.lan', APP_URL: 'http://auth.lan:4000' })
+        .enabled,
+    ).toBe(true);
   });
 
   it('auto: off when APP_URL points elsewhere', () => {

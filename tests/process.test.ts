@@ -1,14 +1,18 @@
 import { ACTIVATE, codeOf, PASSWORD, SIGN_IN, SIGN_UP, uniqueEmail } from './helpers/flows';
-import { linkToken } from './helpers/inbox';
-import { useProcesses, type AuthqlProcess } from './helpers/process';
+import { Inbox, linkToken } from './helpers/inbox';
+import {
+  PROCESS_MODES,
+  useProcesses,
+  type AuthqlProcess,
+  type ProcessFixture,
+} from './helpers/process';
 
-const processes = useProcesses({
-  // A mail claimed by the killed process is taken over after 4 x this.
-  MAIL_SEND_TIMEOUT: '1s',
-});
-const start = (extra: Record<string, string> = {}) => processes.start(extra);
-
-async function activateAndSignIn(proc: AuthqlProcess, email: string, mailCount = 1) {
+async function activateAndSignIn(
+  processes: ProcessFixture,
+  proc: AuthqlProcess,
+  email: string,
+  mailCount = 1,
+) {
   // A mail committed before the crash may arrive before or after a newer link that superseded it:
   // a refused link means a newer one is on its way, so take the next mail.
   let activated = false;
@@ -23,12 +27,19 @@ async function activateAndSignIn(proc: AuthqlProcess, email: string, mailCount =
   expect(signedIn.errors).toBeUndefined();
 }
 
-describe('the authql process', () => {
+describe.each(PROCESS_MODES)('the authql process in NODE_ENV=%s', (mode) => {
+  const processes = useProcesses({
+    NODE_ENV: mode,
+    // A mail claimed by the killed process is taken over after 4 x this.
+    MAIL_SEND_TIMEOUT: '1s',
+  });
+  const start = (extra: Record<string, string> = {}) => processes.start(extra);
+
   it('on SIGTERM stops accepting, finishes the request in flight, and exits 0 within 10 s', async () => {
     const proc = await start({ BCRYPT_COST: '12' });
     const email = uniqueEmail('sigterm');
     await proc.gql(SIGN_UP, { email, password: PASSWORD });
-    await activateAndSignIn(proc, email);
+    await activateAndSignIn(processes, proc, email);
     const inFlight = proc.gql(SIGN_IN, { email, password: PASSWORD });
     await new Promise((r) => setTimeout(r, 30));
     const started = Date.now();
@@ -39,6 +50,22 @@ describe('the authql process', () => {
     expect(await exit).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     await expect(fetch(`${proc.origin}/health`)).rejects.toThrow();
+  });
+
+  it('on SIGTERM finishes the mail being sent before it exits 0', async () => {
+    const slow = await new Inbox({ replyDelayMs: 1_500 }).start();
+    try {
+      const proc = await start({ SMTP_URL: slow.url, MAIL_SEND_TIMEOUT: '5s' });
+      const email = uniqueEmail('sigterm-mail');
+      expect((await proc.gql(SIGN_UP, { email, password: PASSWORD })).errors).toBeUndefined();
+      while (slow.pending === 0) await new Promise((r) => setTimeout(r, 10));
+      expect(await proc.stop('SIGTERM')).toBe(0);
+      // Acknowledged by the SMTP server and recorded as sent (so never sent again) before the exit.
+      expect(slow.for(email)).toHaveLength(1);
+      expect(proc.output()).toMatch(/"msg":"mail sent"/);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('killed with SIGKILL in the middle of a sign-up burst leaves a database where every account can activate and sign in', async () => {
@@ -60,13 +87,13 @@ describe('the authql process', () => {
 
     const restarted = await start();
     // Acknowledged sign-ups were committed with their activation mail: it arrives (from the outbox if need be).
-    for (const email of acknowledged) await activateAndSignIn(restarted, email);
+    for (const email of acknowledged) await activateAndSignIn(processes, restarted, email);
     // The others either exist whole or not at all: signing up again works either way.
     for (const email of emails.filter((e) => !acknowledged.includes(e))) {
       const before = processes.inbox.for(email).length;
       const again = await restarted.gql(SIGN_UP, { email, password: PASSWORD });
       expect(again.body).toEqual({ data: { signUp: true } });
-      await activateAndSignIn(restarted, email, before + 1);
+      await activateAndSignIn(processes, restarted, email, before + 1);
     }
   }, 90_000);
 });

@@ -120,8 +120,8 @@ describe('sign-in limits', () => {
     }
   });
 
-  it('reads the client IP from X-Forwarded-For only with TRUST_PROXY', async () => {
-    const server = await serverWith({ RATE_LIMIT_SIGNIN_PER_IP: '2', TRUST_PROXY: 'true' });
+  it('reads the client IP from X-Forwarded-For only with TRUST_PROXY (here: 1 hop, the test client)', async () => {
+    const server = await serverWith({ RATE_LIMIT_SIGNIN_PER_IP: '2', TRUST_PROXY: '1' });
     const from = (ip: string) =>
       server.gql(
         SIGN_IN,

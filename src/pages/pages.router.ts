@@ -2,8 +2,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
+import { clientInfo, type ClientIp } from '../http/client-ip';
 import type { Logger } from '../logger';
-import type { ClientInfo } from '../sessions/session.service';
 import type { Services } from '../services';
 import { CSRF_FIELD, CsrfGuard } from './csrf';
 import { PAGES_CSS } from './pages.css';
@@ -18,14 +18,17 @@ export interface PagesDeps {
   services: Services;
   orm: MikroORM;
   logger: Logger;
+  clientIp: ClientIp;
 }
 
 /**
  * GET /activate and GET /reset-password, the targets of the mailed links, with their form posts.
  * An empty router (so every path answers 404) unless config.pages.enabled.
  */
-export function pagesRouter({ config, services, orm, logger }: PagesDeps): Router {
+export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDeps): Router {
   const router = Router();
+  // The same rate limits as the GraphQL mutations: a form post is one more attempt, from the same IP.
+  const clientOf = (req: Request) => clientInfo(req, clientIp);
   if (!config.pages.enabled) return router;
   const csrf = new CsrfGuard(config.jwt.secret, new URL(config.appUrl).origin);
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
@@ -153,12 +156,6 @@ function tokenFailure(err: unknown): 'used' | 'expired' {
 const param = (value: unknown): string => (typeof value === 'string' ? value : '');
 const field = (req: Request, name: string): string =>
   param((req.body as Record<string, unknown> | undefined)?.[name]);
-
-// The same rate limits as the GraphQL mutations: a form post is one more attempt, from the same IP.
-const clientOf = (req: Request): ClientInfo => ({
-  ip: req.ip ?? req.socket.remoteAddress ?? null,
-  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
-});
 
 function pageErrors(logger: Logger): ErrorRequestHandler {
   return (err: { status?: number; statusCode?: number }, _req, res, _next) => {

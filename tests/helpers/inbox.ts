@@ -25,8 +25,11 @@ export class Inbox {
   private waiters: Array<() => void> = [];
   private server: SMTPServer;
   port = 0;
+  /** Mails whose data has arrived but which are not yet acknowledged (see `replyDelayMs`). */
+  pending = 0;
 
-  constructor() {
+  /** `replyDelayMs`: hold each mail's acknowledgement this long, as a slow SMTP server does. */
+  constructor(private readonly options: { replyDelayMs?: number } = {}) {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
@@ -36,7 +39,9 @@ export class Inbox {
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks);
-          simpleParser(raw)
+          this.pending++;
+          new Promise((resolve) => setTimeout(resolve, this.options.replyDelayMs ?? 0))
+            .then(() => simpleParser(raw))
             .then((parsed) => {
               const to = Array.isArray(parsed.to) ? parsed.to[0] : parsed.to;
               this.messages.push({
@@ -49,7 +54,8 @@ export class Inbox {
               this.waiters.splice(0).forEach((wake) => wake());
               callback();
             })
-            .catch(callback);
+            .catch(callback)
+            .finally(() => this.pending--);
         });
       },
     });

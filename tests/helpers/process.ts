@@ -23,15 +23,24 @@ export interface AuthqlProcess {
   exited: Promise<number | string>;
 }
 
-/** A real `node dist/src/main.js` process (built by jest's global setup), listening on a free port. */
+/** The modes a process test runs in: as users run the server, never only NODE_ENV=test. */
+export const PROCESS_MODES = ['production', 'development'] as const;
+
+/**
+ * A real `node dist/src/main.js` process (built by jest's global setup), listening on a free port.
+ * Production by default, with what production requires (a secret, BCRYPT_COST >= 10); `env` needs
+ * SMTP_URL (or MAIL_TRANSPORT=file) there.
+ */
 export async function spawnAuthql(env: Record<string, string>): Promise<AuthqlProcess> {
   const child = spawn(process.execPath, [ENTRY], {
     env: {
       PATH: process.env.PATH,
-      NODE_ENV: 'test',
+      NODE_ENV: 'production',
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      JWT_SECRET: TEST_SECRET,
+      BCRYPT_COST: '10',
       ...LIFTED_LIMITS,
       ...env,
     },
@@ -80,7 +89,8 @@ export interface ProcessFixture {
 }
 
 /**
- * For a test file that runs real processes: one database, one SMTP inbox and the common settings,
+ * For a test file (or describe block) that runs real processes, in production unless `settings`
+ * names another NODE_ENV: one database, one SMTP inbox and the common settings,
  * set up before the file's tests and torn down (processes killed) after them.
  */
 export function useProcesses(settings: Record<string, string> = {}): ProcessFixture {
@@ -110,10 +120,8 @@ export function useProcesses(settings: Record<string, string> = {}): ProcessFixt
       const proc = await spawnAuthql({
         DATABASE_URL: database!.url,
         DATA_DIR: dir,
-        JWT_SECRET: TEST_SECRET,
         SMTP_URL: inbox!.url,
         APP_URL: 'http://app.test',
-        BCRYPT_COST: '4',
         MAIL_POLL_INTERVAL: '100ms',
         MAIL_RETRY_BACKOFF: '100ms',
         ...settings,
