@@ -9,7 +9,7 @@ import {
 } from 'playwright-core';
 import { SoftAuthenticator } from '../bench/soft-authenticator';
 import { startPasskeyExample, type ExampleServer } from '../examples/passkeys/server';
-import { codeOf, createActiveUser, signIn, uniqueEmail } from './helpers/flows';
+import { codeOf, createActiveUser, DELETE_ACCOUNT, signIn, uniqueEmail } from './helpers/flows';
 import { freePort } from './helpers/inbox';
 import { captureLog } from './helpers/log';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -394,6 +394,16 @@ describe('passkey API', () => {
     expect(again.errors![0]!.message).toBe('This passkey is already registered.');
     expect((await server.gql(PASSKEYS, {}, { token: bob.token })).data!.passkeys).toEqual([]);
     expect((await server.gql(PASSKEYS, {}, { token: alice.token })).data!.passkeys).toHaveLength(1);
+  });
+
+  it('deleting the account deletes its passkeys: they sign in no more', async () => {
+    const { token, password } = await tokenOf('leaving');
+    const authenticator = soft();
+    expect((await register(token, authenticator)).errors).toBeUndefined();
+    const deleted = await server.gql(DELETE_ACCOUNT, { password }, { token });
+    expect(deleted.data).toEqual({ deleteAccount: true });
+    expect(codeOf(await signInWith(authenticator))).toBe('UNAUTHENTICATED');
+    expect(logReason('passkey sign-in failed')).toBe('unknown credential');
   });
 
   it('spends a sign-in challenge once when answers race', async () => {
