@@ -44,6 +44,8 @@ export interface Config {
   readonly bcryptCost: number;
   /** bcrypt hashes run at once, on threads of their own at low OS priority: half of UV_THREADPOOL_SIZE. */
   readonly bcryptConcurrency: number;
+  /** Hashes allowed to wait for a bcrypt thread; beyond it a request gets TOO_MANY_REQUESTS at once. */
+  readonly bcryptQueueLimit: number;
   readonly mail: {
     readonly smtpUrl: string | null;
     readonly from: string;
@@ -238,6 +240,21 @@ const EnvSchema = z.object({
   BCRYPT_COST: integer('BCRYPT_COST', 12, 4, 17),
   // libuv's own variable (read by libuv at startup); also sizes bcrypt's threads (half of it).
   UV_THREADPOOL_SIZE: integer('UV_THREADPOOL_SIZE', 4, 1, 1024),
+  // Unset: 16 per bcrypt thread (about 4 s of waiting at cost 12), so a flood cannot queue minutes of hashes.
+  BCRYPT_QUEUE_LIMIT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      if (!/^\d+$/.test(value.trim()) || Number(value) > 100_000) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `BCRYPT_QUEUE_LIMIT must be an integer from 0 to 100000 (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      return Number(value);
+    }),
   SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).optional(),
   MAIL_TRANSPORT: z
     .enum(['smtp', 'file'], { message: 'MAIL_TRANSPORT must be smtp or file' })
@@ -483,6 +500,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sessionCacheTtlMs: e.SESSION_CACHE_TTL,
     bcryptCost: e.BCRYPT_COST,
     bcryptConcurrency: Math.max(1, Math.floor(e.UV_THREADPOOL_SIZE / 2)),
+    bcryptQueueLimit:
+      e.BCRYPT_QUEUE_LIMIT ?? 16 * Math.max(1, Math.floor(e.UV_THREADPOOL_SIZE / 2)),
     mail: {
       smtpUrl: e.MAIL_TRANSPORT === 'file' ? null : (e.SMTP_URL ?? null),
       from: e.MAIL_FROM,

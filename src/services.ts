@@ -67,7 +67,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     config.mail,
     logger,
   );
-  const hasher = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
+  const hasher = new PasswordHasher(
+    config.bcryptCost,
+    config.bcryptConcurrency,
+    config.bcryptQueueLimit,
+  );
   const limits = RateLimits.create(config, orm);
   const userCache = new UserCache(config.sessionCacheTtlMs);
   const oneTimeTokens = new OneTimeTokenService(jwt, {

@@ -23,7 +23,11 @@ describe('mail templates', () => {
     expect(mail.html).toContain('Acme Cloud');
     expect(mail.html).toMatch(/^<!doctype html>/);
     for (const part of [mail.subject, mail.text, mail.html]) expect(part).not.toMatch(/\{\{/);
-    if (name === 'activation' || name === 'reset-password') {
+    if (
+      name === 'activation' ||
+      name === 'reset-password' ||
+      name === 'activation-choose-password'
+    ) {
       expect(mail.text).toContain(LINK);
       expect(mail.text).toContain('1 hour');
       // Values are escaped in HTML: the link cannot break out of its attribute.

@@ -2,6 +2,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
+import { transaction, type UnitOfWork } from '../database/unit-of-work';
+import { invalidToken } from '../errors';
 import type { Config } from '../config';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -34,8 +36,10 @@ export class AccountService {
   ) {}
 
   /**
-   * Creates an inactive account and mails its activation link; for a known address, mails the owner
-   * instead and answers the same. Throws BAD_USER_INPUT, TOO_MANY_REQUESTS.
+   * Creates an inactive account and mails its activation link, bound to this sign-up's password; for
+   * a known address, mails the owner instead and answers the same: a waiting account gets one more
+   * link, bound to this sign-up's password, which replaces nothing the earlier sign-ups hold.
+   * Throws BAD_USER_INPUT, TOO_MANY_REQUESTS.
    */
   async signUp(
     em: EntityManager,
@@ -50,15 +54,14 @@ export class AccountService {
     // Hashed for known addresses too, so both answers take the same time.
     const passwordHash = await this.hasher.hash(password);
     try {
-      const created = await em.transactional(async (tx) => {
-        if (await tx.findOne(User, { email })) return null;
-        const user = tx.create(User, { email, passwordHash });
-        await tx.flush();
-        await this.queueActivation(tx, user);
+      const created = await transaction(em, async (uow) => {
+        if (await uow.em.findOne(User, { email })) return null;
+        const user = uow.em.create(User, { email, passwordHash });
+        await uow.em.flush();
+        await this.queueActivation(uow, user, passwordHash);
         return user;
       });
       if (created) {
-        this.mailer.kick();
         this.logger.info({ event: 'sign_up', userId: created.id }, 'account created');
         return true;
       }
@@ -66,12 +69,14 @@ export class AccountService {
       // A parallel sign-up with the same address won the race: answer as for any known address.
       if (!(err instanceof UniqueConstraintViolationException)) throw err;
     }
-    await this.notifyExisting(this.orm.em.fork(), email);
+    await this.notifyExisting(this.orm.em.fork(), email, passwordHash);
     return true;
   }
 
   /**
-   * Mails a fresh link to an inactive account; answers true for any address.
+   * For an inactive account, mails a link on which the mailbox's owner chooses the password (a reset
+   * link: `resetPassword` activates a waiting account). Never a link that activates a password chosen
+   * by whoever signed up: anyone may ask for a resend. Answers true for any address.
    * Throws BAD_USER_INPUT, TOO_MANY_REQUESTS.
    */
   async resendActivation(rawEmail: unknown, client: ClientInfo): Promise<true> {
@@ -82,21 +87,45 @@ export class AccountService {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user || user.isActive) return;
-      await em.transactional((tx) => this.queueActivation(tx, user));
-      this.mailer.kick();
+      await transaction(em, async (uow) => {
+        const token = await this.tokens.issue(
+          uow.em,
+          uow.em.getReference(User, user.id),
+          TokenPurpose.RESET,
+        );
+        await this.mailer.queue(uow.em, 'activation-choose-password', user.email, {
+          link: this.links.resetPassword(token),
+          ttl: ms(this.config.resetTtlSec * 1000, { long: true }),
+        });
+        uow.afterCommit(() => this.mailer.kick());
+      });
     });
     return true;
   }
 
-  /** Activates the account the link was issued for. Throws INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_REQUESTS. */
+  /**
+   * Activates the account the link was issued for, with the password of the sign-up that asked for
+   * it, and voids every other pending link of the address. Throws INVALID_TOKEN (also: the account is
+   * already active), TOKEN_EXPIRED, TOO_MANY_REQUESTS.
+   */
   async activate(em: EntityManager, token: string, client: ClientInfo): Promise<User> {
     await this.limits.tokenAttempt(client.ip);
-    const userId = await em.transactional(async (tx) => {
-      const id = await this.tokens.consume(tx, token, TokenPurpose.ACTIVATION);
-      await tx.nativeUpdate(User, { id }, { isActive: true, updatedAt: new Date() });
+    const claims = this.tokens.verify(token, TokenPurpose.ACTIVATION);
+    const userId = await transaction(em, async (uow) => {
+      const id = await this.tokens.consume(uow.em, claims, TokenPurpose.ACTIVATION);
+      const passwordHash = await this.tokens.boundPasswordHash(uow.em, claims);
+      // Conditional on still waiting: of two links used at once, one activates; the other fails.
+      const activated = await uow.em.nativeUpdate(
+        User,
+        { id, isActive: false },
+        { isActive: true, updatedAt: new Date(), ...(passwordHash ? { passwordHash } : {}) },
+      );
+      if (activated !== 1) throw invalidToken();
+      // Every other sign-up's link (and password) is void once the address has an owner.
+      await this.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
+      uow.afterCommit(() => this.userCache.invalidate(id));
       return id;
     });
-    this.userCache.invalidate(userId);
     this.logger.info({ event: 'activated', userId }, 'account activated');
     return em.findOneOrFail(User, { id: userId }, { refresh: true });
   }
@@ -106,7 +135,14 @@ export class AccountService {
    * can sign up again. Throws UNAUTHENTICATED (wrong password).
    */
   async deleteAccount(em: EntityManager, userId: string, password: unknown): Promise<true> {
-    const user = await confirmPassword(em, this.hasher, userId, password, 'Password is incorrect.');
+    const user = await confirmPassword(
+      em,
+      this.hasher,
+      this.limits,
+      userId,
+      password,
+      'Password is incorrect.',
+    );
     const ended = await em.transactional(async (tx) => {
       const ids = (await tx.find(Session, { user: userId }, { fields: ['id'] })).map((s) => s.id);
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
@@ -123,28 +159,32 @@ export class AccountService {
     return true;
   }
 
-  private async notifyExisting(em: EntityManager, email: string): Promise<void> {
+  private async notifyExisting(em: EntityManager, email: string, passwordHash: string) {
     const user = await em.findOne(User, { email });
     if (!user) return;
-    await em.transactional((tx) =>
-      user.isActive
-        ? this.mailer.queue(tx, 'already-registered', email)
-        : this.queueActivation(tx, user),
-    );
-    this.mailer.kick();
+    await transaction(em, async (uow) => {
+      if (user.isActive) {
+        await this.mailer.queue(uow.em, 'already-registered', email);
+        uow.afterCommit(() => this.mailer.kick());
+      } else {
+        await this.queueActivation(uow, user, passwordHash);
+      }
+    });
   }
 
-  /** Issues a new activation link (retiring older ones) and queues its mail, in the caller's transaction. */
-  private async queueActivation(tx: EntityManager, user: User): Promise<void> {
+  /** Issues an activation link bound to `passwordHash` and queues its mail, in the caller's unit of work. */
+  private async queueActivation(uow: UnitOfWork, user: User, passwordHash: string): Promise<void> {
     const token = await this.tokens.issue(
-      tx,
-      tx.getReference(User, user.id),
+      uow.em,
+      uow.em.getReference(User, user.id),
       TokenPurpose.ACTIVATION,
+      { passwordHash },
     );
     const ttl = ms(this.config.activationTtlSec * 1000, { long: true });
-    await this.mailer.queue(tx, 'activation', user.email, {
+    await this.mailer.queue(uow.em, 'activation', user.email, {
       link: this.links.activation(token),
       ttl,
     });
+    uow.afterCommit(() => this.mailer.kick());
   }
 }

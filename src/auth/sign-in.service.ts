@@ -31,8 +31,17 @@ export class SignInService {
     const email = normalizeEmail(rawEmail);
     // Nothing longer than bcrypt's 72 bytes was ever accepted, so it cannot match: refuse before hashing.
     if (!couldBePassword(password)) throw invalidCredentials();
+    let user: User | null = null;
+    let result: { ok: boolean; locked: boolean };
     try {
       await this.limits.beforeSignIn(email, client.ip);
+      // The failure point is taken before bcrypt runs: concurrent guesses cannot outrun the budget.
+      result = await this.limits.checkPassword(email, async () => {
+        user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
+        return user
+          ? this.hasher.verify(password, user.passwordHash)
+          : this.hasher.dummyVerify(password);
+      });
     } catch (err) {
       if (err instanceof TooManyRequestsError) {
         this.logger.warn(
@@ -42,15 +51,11 @@ export class SignInService {
       }
       throw err;
     }
-    const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
-    const ok = user
-      ? await this.hasher.verify(password, user.passwordHash)
-      : await this.hasher.dummyVerify(password);
-    if (!user || !ok) {
-      const locked = await this.limits.signInFailed(email);
-      const userId = user?.id ?? null;
+    const found = user as User | null;
+    if (!found || !result.ok) {
+      const userId = found?.id ?? null;
       this.logger.info({ event: 'sign_in_failed', userId, ip: client.ip }, 'sign-in failed');
-      if (locked) {
+      if (result.locked) {
         this.logger.warn(
           { event: 'sign_in_lockout', userId, ip: client.ip },
           'sign-in locked: too many failures for this address',
@@ -58,7 +63,6 @@ export class SignInService {
       }
       throw invalidCredentials();
     }
-    await this.limits.signInSucceeded(email);
-    return this.flow.finish(em, user, 'PASSWORD', client);
+    return this.flow.finish(em, found, 'PASSWORD', client);
   }
 }

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { TooManyRequestsError } from '../errors';
+import { ipLimitKey } from './ip-key';
 import { createLimiterStore, type LimiterStore } from './stores';
 
 const FIFTEEN_MINUTES = 15 * 60;
@@ -55,57 +56,64 @@ export class RateLimits {
   }
 
   /**
-   * Before checking a password: counts the attempt against the client IP, and refuses an address
-   * locked by too many failures (known or not, so a lockout tells nothing about registration).
-   * Throws TOO_MANY_REQUESTS with scope `ip` or `account`.
+   * Before a sign-in looks at the address: counts the attempt against the client IP, so a request the
+   * IP limit refuses spends nothing of the address's failure budget. Throws TOO_MANY_REQUESTS (`ip`).
    */
   async beforeSignIn(email: string, ip: string | null): Promise<void> {
-    await consume(this.signInPerIp, key(ip), 'ip');
-    const failures = await this.signInFailures.get(key(email));
-    if (failures && failures.consumedPoints >= this.signInFailures.points) {
-      throw new TooManyRequestsError(failures.msBeforeNext / 1000, 'account');
-    }
+    await consume(this.signInPerIp, ipKey(ip), 'ip');
   }
 
   /**
    * A sign-in that checks no password (a passkey challenge handed out): the per-IP sign-in budget
-   * only. Throws TOO_MANY_REQUESTS with scope `ip`.
+   * only. Throws TOO_MANY_REQUESTS (`ip`).
    */
   async signInAttempt(ip: string | null): Promise<void> {
-    await consume(this.signInPerIp, key(ip), 'ip');
+    await consume(this.signInPerIp, ipKey(ip), 'ip');
   }
 
-  /** Counts a failed password check; true when this very failure locks the address. */
-  async signInFailed(email: string): Promise<boolean> {
-    const res = await this.signInFailures.penalty(key(email));
-    return res.consumedPoints === this.signInFailures.points;
-  }
-
-  /** A right password ends the run of failures: a success never counts as one. */
-  async signInSucceeded(email: string): Promise<void> {
-    await this.signInFailures.delete(key(email));
+  /**
+   * Runs a password check (sign-in, or re-confirming a password) inside the address's failure budget
+   * (known address or not, so a lockout tells nothing about registration).
+   * The point is taken *before* `check` runs, so N concurrent guesses run at most the budget's number
+   * of bcrypt compares; a right password ends the run of failures (its point too), a check that could
+   * not run (bcrypt queue full, database error) gives its point back. Returns whether the password
+   * was right and, for a wrong one, whether this failure locked the address.
+   * Throws TOO_MANY_REQUESTS (`account`), and whatever `check` throws.
+   */
+  async checkPassword(
+    email: string,
+    check: () => Promise<boolean>,
+  ): Promise<{ ok: boolean; locked: boolean }> {
+    const k = key(email);
+    let taken: RateLimiterRes;
+    try {
+      taken = await this.signInFailures.consume(k);
+    } catch (err) {
+      if (err instanceof RateLimiterRes)
+        throw new TooManyRequestsError(err.msBeforeNext / 1000, 'account');
+      throw err;
+    }
+    let ok: boolean;
+    try {
+      ok = await check();
+    } catch (err) {
+      await this.signInFailures.reward(k, 1).catch(() => {});
+      throw err;
+    }
+    if (ok) await this.signInFailures.delete(k);
+    return { ok, locked: !ok && taken.consumedPoints === this.signInFailures.points };
   }
 
   /**
    * One request that may mail `email` (normalised): signUp, resendActivation and requestPasswordReset
-   * share this budget, per address and per IP, per hour. Independent of the sign-in lockout, so a
-   * locked account can still reset its password. Throws TOO_MANY_REQUESTS.
+   * share this budget, per IP and per address, per hour. The IP is counted first: a request its IP
+   * limit refuses spends nothing of the address's budget, so one client cannot block an address.
+   * Independent of the sign-in lockout, so a locked account can still reset its password.
+   * Throws TOO_MANY_REQUESTS.
    */
   async emailRequest(email: string, ip: string | null): Promise<void> {
-    const results = await Promise.allSettled([
-      consume(this.emailPerAddress, key(email), 'address'),
-      consume(this.emailPerIp, key(ip), 'ip'),
-    ]);
-    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    const other = failed.find((e) => !(e instanceof TooManyRequestsError));
-    if (other !== undefined) throw other;
-    const limited = failed as TooManyRequestsError[];
-    if (limited.length > 0) {
-      throw new TooManyRequestsError(
-        Math.max(...limited.map((e) => e.retryAfter)),
-        limited.map((e) => e.scope).join('+'),
-      );
-    }
+    await consume(this.emailPerIp, ipKey(ip), 'ip');
+    await consume(this.emailPerAddress, key(email), 'address');
   }
 
   /**
@@ -113,7 +121,7 @@ export class RateLimits {
    * must not be guessable by volume. Throws TOO_MANY_REQUESTS.
    */
   async tokenAttempt(ip: string | null): Promise<void> {
-    await consume(this.tokenPerIp, key(ip), 'ip');
+    await consume(this.tokenPerIp, ipKey(ip), 'ip');
   }
 }
 
@@ -127,6 +135,8 @@ async function consume(limiter: RateLimiterAbstract, k: string, scope: string): 
     throw err;
   }
 }
+
+const ipKey = (ip: string | null) => key(ipLimitKey(ip));
 
 // Hashed so the store (a table, Redis) holds no address or IP in clear; `unknown` when the socket had none.
 const key = (value: string | null) =>

@@ -31,17 +31,22 @@ export interface LimiterStore {
 // Expired rows of the database store are deleted by us (not the library's own timer) so close() can stop it.
 const CLEANUP_EVERY_MS = 5 * 60_000;
 
+const memoryLimiter = (o: LimiterOptions) =>
+  new RateLimiterMemory({ keyPrefix: o.keyPrefix, points: o.points, duration: o.durationSec });
+
+/**
+ * While the shared store cannot be reached, each shared limiter counts in this process's memory
+ * instead (rate-limiter-flexible's insuranceLimiter): limits still hold (per process), never fail
+ * open, never hang; the next call that the store answers counts there again.
+ */
+const insured = (o: LimiterOptions) => ({ insuranceLimiter: memoryLimiter(o) });
+
 export function createLimiterStore(config: Config, orm: MikroORM): LimiterStore {
   const store = config.rateLimit.store;
   if (store === 'memory') {
     return {
       kind: 'memory',
-      create: (o) =>
-        new RateLimiterMemory({
-          keyPrefix: o.keyPrefix,
-          points: o.points,
-          duration: o.durationSec,
-        }),
+      create: memoryLimiter,
       ready: async () => {},
       close: async () => {},
     };
@@ -51,11 +56,16 @@ export function createLimiterStore(config: Config, orm: MikroORM): LimiterStore 
 }
 
 function redisStore(url: string): LimiterStore {
-  // Few retries per command: with Redis down a request fails (masked, fail closed) instead of hanging.
+  // Redis down must cost a request milliseconds, not the offline queue's wait and reconnect curve: no
+  // offline queue, no retries, short timeouts; the limiter then falls back to memory (insured, above).
   const client = new Redis(url, {
-    maxRetriesPerRequest: 2,
-    connectTimeout: 3000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+    commandTimeout: 500,
     lazyConnect: true,
+    // Reconnects in the background at most every second, so the shared store is back soon after Redis.
+    retryStrategy: (times) => Math.min(times * 100, 1000),
   });
   client.on('error', () => {}); // Reported through the failing commands; ioredis reconnects by itself.
   return {
@@ -63,6 +73,8 @@ function redisStore(url: string): LimiterStore {
     create: (o) =>
       new RateLimiterRedis({
         storeClient: client,
+        rejectIfRedisNotReady: true,
+        ...insured(o),
         keyPrefix: o.keyPrefix,
         points: o.points,
         duration: o.durationSec,
@@ -85,6 +97,39 @@ function redisStore(url: string): LimiterStore {
   };
 }
 
+type Callback = (...args: unknown[]) => void;
+interface SqliteConnection {
+  run(sql: string, ...rest: unknown[]): unknown;
+}
+const originals = new WeakMap<object, SqliteConnection>();
+
+/**
+ * rate-limiter-flexible 11.4 answers a failed upsert on SQLite with `ROLLBACK TO SAVEPOINT` but never
+ * releases the savepoint, which leaves the app's one SQLite connection inside a transaction (every
+ * later ORM transaction then fails): release it right after the rollback.
+ */
+function releasingSavepoint(conn: SqliteConnection): SqliteConnection {
+  const wrapped = new Proxy(conn, {
+    get(target, prop) {
+      if (prop === 'run') {
+        return (sql: string, ...rest: unknown[]) => {
+          const done = rest[rest.length - 1];
+          if (!sql.startsWith('ROLLBACK TO SAVEPOINT ') || typeof done !== 'function')
+            return target.run(sql, ...rest);
+          const name = sql.slice('ROLLBACK TO SAVEPOINT '.length).replace(/;$/, '');
+          return target.run(sql, (...args: unknown[]) =>
+            target.run(`RELEASE SAVEPOINT ${name};`, () => (done as Callback)(...args)),
+          );
+        };
+      }
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as Callback).bind(target) : value;
+    },
+  });
+  originals.set(wrapped, conn);
+  return wrapped;
+}
+
 function databaseStore(config: Config, orm: MikroORM): LimiterStore {
   const knex = (orm.em as unknown as SqlEntityManager).getKnex();
   const limiters: Array<RateLimiterAbstract & { clearExpired(ms: number): Promise<unknown> }> = [];
@@ -98,8 +143,10 @@ function databaseStore(config: Config, orm: MikroORM): LimiterStore {
           raw: knex.raw.bind(knex),
           client: {
             config: { client: 'sqlite3' },
-            acquireConnection: () => knex.client.acquireConnection(),
-            releaseConnection: (connection: unknown) => knex.client.releaseConnection(connection),
+            acquireConnection: async () =>
+              releasingSavepoint(await knex.client.acquireConnection()),
+            releaseConnection: (connection: object) =>
+              knex.client.releaseConnection(originals.get(connection) ?? connection),
           },
         };
 
@@ -115,6 +162,7 @@ function databaseStore(config: Config, orm: MikroORM): LimiterStore {
         keyPrefix: o.keyPrefix,
         points: o.points,
         duration: o.durationSec,
+        ...insured(o),
       };
       const limiter =
         config.database.driver === 'postgresql'

@@ -4,6 +4,7 @@ import type { MailMessage } from './transport';
 
 export type TemplateName =
   | 'activation'
+  | 'activation-choose-password'
   | 'already-registered'
   | 'reset-password'
   | 'password-changed'
@@ -13,7 +14,7 @@ export type TemplateName =
   | 'passkey-removed';
 
 export interface TemplateVars {
-  /** Only activation and reset-password use these. */
+  /** Only the activation and reset-password mails use these. */
   link?: string;
   ttl?: string;
 }
@@ -37,6 +38,13 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
     text: 'Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.\n\nActivate your account: {{link}}\n',
     html: page(
       '<p>Welcome to {{appName}}! Confirm your email address to activate your account. The link works once and expires in {{ttl}}.</p>\n<p><a href="{{link}}">Activate your account</a></p>',
+    ),
+  },
+  'activation-choose-password': {
+    subject: 'Activate your account',
+    text: 'Somebody (hopefully you) asked for a new activation link for the {{appName}} account of {{email}}. To activate it, choose its password: the link works once and expires in {{ttl}}.\n\nIf you did not ask for this, ignore this mail: nothing changes.\n\nChoose your password: {{link}}\n',
+    html: page(
+      '<p>Somebody (hopefully you) asked for a new activation link for the {{appName}} account of {{email}}. To activate it, choose its password: the link works once and expires in {{ttl}}.</p>\n<p>If you did not ask for this, ignore this mail: nothing changes.</p>\n<p><a href="{{link}}">Choose your password</a></p>',
     ),
   },
   'already-registered': {

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import { TooManyRequestsError } from '../errors';
 import { randomSecret } from '../tokens/random';
+import { normalizePassword } from './password-policy';
 
 // Each hash runs synchronously on a worker thread of its own that lowers its OS priority first: on a
 // busy machine the event loop and the database threads get the CPU before bcrypt does, so a burst of
@@ -33,7 +35,9 @@ type Job =
 
 /**
  * bcrypt off the event loop, on at most `concurrency` worker threads at a lowered OS priority (above);
- * further hashes wait here. Hashing stays off libuv's pool, which SQLite and fs need for every query.
+ * at most `queueLimit` further hashes wait here, and one more throws TOO_MANY_REQUESTS at once (a flood
+ * must not put minutes of hashes in front of everyone). Hashing stays off libuv's pool, which SQLite
+ * and fs need for every query. Passwords are NFC-normalised here, so every hash and compare agrees.
  */
 export class PasswordHasher {
   private dummyHash: Promise<string> | null = null;
@@ -46,14 +50,28 @@ export class PasswordHasher {
   constructor(
     private readonly cost: number,
     private readonly concurrency = 1,
+    private readonly queueLimit = Infinity,
   ) {}
 
+  /** Throws TOO_MANY_REQUESTS when the queue is full. */
   hash(password: string): Promise<string> {
-    return this.run({ op: 'hash', password, saltOrHash: this.cost }) as Promise<string>;
+    const job = {
+      op: 'hash',
+      password: normalizePassword(password),
+      saltOrHash: this.cost,
+    } as const;
+    return this.run(job) as Promise<string>;
   }
 
+  /** Throws TOO_MANY_REQUESTS when the queue is full. */
   verify(password: string, hash: string): Promise<boolean> {
-    return this.run({ op: 'compare', password, saltOrHash: hash }) as Promise<boolean>;
+    const job = { op: 'compare', password: normalizePassword(password), saltOrHash: hash } as const;
+    return this.run(job) as Promise<boolean>;
+  }
+
+  /** Hashes waiting for a thread (not those running). */
+  get queued(): number {
+    return this.waiting.length;
   }
 
   /** Same work as a real compare, for unknown accounts: sign-in timing must not reveal who is registered. */
@@ -82,6 +100,10 @@ export class PasswordHasher {
   }
 
   private run(job: Job): Promise<string | boolean> {
+    const busy = this.idle.length === 0 && this.all.size >= this.concurrency;
+    if (busy && this.waiting.length >= this.queueLimit) {
+      return Promise.reject(new TooManyRequestsError(1, 'bcrypt-queue'));
+    }
     const running = this.runOnWorker(job);
     this.inFlight.add(running);
     void running.catch(() => {}).finally(() => this.inFlight.delete(running));

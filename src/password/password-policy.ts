@@ -8,15 +8,30 @@ export const PASSWORD_MAX_BYTES = 72;
 // ~49,000 common passwords from zxcvbn-ts, lower-cased once at load.
 const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
 
+// NFC can shrink a string to a third of its UTF-16 length at most (Hangul jamo): anything longer stays too long.
+const NORMALIZE_MAX_LENGTH = 3 * PASSWORD_MAX_BYTES;
+
+/**
+ * NFC form of a password (the same visible passphrase typed on any device gives the same bytes);
+ * strings too long to ever be accepted are returned as they are, unnormalised, to skip the work.
+ */
+export function normalizePassword<T>(password: T): T {
+  return (
+    typeof password === 'string' && password.length <= NORMALIZE_MAX_LENGTH
+      ? password.normalize('NFC')
+      : password
+  ) as T;
+}
+
 /** Throws BAD_USER_INPUT with a message a person can act on; returns nothing when the password is acceptable. */
 export function assertPasswordAcceptable(
   password: unknown,
   email: string,
 ): asserts password is string {
   if (typeof password !== 'string') throw badInput('Enter a password.');
+  const nfc = normalizePassword(password);
   // A 1 MB string is refused on its length alone, before it is encoded or hashed.
-  const bytes =
-    password.length > PASSWORD_MAX_BYTES ? Infinity : Buffer.byteLength(password, 'utf8');
+  const bytes = nfc.length > PASSWORD_MAX_BYTES ? Infinity : Buffer.byteLength(nfc, 'utf8');
   if (bytes < PASSWORD_MIN_BYTES)
     throw badInput('Password is too short: use at least 8 characters.');
   if (bytes > PASSWORD_MAX_BYTES) {
@@ -25,8 +40,8 @@ export function assertPasswordAcceptable(
     );
   }
   // bcrypt stops at a NUL byte, which would make everything after it meaningless.
-  if (password.includes('\u0000')) throw badInput('Password must not contain a NUL character.');
-  const lowered = password.toLowerCase();
+  if (nfc.includes('\u0000')) throw badInput('Password must not contain a NUL character.');
+  const lowered = nfc.toLowerCase();
   if (COMMON.has(lowered) || COMMON.has(lowered.trim())) {
     throw badInput('This password is too common: choose one that is harder to guess.');
   }
@@ -39,6 +54,6 @@ export function assertPasswordAcceptable(
 /** Cheap shape check for sign-in: never hash what could not be a valid password. */
 export const couldBePassword = (password: unknown): password is string =>
   typeof password === 'string' &&
-  password.length <= PASSWORD_MAX_BYTES &&
-  Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES &&
-  password.length > 0;
+  password.length > 0 &&
+  password.length <= NORMALIZE_MAX_LENGTH &&
+  Buffer.byteLength(password.normalize('NFC'), 'utf8') <= PASSWORD_MAX_BYTES;

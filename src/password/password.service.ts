@@ -15,7 +15,7 @@ import type { UserCache } from '../users/user-cache';
 import { User } from '../users/user.entity';
 import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
-import { assertPasswordAcceptable } from './password-policy';
+import { assertPasswordAcceptable, normalizePassword } from './password-policy';
 
 /** Forgotten and changed passwords. Every change ends sessions and kills pending reset links. */
 export class PasswordService {
@@ -112,12 +112,13 @@ export class PasswordService {
     const user = await confirmPassword(
       em,
       this.hasher,
+      this.limits,
       viewer.userId,
       currentPassword,
       'Current password is incorrect.',
     );
     assertPasswordAcceptable(newPassword, user.email);
-    if (newPassword === currentPassword)
+    if (normalizePassword(newPassword) === normalizePassword(currentPassword))
       throw badInput('The new password must differ from the current one.');
     const passwordHash = await this.hasher.hash(newPassword);
     const ended = await em.transactional(async (tx) => {
@@ -153,5 +154,7 @@ export class PasswordService {
     );
     // A reset link mailed before this change must not work after it.
     await this.tokens.retire(tx, userId, TokenPurpose.RESET);
+    // Nor a pending sign-up's activation link: it would set that sign-up's password.
+    if (options.activate) await this.tokens.retire(tx, userId, TokenPurpose.ACTIVATION);
   }
 }

@@ -9,7 +9,7 @@ export enum TokenPurpose {
 /** The server-side half of an emailed JWT: its `jti`. Consuming sets usedAt once, atomically. */
 @Entity({ tableName: 'one_time_tokens' })
 export class OneTimeToken {
-  [OptionalProps]?: 'createdAt' | 'usedAt';
+  [OptionalProps]?: 'createdAt' | 'usedAt' | 'passwordHash';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -28,4 +28,8 @@ export class OneTimeToken {
 
   @Property({ type: 'datetime', nullable: true })
   usedAt: Date | null = null;
+
+  // An activation link activates the account with the password of the sign-up that asked for it.
+  @Property({ type: 'string', length: 100, nullable: true, hidden: true, lazy: true })
+  passwordHash: string | null = null;
 }

@@ -15,12 +15,23 @@ export class OneTimeTokenService {
     private readonly ttlSec: Record<TokenPurpose, number>,
   ) {}
 
-  /** Issues a new link and retires any earlier unused one of the same purpose. Call inside a transaction. */
-  async issue(em: EntityManager, user: User, purpose: TokenPurpose): Promise<string> {
-    await this.retire(em, user.id, purpose);
+  /**
+   * Issues a new link; call inside a transaction. Without `passwordHash` it retires any earlier unused
+   * link of the same purpose. With one (a sign-up's activation link, bound to that sign-up's password)
+   * it retires nothing: each sign-up keeps its own link, and the first one used voids the rest.
+   */
+  async issue(
+    em: EntityManager,
+    user: User,
+    purpose: TokenPurpose,
+    options: { passwordHash?: string } = {},
+  ): Promise<string> {
+    const passwordHash = options.passwordHash ?? null;
+    if (passwordHash === null) await this.retire(em, user.id, purpose);
     const id = randomUUID();
     const ttl = this.ttlSec[purpose];
-    em.create(OneTimeToken, { id, user, purpose, expiresAt: new Date(Date.now() + ttl * 1000) });
+    const expiresAt = new Date(Date.now() + ttl * 1000);
+    em.create(OneTimeToken, { id, user, purpose, expiresAt, passwordHash });
     await em.flush();
     return this.jwt.signEmailToken(purpose, user.id, id, ttl);
   }
@@ -59,5 +70,11 @@ export class OneTimeTokenService {
     );
     if (used !== 1) throw invalidToken();
     return sub;
+  }
+
+  /** The password hash a consumed link was bound to (see `issue`), or null. Same transaction as consume. */
+  async boundPasswordHash(em: EntityManager, claims: EmailTokenClaims): Promise<string | null> {
+    const row = await em.findOne(OneTimeToken, { id: claims.jti }, { populate: ['passwordHash'] });
+    return row?.passwordHash ?? null;
   }
 }
