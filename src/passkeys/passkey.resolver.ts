@@ -43,6 +43,7 @@ export class PasskeyResolver {
         challengeId,
         response,
         name,
+        ctx.client,
       ),
     );
   }
@@ -51,7 +52,7 @@ export class PasskeyResolver {
   @Mutation(() => Boolean, { description: 'Removes one of the signed-in user’s passkeys.' })
   async deletePasskey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    await ctx.services.passkeys.delete(ctx.em, viewer.userId, id);
+    await ctx.services.passkeys.delete(ctx.em, viewer.userId, id, ctx.client);
     return true;
   }
 

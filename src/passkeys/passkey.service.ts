@@ -113,6 +113,7 @@ export class PasskeyService {
     challengeId: string,
     response: unknown,
     rawName: unknown,
+    client: ClientInfo,
   ): Promise<Passkey> {
     const webauthn = this.webauthn();
     const name = rawName === null || rawName === undefined ? null : passkeyName(rawName);
@@ -158,7 +159,7 @@ export class PasskeyService {
         await this.mail(uow, 'passkey-added', userId);
         // TODO(issue 14): record the 'passkey added' security event here once SecurityEvents lands.
         this.logger.info(
-          { event: 'passkey_added', userId, passkeyId: passkey.id },
+          { event: 'passkey_added', userId, passkeyId: passkey.id, ip: client.ip },
           'passkey added',
         );
         return passkey;
@@ -171,7 +172,7 @@ export class PasskeyService {
   }
 
   /** Removes one of the user's passkeys and mails the owner. Throws BAD_USER_INPUT (no such passkey). */
-  async delete(em: EntityManager, userId: string, id: string): Promise<void> {
+  async delete(em: EntityManager, userId: string, id: string, client: ClientInfo): Promise<void> {
     // Another user's passkey and an unknown id look the same.
     if (!UUID.test(id)) throw badInput('No such passkey.');
     await transaction(em, async (uow) => {
@@ -180,7 +181,10 @@ export class PasskeyService {
       await this.mail(uow, 'passkey-removed', userId);
       // TODO(issue 14): record the 'passkey removed' security event here once SecurityEvents lands.
     });
-    this.logger.info({ event: 'passkey_removed', userId, passkeyId: id }, 'passkey removed');
+    this.logger.info(
+      { event: 'passkey_removed', userId, passkeyId: id, ip: client.ip },
+      'passkey removed',
+    );
   }
 
   /**
