@@ -21,6 +21,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { JwtService } from '../src/tokens/jwt';
+import { ServerSecrets } from '../src/tokens/secrets';
 import { Role } from '../src/users/role';
 import { percentile } from './load';
 import { seedDatabase } from './seed';
@@ -122,7 +123,12 @@ async function requestCost(): Promise<Stat[]> {
   const secret = randomBytes(48).toString('base64url');
   const dbPath = join(dir, 'bench.sqlite');
   const seeded = await seedDatabase(dbPath, dir, secret, 10, 1, await bcrypt.hash('x', 4));
-  const jwt = new JwtService({ secret, issuer: 'authql', audience: 'authql', clockSkewSec: 30 });
+  const jwt = new JwtService({
+    secrets: new ServerSecrets(secret, []),
+    issuer: 'authql',
+    audience: 'authql',
+    clockSkewSec: 30,
+  });
   const { sessionId, userId } = seeded.sessions[0]!;
   const { token } = jwt.signAccess(
     { sub: userId, sid: sessionId, role: Role.USER, amr: ['pwd'] },

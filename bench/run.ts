@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import bcrypt from 'bcrypt';
 import { JwtService } from '../src/tokens/jwt';
+import { ServerSecrets } from '../src/tokens/secrets';
 import { Role } from '../src/users/role';
 import { load, median, type LoadResult } from './load';
 import { seedDatabase, type Seeded } from './seed';
@@ -159,7 +160,12 @@ async function main(): Promise<void> {
   const began = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'authql-bench-'));
   const secret = randomBytes(48).toString('base64url');
-  const jwt = new JwtService({ secret, issuer: 'authql', audience: 'authql', clockSkewSec: 30 });
+  const jwt = new JwtService({
+    secrets: new ServerSecrets(secret, []),
+    issuer: 'authql',
+    audience: 'authql',
+    clockSkewSec: 30,
+  });
   const servers: ServerHandle[] = [];
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};

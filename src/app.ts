@@ -15,9 +15,10 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { createClientIp } from './http/client-ip';
-import { jsonErrors, mountRoutes } from './http/routes';
+import { BODY_LIMIT_KB, jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
-import { createFormatError } from './errors';
+import { errorFields } from './errors';
+import { createFormatError } from './graphql/format-error';
 import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
 import { pagesRouter } from './pages/pages.router';
@@ -42,7 +43,6 @@ export interface AppOptions {
   logger?: Logger;
 }
 
-const BODY_LIMIT = '100kb';
 /** Preset in Apollo Sandbox (development only); the placeholder is no token, so requests stay anonymous. */
 export const SANDBOX_AUTHORIZATION = 'Bearer <accessToken from signIn>';
 
@@ -67,8 +67,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw err;
   }
   mailer.start();
+  services.housekeeping.start();
   // Not awaited: a sign-in arriving first waits for the same dummy hash, so it is never the fast one.
-  services.hasher.warmUp().catch((err: unknown) => logger.error({ err }, 'bcrypt warm-up failed'));
+  services.hasher
+    .warmUp()
+    .catch((err: unknown) => logger.error(errorFields(err), 'bcrypt warm-up failed'));
 
   const schema = await createSchema();
   const app = express();
@@ -112,7 +115,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));
   app.use(
     '/graphql',
-    express.json({ limit: BODY_LIMIT }),
+    express.json({ limit: `${BODY_LIMIT_KB}kb` }),
     expressMiddleware(apollo, {
       context: async ({ req }) => buildContext(req, orm.em.fork(), services, clientIp),
     }),
@@ -142,6 +145,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await apollo.stop();
         // Mail not yet delivered stays in the outbox for the next process (or this one on restart).
         await mailer.stop();
+        await services.housekeeping.stop();
         await services.limits.close();
         await services.hasher.close();
         await orm.close(true);

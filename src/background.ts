@@ -1,3 +1,4 @@
+import { errorFields } from './errors';
 import type { Logger } from './logger';
 
 /**
@@ -5,5 +6,5 @@ import type { Logger } from './logger';
  * an address is registered). Failures are logged, never thrown: nobody is waiting for them.
  */
 export function runInBackground(logger: Logger, what: string, task: () => Promise<void>): void {
-  task().catch((err: unknown) => logger.error({ err }, `background ${what} failed`));
+  task().catch((err: unknown) => logger.error(errorFields(err), `background ${what} failed`));
 }

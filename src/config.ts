@@ -31,6 +31,8 @@ export interface Config {
     readonly privateKeyPem: string | null;
     /** Concatenated PEM public keys still accepted (and published) for access tokens, e.g. after rotation. */
     readonly previousPublicKeysPem: string | null;
+    /** Retired JWT_SECRET values (JWT_PREVIOUS_SECRETS): what they made is honoured until it expires. */
+    readonly previousSecrets: readonly string[];
     readonly issuer: string;
     readonly audience: string;
     readonly accessTtlSec: number;
@@ -41,6 +43,8 @@ export interface Config {
   readonly activationTtlSec: number;
   readonly resetTtlSec: number;
   readonly sessionCacheTtlMs: number;
+  /** How often the deployment deletes expired sessions, used links and never-activated accounts. */
+  readonly housekeepingIntervalMs: number;
   readonly bcryptCost: number;
   /** bcrypt hashes run at once, on threads of their own at low OS priority: half of UV_THREADPOOL_SIZE. */
   readonly bcryptConcurrency: number;
@@ -112,16 +116,33 @@ const SAMPLE_SECRETS = new Set([
   'please-change-this-secret-in-production',
 ]);
 
-const duration = (name: string, fallback: string) =>
+const duration = (
+  name: string,
+  fallback: string,
+  bounds: { allowZero?: boolean; max?: ms.StringValue } = {},
+) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) => {
-      const parsed = ms(value as ms.StringValue);
-      if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+      const parsed = value.trim() === '0' && bounds.allowZero ? 0 : ms(value as ms.StringValue);
+      if (
+        typeof parsed !== 'number' ||
+        !Number.isFinite(parsed) ||
+        parsed < 0 ||
+        (parsed === 0 && !bounds.allowZero)
+      ) {
         ctx.addIssue({
           code: 'custom',
-          message: `${name} must be a duration such as "15m" or "30d" (got "${value}")`,
+          message: `${name} must be a duration such as "15m" or "30d"${bounds.allowZero ? ', or 0' : ''} (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      // Upper bounds keep a typo (10d for 10s) from turning a short security window into a long one.
+      if (bounds.max && parsed > ms(bounds.max)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be at most ${bounds.max} (got "${value}")`,
         });
         return z.NEVER;
       }
@@ -214,6 +235,11 @@ const linkPath = (name: string, fallback: string) =>
       return value;
     });
 
+// How long a revoked session may still be honoured, or a stolen access token live: bounded on purpose.
+const MAX_ACCESS_TOKEN_TTL = '1h';
+const MAX_SESSION_CACHE_TTL = '1m';
+const MAX_REFRESH_REUSE_GRACE = '1m';
+
 const EnvSchema = z.object({
   // No default here: an unset NODE_ENV on a network address is refused below, then means development.
   NODE_ENV: z
@@ -228,15 +254,20 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().optional(),
   JWT_PRIVATE_KEY: z.string().optional(),
   JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
+  JWT_PREVIOUS_SECRETS: z.string().optional(),
   JWT_ISSUER: z.string().min(1, 'JWT_ISSUER must not be empty').default('authql'),
   JWT_AUDIENCE: z.string().min(1, 'JWT_AUDIENCE must not be empty').default('authql'),
   JWT_CLOCK_SKEW: integer('JWT_CLOCK_SKEW', 30, 0, 60),
-  ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL', '15m'),
+  ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL', '15m', { max: MAX_ACCESS_TOKEN_TTL }),
   REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL', '30d'),
   ACTIVATION_TOKEN_TTL: duration('ACTIVATION_TOKEN_TTL', '24h'),
   RESET_TOKEN_TTL: duration('RESET_TOKEN_TTL', '1h'),
-  REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', '10s'),
-  SESSION_CACHE_TTL: duration('SESSION_CACHE_TTL', '5s'),
+  REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', '10s', {
+    allowZero: true,
+    max: MAX_REFRESH_REUSE_GRACE,
+  }),
+  SESSION_CACHE_TTL: duration('SESSION_CACHE_TTL', '5s', { max: MAX_SESSION_CACHE_TTL }),
+  HOUSEKEEPING_INTERVAL: duration('HOUSEKEEPING_INTERVAL', '10m', { max: '1d' }),
   BCRYPT_COST: integer('BCRYPT_COST', 12, 4, 17),
   // libuv's own variable (read by libuv at startup); also sizes bcrypt's threads (half of it).
   UV_THREADPOOL_SIZE: integer('UV_THREADPOOL_SIZE', 4, 1, 1024),
@@ -471,6 +502,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const appUrl = e.APP_URL ?? defaultAppUrl(e.HOST, e.PORT);
   const webauthn = parseWebAuthn(e, appUrl, problems);
+  const previousSecrets = (e.JWT_PREVIOUS_SECRETS ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (previousSecrets.some((v) => Buffer.byteLength(v, 'utf8') < 32))
+    problems.push('JWT_PREVIOUS_SECRETS: every secret must be at least 32 bytes long');
+  if (previousSecrets.length > 0 && previousSecrets.includes(secret ?? ''))
+    problems.push('JWT_PREVIOUS_SECRETS must not contain the current JWT_SECRET');
   if (isProduction && e.BCRYPT_COST < 10)
     problems.push('BCRYPT_COST must be at least 10 in production');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -488,6 +527,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       secret,
       privateKeyPem,
       previousPublicKeysPem,
+      previousSecrets,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTtlSec: Math.max(1, Math.round(e.ACCESS_TOKEN_TTL / 1000)),
@@ -498,6 +538,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     activationTtlSec: Math.max(1, Math.round(e.ACTIVATION_TOKEN_TTL / 1000)),
     resetTtlSec: Math.max(1, Math.round(e.RESET_TOKEN_TTL / 1000)),
     sessionCacheTtlMs: e.SESSION_CACHE_TTL,
+    housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL,
     bcryptCost: e.BCRYPT_COST,
     bcryptConcurrency: Math.max(1, Math.floor(e.UV_THREADPOOL_SIZE / 2)),
     bcryptQueueLimit:

@@ -1,7 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
-import { GraphQLError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
-import type { Logger } from './logger';
+import { DriverException } from '@mikro-orm/core';
 
 /** The closed set of error codes clients build against (see API.md "Errors"). */
 export const ErrorCode = {
@@ -20,14 +17,22 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export class AppError extends GraphQLError {
+/**
+ * An expected failure a client may see: a plain Error (services know nothing of GraphQL), mapped to a
+ * GraphQLError with `extensions.code` by formatError (src/graphql/format-error.ts).
+ */
+export class AppError extends Error {
+  /** What a client sees under `extensions`: the code and any extra fields (retryAfter, mfaTicket). */
+  readonly extensions: Readonly<Record<string, unknown>>;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     extra: Record<string, unknown> = {},
   ) {
-    super(message, { extensions: { code, ...extra } });
+    super(message);
     this.name = 'AppError';
+    this.extensions = { ...extra, code };
   }
 }
 
@@ -57,49 +62,32 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
-// Errors produced by graphql-js and Apollo before execution: their messages are about the request, not the server.
-const REQUEST_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
+const SAFE_CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
 
-/** Lets AppErrors and request errors through; masks everything else and logs the original. */
-export function createFormatError(logger: Logger, exposeStack: boolean) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    // Expected failures: their stack says nothing a client or developer needs.
-    if (original instanceof AppError) return withoutStack(formatted, false);
-    const code = formatted.extensions?.code;
-    const inExecution = error instanceof GraphQLError && error.path !== undefined;
-    if (!inExecution && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
-      return withoutStack(formatted, exposeStack);
-    }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error');
-    return {
-      message: 'Internal server error.',
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: {
-        code: ErrorCode.INTERNAL_SERVER_ERROR,
-        ...(exposeStack && original instanceof Error
-          ? { stacktrace: original.stack?.split('\n') }
-          : {}),
-      },
-    };
+/**
+ * What a log line may say about an unexpected error: its class, a short driver code (SQLITE_BUSY) and,
+ * for errors that are not the database's, the message and stack. A driver's message carries the SQL
+ * and its values (password hashes, addresses), so it never reaches a log line or a response.
+ */
+export function errorFields(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { errorClass: typeof err };
+  const code = (err as { code?: unknown }).code;
+  const fields: Record<string, unknown> = {
+    errorClass: err.constructor.name || err.name,
+    ...(typeof code === 'string' && SAFE_CODE.test(code) ? { errorCode: code } : {}),
   };
+  if (isDatabaseError(err)) return fields;
+  return { ...fields, errorMessage: err.message, stack: stackFrames(err) };
 }
 
-function withoutStack(
-  formatted: GraphQLFormattedError,
-  exposeStack: boolean,
-): GraphQLFormattedError {
-  if (exposeStack || !formatted.extensions || !('stacktrace' in formatted.extensions))
-    return formatted;
-  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions;
-  return { ...formatted, extensions };
+/** The stack without its first line (which repeats the message): only `at ...` frames. */
+export function stackFrames(err: Error): string[] {
+  return (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+}
+
+/** MikroORM's wrapped driver errors, and raw sqlite3 / pg / knex errors that reach us unwrapped. */
+export function isDatabaseError(err: Error): boolean {
+  if (err instanceof DriverException) return true;
+  const e = err as unknown as Record<string, unknown>;
+  return 'sql' in e || 'errno' in e || 'severity' in e || 'sqlState' in e;
 }

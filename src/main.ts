@@ -4,6 +4,7 @@ process.env.UV_THREADPOOL_SIZE ??= '8';
 import 'reflect-metadata';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
+import { errorFields } from './errors';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        app.logger.error({ err }, 'shutdown failed');
+        app.logger.error(errorFields(err), 'shutdown failed');
         process.exit(1);
       },
     );

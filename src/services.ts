@@ -3,6 +3,8 @@ import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
+import { addCoreCleanups } from './housekeeping/core-cleanups';
+import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
@@ -10,19 +12,21 @@ import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
 import { PasswordHasher } from './password/password-hasher';
-import { PasskeyService } from './passkeys/passkey.service';
+import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
+import { ServerSecrets } from './tokens/secrets';
 import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
-import { ServerSecrets } from './tokens/secrets';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
+  /** Per-purpose keys derived from JWT_SECRET (and JWT_PREVIOUS_SECRETS for what they made). */
+  secrets: ServerSecrets;
   jwt: JwtService;
   mailer: Mailer;
   hasher: PasswordHasher;
@@ -33,19 +37,20 @@ export interface Services {
   signInFlow: SignInFlow;
   passwords: PasswordService;
   users: UserService;
+  /** Periodic cleanup, once per deployment; features register theirs with `housekeeping.add(name, fn)`. */
+  housekeeping: Housekeeping;
   /** Rate limits (API.md "Limits"); requestPasswordReset calls `limits.emailRequest(email, ip)`. */
   limits: RateLimits;
-  /** The public view of users, cached per process; invalidate(id) after changing a user. */
+  /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
-  /** Keys derived from JWT_SECRET, one per purpose. */
-  secrets: ServerSecrets;
   passkeys: PasskeyService;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
 export function createServices(config: Config, orm: MikroORM, logger: Logger): Services {
+  const secrets = new ServerSecrets(config.jwt.secret, config.jwt.previousSecrets);
   const jwt = new JwtService({
-    secret: config.jwt.secret,
+    secrets,
     privateKeyPem: config.jwt.privateKeyPem,
     previousPublicKeysPem: config.jwt.previousPublicKeysPem,
     issuer: config.jwt.issuer,
@@ -62,7 +67,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const mailer = new Mailer(
     orm,
     transport,
-    new OutboxCipher(config.jwt.secret),
+    new OutboxCipher(secrets),
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
@@ -82,13 +87,17 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     config,
     jwt,
     new SessionCache(config.sessionCacheTtlMs),
-    userCache,
+    userCache.readLiveSession,
     mailer,
     logger,
+    secrets,
   );
   const signInFlow = new SignInFlow(sessions, logger);
-  const secrets = new ServerSecrets(config.jwt.secret, []);
+  const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
+  addCoreCleanups(housekeeping, config);
+  addPasskeyCleanups(housekeeping);
   return {
+    secrets,
     jwt,
     mailer,
     hasher,
@@ -120,7 +129,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     users: new UserService(sessions, userCache),
     userCache,
     limits,
-    secrets,
+    housekeeping,
     passkeys: new PasskeyService(
       config.webauthn,
       signInFlow,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { codeOf, createActiveUser, ME, signIn } from './helpers/flows';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
+import { startTestServer, TEST_KEYS, type TestServer } from './helpers/server';
 
 let server: TestServer;
 let valid: string;
@@ -18,13 +18,13 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const hmac = (alg: 'sha256' | 'sha384', key: string, data: string) =>
+const hmac = (alg: 'sha256' | 'sha384', key: string | Buffer, data: string) =>
   createHmac(alg, key).update(data).digest('base64url');
 /** Signs header.payload by hand, so the test controls every byte a forger controls. */
 const forge = (
   header: object,
   payload: object,
-  key = TEST_SECRET,
+  key: string | Buffer = TEST_KEYS.access,
   alg: 'sha256' | 'sha384' = 'sha256',
 ) => {
   const data = `${b64(header)}.${b64(payload)}`;
@@ -71,7 +71,7 @@ describe('Bearer access tokens', () => {
   it('refuses alg none, HS384, a foreign secret and a tampered payload', async () => {
     const header = { alg: 'HS256', typ: 'JWT', kid };
     const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
-    const hs384 = forge({ ...header, alg: 'HS384' }, claims, TEST_SECRET, 'sha384');
+    const hs384 = forge({ ...header, alg: 'HS384' }, claims, TEST_KEYS.access, 'sha384');
     const foreign = forge(header, claims, 'some-other-secret-0123456789-0123456789');
     const [h, , s] = valid.split('.');
     const tampered = `${h}.${b64({ ...claims, role: 'ADMIN' })}.${s}`;

@@ -13,7 +13,7 @@ import {
   createActiveUser,
 } from './helpers/flows';
 import { linkToken } from './helpers/inbox';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
+import { startTestServer, TEST_KEYS, type TestServer } from './helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -66,7 +66,7 @@ describe('activateAccount', () => {
   it('refuses a correctly signed token of another purpose (audience)', async () => {
     const token = await signUpAndGetActivationToken(server, uniqueEmail());
     const claims = jwt.decode(token) as jwt.JwtPayload;
-    const asReset = jwt.sign({ ...claims, aud: 'authql:reset', typ: 'reset' }, TEST_SECRET, {
+    const asReset = jwt.sign({ ...claims, aud: 'authql:reset', typ: 'reset' }, TEST_KEYS.email, {
       algorithm: 'HS256',
       header: jwt.decode(token, { complete: true })!.header,
     });

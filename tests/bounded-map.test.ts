@@ -1,4 +1,4 @@
-import { BoundedMap } from '../src/bounded-map';
+import { BoundedMap } from '../src/cache/bounded-map';
 
 describe('BoundedMap (behind the session, user and verified-token caches)', () => {
   it('never holds more than its bound, forgetting the oldest entry first', () => {

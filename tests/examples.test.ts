@@ -13,7 +13,7 @@ import { createOrdersService } from '../examples/service/orders-service';
 import { createActiveUser, PASSWORD, signIn, uniqueEmail } from './helpers/flows';
 import { linkToken } from './helpers/inbox';
 import { testKeyPair } from './helpers/keys';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
+import { startTestServer, TEST_KEYS, type TestServer } from './helpers/server';
 
 describe('examples/client against a live authql', () => {
   let server: TestServer;
@@ -135,7 +135,10 @@ describe('examples/service protects its route with authql tokens through the JWK
       sign({ aud: 'authql', iat: now - 600, exp: now - 300 }),
       sign({ aud: 'another-api', exp: now + 300 }),
       sign({ aud: 'authql', exp: now + 300, typ: 'activation' }),
-      jwt.sign({ ...claims, aud: 'authql' }, TEST_SECRET, { algorithm: 'HS256', expiresIn: 300 }),
+      jwt.sign({ ...claims, aud: 'authql' }, TEST_KEYS.email, {
+        algorithm: 'HS256',
+        expiresIn: 300,
+      }),
       activation,
     ];
     for (const token of refused) {

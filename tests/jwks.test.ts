@@ -11,7 +11,7 @@ import {
   uniqueEmail,
 } from './helpers/flows';
 import { testKeyPair, type TestKeyPair } from './helpers/keys';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
+import { startTestServer, TEST_KEYS, TEST_SECRET, type TestServer } from './helpers/server';
 
 const jwksUrl = (server: TestServer) => new URL('/.well-known/jwks.json', server.origin);
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -85,7 +85,10 @@ describe.each([
   });
 
   it('refuses key confusion: HS256 signed with the public key PEM, or with the server HMAC secret', async () => {
-    const hs = (secret: string, h: object = { alg: 'HS256', typ: 'JWT', kid: header.kid }) => {
+    const hs = (
+      secret: string | Buffer,
+      h: object = { alg: 'HS256', typ: 'JWT', kid: header.kid },
+    ) => {
       const data = `${b64(h)}.${b64(claims)}`;
       return `${data}.${createHmac('sha256', secret).update(data).digest('base64url')}`;
     };
@@ -93,6 +96,7 @@ describe.each([
     await expectRefused(hs(keys.publicPem.trim()));
     // The HMAC key of emailed tokens (JWT_SECRET for RS256 here) never signs access tokens.
     await expectRefused(hs(TEST_SECRET, { alg: 'HS256', typ: 'JWT', kid: hmacKid }));
+    await expectRefused(hs(TEST_KEYS.email, { alg: 'HS256', typ: 'JWT', kid: hmacKid }));
     await expectRefused(hs(TEST_SECRET, { alg: 'HS256', typ: 'JWT' }));
   });
 

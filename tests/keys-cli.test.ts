@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { keysGenerate } from '../src/cli/keys-generate.command';
 import { loadConfig } from '../src/config';
 import { JwtService } from '../src/tokens/jwt';
+import { ServerSecrets } from '../src/tokens/secrets';
 
 async function run(args: string[]) {
   const out: string[] = [];
@@ -43,7 +44,10 @@ describe('npm run cli -- keys:generate', () => {
         JWT_PRIVATE_KEY: privatePem,
         JWT_PREVIOUS_PUBLIC_KEYS: readFileSync(publicFile, 'utf8'),
       });
-      const jwt = new JwtService({ ...config.jwt });
+      const jwt = new JwtService({
+        ...config.jwt,
+        secrets: new ServerSecrets(config.jwt.secret, []),
+      });
       expect(jwt.jwks().keys[0]).toMatchObject({ alg, use: 'sig' });
       expect(result.out).toContain(jwt.kid);
     },

@@ -13,7 +13,7 @@ import {
   uniqueEmail,
 } from './helpers/flows';
 import type { ReceivedMail } from './helpers/inbox';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
+import { startTestServer, TEST_KEYS, type TestServer } from './helpers/server';
 
 // The emailed links, opened in a real browser: Debian's chromium driven by playwright-core.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -138,7 +138,7 @@ describe('activation page', () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = jwt.sign(
       { ...(payload as jwt.JwtPayload), iat: now - 7200, exp: now - 3600 },
-      TEST_SECRET,
+      TEST_KEYS.email,
       { algorithm: 'HS256', header: header as jwt.JwtHeader },
     );
     secrets.push(expired);

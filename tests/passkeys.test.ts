@@ -9,7 +9,15 @@ import {
 } from 'playwright-core';
 import { SoftAuthenticator } from '../bench/soft-authenticator';
 import { startPasskeyExample, type ExampleServer } from '../examples/passkeys/server';
-import { codeOf, createActiveUser, DELETE_ACCOUNT, signIn, uniqueEmail } from './helpers/flows';
+import { PasskeyChallenge } from '../src/passkeys/passkey-challenge.entity';
+import {
+  codeOf,
+  createActiveUser,
+  DELETE_ACCOUNT,
+  signIn,
+  sleep,
+  uniqueEmail,
+} from './helpers/flows';
 import { freePort } from './helpers/inbox';
 import { captureLog } from './helpers/log';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -44,7 +52,11 @@ beforeAll(async () => {
   const port = await freePort();
   [server, browser] = await Promise.all([
     startTestServer(
-      { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: `http://localhost:${port}` },
+      {
+        WEBAUTHN_RP_ID: 'localhost',
+        WEBAUTHN_ORIGINS: `http://localhost:${port}`,
+        HOUSEKEEPING_INTERVAL: '1s',
+      },
       { logger },
     ),
     chromium.launch({
@@ -480,13 +492,13 @@ describe('passkey API', () => {
     expect(codeOf(second)).toBe('INVALID_TOKEN');
 
     const late = await server.gql(START_REGISTRATION, {}, { token: aliceToken });
-    const em = server.app.orm.em.fork();
-    await em
-      .getConnection()
-      .execute(`update passkey_challenges set expires_at = ? where id = ?`, [
-        new Date(Date.now() - 1000),
-        late.data!.startPasskeyRegistration.challengeId,
-      ]);
+    await server.app.orm.em
+      .fork()
+      .nativeUpdate(
+        PasskeyChallenge,
+        { id: late.data!.startPasskeyRegistration.challengeId },
+        { expiresAt: new Date(Date.now() - 1000) },
+      );
     const expired = await server.gql(
       FINISH_REGISTRATION,
       { challengeId: late.data!.startPasskeyRegistration.challengeId, response: { id: 'x' } },
@@ -502,6 +514,23 @@ describe('passkey API', () => {
       );
       expect(codeOf(unknown)).toBe('INVALID_TOKEN');
     }
+  });
+
+  it('leaves used and expired challenges to housekeeping, and keeps live ones', async () => {
+    const start = async () =>
+      (await server.gql(START_SIGN_IN, {})).data!.startPasskeySignIn.challengeId as string;
+    const [live, used, expired] = [await start(), await start(), await start()];
+    expect(codeOf(await server.gql(FINISH_SIGN_IN, { challengeId: used, response: {} }))).toBe(
+      'UNAUTHENTICATED',
+    );
+    const em = () => server.app.orm.em.fork();
+    await em().nativeUpdate(PasskeyChallenge, { id: expired }, { expiresAt: new Date(0) });
+    const deadline = Date.now() + 8000;
+    while ((await em().count(PasskeyChallenge, { id: { $in: [used, expired] } })) > 0) {
+      if (Date.now() > deadline) throw new Error('housekeeping did not run in time');
+      await sleep(200);
+    }
+    expect(await em().count(PasskeyChallenge, { id: live })).toBe(1);
   });
 
   it('answers an unknown address like an account without passkeys, and its challenge never finishes', async () => {

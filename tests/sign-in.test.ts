@@ -9,7 +9,7 @@ import {
   signUpAndGetActivationToken,
   uniqueEmail,
 } from './helpers/flows';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
+import { startTestServer, TEST_KEYS, type TestServer } from './helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -39,7 +39,7 @@ describe('signIn', () => {
   it('issues an HS256 JWT with sub, sid, role, iat, exp, iss, aud, jti and a kid header', async () => {
     const user = await createActiveUser(server);
     const { accessToken } = await signIn(server, user.email);
-    const verified = jwt.verify(accessToken, TEST_SECRET, {
+    const verified = jwt.verify(accessToken, TEST_KEYS.access, {
       algorithms: ['HS256'],
       complete: true,
     });

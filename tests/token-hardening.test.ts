@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { ConfigError, loadConfig } from '../src/config';
 import { codeOf, createActiveUser, ME, signIn } from './helpers/flows';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
+import { startTestServer, TEST_KEYS, TEST_SECRET, type TestServer } from './helpers/server';
 
 // tests/access-token.test.ts covers algorithms, exp, iss/aud/typ and kid; this file adds skew, nbf
 // within and beyond it, and the key-carrying headers (jwk, jku, x5u).
@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const hs256 = (header: object, payload: object, key: string | Buffer = TEST_SECRET) => {
+const hs256 = (header: object, payload: object, key: string | Buffer = TEST_KEYS.access) => {
   const data = `${b64(header)}.${b64(payload)}`;
   return `${data}.${createHmac('sha256', key).update(data).digest('base64url')}`;
 };

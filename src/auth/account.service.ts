@@ -93,11 +93,10 @@ export class AccountService {
           uow.em.getReference(User, user.id),
           TokenPurpose.RESET,
         );
-        await this.mailer.queue(uow.em, 'activation-choose-password', user.email, {
+        await this.mailer.queue(uow, 'activation-choose-password', user.email, {
           link: this.links.resetPassword(token),
           ttl: ms(this.config.resetTtlSec * 1000, { long: true }),
         });
-        uow.afterCommit(() => this.mailer.kick());
       });
     });
     return true;
@@ -123,7 +122,7 @@ export class AccountService {
       if (activated !== 1) throw invalidToken();
       // Every other sign-up's link (and password) is void once the address has an owner.
       await this.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
-      uow.afterCommit(() => this.userCache.invalidate(id));
+      this.userCache.invalidateOnCommit(uow, id);
       return id;
     });
     this.logger.info({ event: 'activated', userId }, 'account activated');
@@ -143,18 +142,15 @@ export class AccountService {
       password,
       'Password is incorrect.',
     );
-    const ended = await em.transactional(async (tx) => {
-      const ids = (await tx.find(Session, { user: userId }, { fields: ['id'] })).map((s) => s.id);
+    await transaction(em, async (uow) => {
+      await this.sessions.revokeAll(uow, userId);
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
-      await tx.nativeDelete(Session, { user: userId });
-      await tx.nativeDelete(OneTimeToken, { user: userId });
-      await tx.nativeDelete(User, { id: userId });
-      await this.mailer.queue(tx, 'account-deleted', user.email);
-      return ids;
+      await uow.em.nativeDelete(Session, { user: userId });
+      await uow.em.nativeDelete(OneTimeToken, { user: userId });
+      await uow.em.nativeDelete(User, { id: userId });
+      this.userCache.invalidateOnCommit(uow, userId);
+      await this.mailer.queue(uow, 'account-deleted', user.email);
     });
-    this.sessions.forget(ended);
-    this.userCache.invalidate(userId);
-    this.mailer.kick();
     this.logger.info({ event: 'account_deleted', userId }, 'account deleted');
     return true;
   }
@@ -164,8 +160,7 @@ export class AccountService {
     if (!user) return;
     await transaction(em, async (uow) => {
       if (user.isActive) {
-        await this.mailer.queue(uow.em, 'already-registered', email);
-        uow.afterCommit(() => this.mailer.kick());
+        await this.mailer.queue(uow, 'already-registered', email);
       } else {
         await this.queueActivation(uow, user, passwordHash);
       }
@@ -181,10 +176,9 @@ export class AccountService {
       { passwordHash },
     );
     const ttl = ms(this.config.activationTtlSec * 1000, { long: true });
-    await this.mailer.queue(uow.em, 'activation', user.email, {
+    await this.mailer.queue(uow, 'activation', user.email, {
       link: this.links.activation(token),
       ttl,
     });
-    uow.afterCommit(() => this.mailer.kick());
   }
 }

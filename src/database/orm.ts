@@ -6,6 +6,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
+import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
 import { OutboxMail } from '../mail/outbox.entity';
 import { RATE_LIMIT_TABLE } from '../limits/stores';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
@@ -20,7 +21,15 @@ interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
 }
 
-export const ENTITIES = [User, Session, OneTimeToken, OutboxMail, Passkey, PasskeyChallenge];
+export const ENTITIES = [
+  User,
+  Session,
+  OneTimeToken,
+  OutboxMail,
+  HousekeepingLease,
+  Passkey,
+  PasskeyChallenge,
+];
 
 /** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */
 export function createOrmConfig(config: Config, log?: (message: string) => void): Options {

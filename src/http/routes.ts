@@ -1,9 +1,12 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Express } from 'express';
+import { errorFields } from '../errors';
 import type { Logger } from '../logger';
 import type { JwtService } from '../tokens/jwt';
 
 const HEALTH_TIMEOUT_MS = 2_000;
+/** The one request-body limit of /graphql (API.md: 100 kB), in kB. */
+export const BODY_LIMIT_KB = 100;
 
 /** The plain HTTP endpoints beside /graphql. */
 export function mountRoutes(app: Express, orm: MikroORM, jwt: JwtService): void {
@@ -26,10 +29,10 @@ export function mountRoutes(app: Express, orm: MikroORM, jwt: JwtService): void 
 export function jsonErrors(logger: Logger): ErrorRequestHandler {
   return (err: { status?: number; statusCode?: number }, _req, res, _next) => {
     const status = err.status ?? err.statusCode ?? 500;
-    if (status >= 500) logger.error({ err }, 'request failed');
+    if (status >= 500) logger.error(errorFields(err), 'request failed');
     const message =
       status === 413
-        ? 'Request body is too large (limit 100 kB).'
+        ? `Request body is too large (limit ${BODY_LIMIT_KB} kB).`
         : status < 500
           ? 'Malformed request.'
           : 'Internal server error.';

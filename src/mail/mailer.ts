@@ -1,4 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { UnitOfWork } from '../database/unit-of-work';
+import { errorFields } from '../errors';
 import type { Logger } from '../logger';
 import { OutboxMail } from './outbox.entity';
 import type { OutboxCipher } from './outbox-cipher';
@@ -46,19 +48,21 @@ export class Mailer {
     return this.transport.describe();
   }
 
-  /** Renders a mail into the outbox inside the caller's transaction; call kick() after it commits. */
+  /** Renders a mail into the outbox inside the caller's unit of work; the sender wakes once it commits. */
   async queue(
-    tx: EntityManager,
+    uow: UnitOfWork,
     template: TemplateName,
     to: string,
     vars?: TemplateVars,
   ): Promise<void> {
-    tx.create(OutboxMail, { payload: this.cipher.seal(this.templates.render(template, to, vars)) });
-    await tx.flush();
+    const payload = this.cipher.seal(this.templates.render(template, to, vars));
+    uow.em.create(OutboxMail, { payload });
+    await uow.em.flush();
+    uow.afterCommit(() => this.kick());
   }
 
   /** Asks for a delivery pass now instead of at the next poll. */
-  kick(): void {
+  private kick(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -111,7 +115,7 @@ export class Mailer {
       }
       if (due.length === BATCH) this.again = true;
     } catch (err) {
-      this.logger.error({ err }, 'mail outbox pass failed');
+      this.logger.error(errorFields(err), 'mail outbox pass failed');
     }
   }
 

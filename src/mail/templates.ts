@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MailMessage } from './transport';
+import { escapeHtml } from '../escape-html';
 
 export type TemplateName =
   | 'activation'
@@ -97,12 +98,6 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
     ),
   },
 };
-
-const escapeHtml = (value: string) =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 export class TemplateError extends Error {}
 

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 
 export const CSRF_COOKIE = 'authql_pages_csrf';
 export const CSRF_FIELD = 'csrf';
@@ -14,15 +15,15 @@ export type FormName = 'activate' | 'resend' | 'reset';
  * forge the MAC. On top of that, browsers' Sec-Fetch-Site / Origin must say the post came from here.
  */
 export class CsrfGuard {
-  private readonly key: Buffer;
+  /** The current key issues; every key verifies, so a form opened before a secret rotation still posts. */
+  private readonly keys: Buffer[];
 
   constructor(
-    secret: string,
+    secrets: ServerSecrets,
     private readonly appOrigin: string,
     private readonly maxAgeSec = 2 * 3600,
   ) {
-    // Derived, so the token MAC can never be confused with a JWT signature made with the same secret.
-    this.key = createHmac('sha256', secret).update('authql pages csrf v1').digest();
+    this.keys = secrets.keys(KeyLabel.CSRF);
   }
 
   /** Returns the hidden field value for `form`, (re)setting the cookie it is bound to. */
@@ -37,7 +38,7 @@ export class CsrfGuard {
       maxAge: this.maxAgeSec * 1000,
     });
     const issuedAt = Math.floor(Date.now() / 1000);
-    return `${issuedAt}.${this.mac(form, nonce, issuedAt)}`;
+    return `${issuedAt}.${this.mac(this.keys[0]!, form, nonce, issuedAt)}`;
   }
 
   /** True only for a same-origin post carrying the cookie and a fresh, matching token for `form`. */
@@ -50,9 +51,11 @@ export class CsrfGuard {
     const issuedAt = Number(match[1]);
     const age = Math.floor(Date.now() / 1000) - issuedAt;
     if (age < -60 || age > this.maxAgeSec) return false;
-    const expected = Buffer.from(this.mac(form, nonce, issuedAt));
     const given = Buffer.from(match[2]!);
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    return this.keys.some((key) => {
+      const expected = Buffer.from(this.mac(key, form, nonce, issuedAt));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
   }
 
   private sameOrigin(req: Request): boolean {
@@ -66,10 +69,8 @@ export class CsrfGuard {
     return origin === this.appOrigin || origin === `${req.protocol}://${req.get('host') ?? ''}`;
   }
 
-  private mac(form: FormName, nonce: string, issuedAt: number): string {
-    return createHmac('sha256', this.key)
-      .update(`${form}\n${nonce}\n${issuedAt}`)
-      .digest('base64url');
+  private mac(key: Buffer, form: FormName, nonce: string, issuedAt: number): string {
+    return createHmac('sha256', key).update(`${form}\n${nonce}\n${issuedAt}`).digest('base64url');
   }
 }
 

@@ -1,3 +1,6 @@
+import { escapeHtml } from '../escape-html';
+
+export { escapeHtml };
 /** HTML built only through `html`: every interpolated value is escaped unless it is already Html. */
 export class Html {
   constructor(readonly value: string) {}
@@ -5,16 +8,6 @@ export class Html {
     return this.value;
   }
 }
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 function render(value: unknown): string {
   if (value instanceof Html) return value.value;

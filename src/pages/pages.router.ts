@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import type { Config } from '../config';
-import { AppError, ErrorCode } from '../errors';
+import { AppError, ErrorCode, errorFields } from '../errors';
 import { clientInfo, type ClientIp } from '../http/client-ip';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
@@ -30,7 +30,7 @@ export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDe
   // The same rate limits as the GraphQL mutations: a form post is one more attempt, from the same IP.
   const clientOf = (req: Request) => clientInfo(req, clientIp);
   if (!config.pages.enabled) return router;
-  const csrf = new CsrfGuard(config.jwt.secret, new URL(config.appUrl).origin);
+  const csrf = new CsrfGuard(services.secrets, new URL(config.appUrl).origin);
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
 
   router.get(page.STYLESHEET_PATH, (_req, res) => {
@@ -170,7 +170,7 @@ function pageErrors(logger: Logger): ErrorRequestHandler {
     }
     const status = err.status ?? err.statusCode ?? 500;
     // Never the request: its URL carries the token.
-    if (status >= 500) logger.error({ err }, 'page failed');
+    if (status >= 500) logger.error(errorFields(err), 'page failed');
     send(
       res,
       status,

@@ -13,6 +13,7 @@ import {
 import type { SignInFlow } from '../auth/sign-in-flow';
 import type { WebAuthnConfig } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
+import type { Housekeeping } from '../housekeeping/housekeeping';
 import { AppError, badInput, ErrorCode, invalidToken, TooManyRequestsError } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -27,7 +28,6 @@ import { Passkey } from './passkey.entity';
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** Enough for every device a person owns; bounds excludeCredentials and allowCredentials. */
 export const MAX_PASSKEYS_PER_USER = 20;
-const SWEEP_INTERVAL_MS = 60_000;
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex
@@ -53,8 +53,6 @@ const notConfigured = () =>
  * is required at both ceremonies; a signature counter that does not grow is refused.
  */
 export class PasskeyService {
-  private lastSweep = 0;
-
   constructor(
     private readonly config: WebAuthnConfig | null,
     private readonly flow: SignInFlow,
@@ -328,12 +326,6 @@ export class PasskeyService {
     spent = false,
   ): Promise<string> {
     const now = new Date();
-    // Expired challenges are swept by the writers, at most once a minute per process: the table stays
-    // the size of a few minutes of ceremonies without a delete (and its locks) on every request.
-    if (now.getTime() - this.lastSweep > SWEEP_INTERVAL_MS) {
-      this.lastSweep = now.getTime();
-      await em.nativeDelete(PasskeyChallenge, { expiresAt: { $lt: now } });
-    }
     const row = em.create(PasskeyChallenge, {
       kind,
       challenge,
@@ -384,9 +376,17 @@ export class PasskeyService {
 
   private async mail(uow: UnitOfWork, template: TemplateName, userId: string): Promise<void> {
     const user = await uow.em.findOneOrFail(User, userId);
-    await this.mailer.queue(uow.em, template, user.email);
-    uow.afterCommit(() => this.mailer.kick());
+    await this.mailer.queue(uow, template, user.email);
   }
+}
+
+/** Used and expired challenges go with the deployment's housekeeping (HOUSEKEEPING_INTERVAL). */
+export function addPasskeyCleanups(housekeeping: Housekeeping): void {
+  housekeeping.add('passkey-challenges', (em, now) =>
+    em.nativeDelete(PasskeyChallenge, {
+      $or: [{ usedAt: { $ne: null } }, { expiresAt: { $lt: now } }],
+    }),
+  );
 }
 
 const tooMany = () =>

@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
 import type { Config } from '../config';
+import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { badInput, invalidToken } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -48,18 +49,17 @@ export class PasswordService {
       const user = await em.findOne(User, { email });
       if (!user) return;
       const ttl = ms(this.config.resetTtlSec * 1000, { long: true });
-      await em.transactional(async (tx) => {
+      await transaction(em, async (uow) => {
         const token = await this.tokens.issue(
-          tx,
-          tx.getReference(User, user.id),
+          uow.em,
+          uow.em.getReference(User, user.id),
           TokenPurpose.RESET,
         );
-        await this.mailer.queue(tx, 'reset-password', email, {
+        await this.mailer.queue(uow, 'reset-password', email, {
           link: this.links.resetPassword(token),
           ttl,
         });
       });
-      this.mailer.kick();
     });
     return true;
   }
@@ -82,16 +82,12 @@ export class PasswordService {
     // Checked before the link is used up, so a weak password can be corrected with the same link.
     assertPasswordAcceptable(newPassword, user.email);
     const passwordHash = await this.hasher.hash(newPassword);
-    const ended = await em.transactional(async (tx) => {
-      await this.tokens.consume(tx, claims, TokenPurpose.RESET);
-      await this.setPassword(tx, user.id, passwordHash, { activate: true });
-      await this.mailer.queue(tx, 'password-changed', user.email);
-      return this.sessions.revokeAll(tx, user.id);
+    const ended = await transaction(em, async (uow) => {
+      await this.tokens.consume(uow.em, claims, TokenPurpose.RESET);
+      await this.setPassword(uow, user.id, passwordHash, { activate: true });
+      await this.mailer.queue(uow, 'password-changed', user.email);
+      return this.sessions.revokeAll(uow, user.id);
     });
-    this.sessions.forget(ended);
-    // A reset activates a waiting account: `me` must not show the old state.
-    this.userCache.invalidate(user.id);
-    this.mailer.kick();
     this.logger.info(
       { event: 'password_reset', userId: user.id, sessionsEnded: ended.length },
       'password reset',
@@ -121,13 +117,11 @@ export class PasswordService {
     if (normalizePassword(newPassword) === normalizePassword(currentPassword))
       throw badInput('The new password must differ from the current one.');
     const passwordHash = await this.hasher.hash(newPassword);
-    const ended = await em.transactional(async (tx) => {
-      await this.setPassword(tx, user.id, passwordHash, { activate: false });
-      await this.mailer.queue(tx, 'password-changed', user.email);
-      return this.sessions.revokeAll(tx, user.id, viewer.sessionId);
+    const ended = await transaction(em, async (uow) => {
+      await this.setPassword(uow, user.id, passwordHash, { activate: false });
+      await this.mailer.queue(uow, 'password-changed', user.email);
+      return this.sessions.revokeAll(uow, user.id, viewer.sessionId);
     });
-    this.sessions.forget(ended);
-    this.mailer.kick();
     this.logger.info(
       { event: 'password_changed', userId: user.id, sessionsEnded: ended.length },
       'password changed',
@@ -136,13 +130,13 @@ export class PasswordService {
   }
 
   private async setPassword(
-    tx: EntityManager,
+    uow: UnitOfWork,
     userId: string,
     passwordHash: string,
     options: { activate: boolean },
   ): Promise<void> {
     const now = new Date();
-    await tx.nativeUpdate(
+    await uow.em.nativeUpdate(
       User,
       { id: userId },
       {
@@ -152,9 +146,11 @@ export class PasswordService {
         ...(options.activate ? { isActive: true } : {}),
       },
     );
+    // A reset activates a waiting account: `me` must not show the old state.
+    this.userCache.invalidateOnCommit(uow, userId);
     // A reset link mailed before this change must not work after it.
-    await this.tokens.retire(tx, userId, TokenPurpose.RESET);
+    await this.tokens.retire(uow.em, userId, TokenPurpose.RESET);
     // Nor a pending sign-up's activation link: it would set that sign-up's password.
-    if (options.activate) await this.tokens.retire(tx, userId, TokenPurpose.ACTIVATION);
+    if (options.activate) await this.tokens.retire(uow.em, userId, TokenPurpose.ACTIVATION);
   }
 }

@@ -1,44 +1,29 @@
-import { BoundedMap } from '../bounded-map';
+import { TtlCache } from '../cache/ttl-cache';
+import type { UnitOfWork } from '../database/unit-of-work';
 
 /**
  * Remembers for a short TTL whether a session is live, so a protected request does not cost a database
  * round trip. Trade-off: a session ended by *another* process is still honoured here for up to `ttlMs`;
- * sessions ended in this process are dropped at once. Bounded: the oldest entries are evicted first.
+ * sessions ended in this process are dropped at once, and a read in flight then cannot bring them back.
  */
 export class SessionCache {
-  private readonly entries: BoundedMap<string, { live: boolean; until: number }>;
-  private readonly inFlight = new Map<string, Promise<boolean>>();
+  readonly cache: TtlCache<string, boolean>;
 
-  constructor(
-    private readonly ttlMs: number,
-    maxEntries = 50_000,
-  ) {
-    this.entries = new BoundedMap(maxEntries);
+  constructor(ttlMs: number, maxEntries = 50_000) {
+    this.cache = new TtlCache(ttlMs, maxEntries);
   }
 
-  async isLive(sessionId: string, load: () => Promise<boolean>): Promise<boolean> {
-    const now = Date.now();
-    const hit = this.entries.get(sessionId);
-    if (hit && hit.until > now) return hit.live;
-    // One database read per session however many requests arrive at once.
-    let pending = this.inFlight.get(sessionId);
-    if (!pending) {
-      pending = load()
-        .then((live) => {
-          this.set(sessionId, live);
-          return live;
-        })
-        .finally(() => this.inFlight.delete(sessionId));
-      this.inFlight.set(sessionId, pending);
-    }
-    return pending;
+  isLive(sessionId: string, load: () => Promise<boolean>): Promise<boolean> {
+    return this.cache.get(sessionId, load);
   }
 
+  /** Ends the sessions here at once; for sessions ended in a transaction use endOnCommit. */
   markEnded(sessionIds: Iterable<string>): void {
-    for (const id of sessionIds) this.set(id, false, Number.POSITIVE_INFINITY);
+    for (const id of sessionIds) this.cache.pin(id, false);
   }
 
-  private set(sessionId: string, live: boolean, ttlMs = this.ttlMs): void {
-    this.entries.set(sessionId, { live, until: Date.now() + ttlMs });
+  /** Ends the sessions here once the unit of work commits (nothing if it rolls back). */
+  endOnCommit(uow: UnitOfWork, sessionIds: readonly string[]): void {
+    if (sessionIds.length > 0) uow.afterCommit(() => this.markEnded(sessionIds));
   }
 }

@@ -33,6 +33,7 @@ export class Session {
   @Property({ type: 'datetime', nullable: true })
   rotatedAt: Date | null = null;
 
+  /** Rotations so far: caps how far back a replayed ancestor token is traced (reuse detection). */
   @Property({ type: 'integer', default: 0 })
   generation: number = 0;
 

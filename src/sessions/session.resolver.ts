@@ -1,5 +1,6 @@
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { requireViewer, type Context } from '../context';
+import { transaction } from '../database/unit-of-work';
 import { badInput } from '../errors';
 import { SessionView } from './session.type';
 
@@ -21,7 +22,9 @@ export class SessionResolver {
   })
   async signOut(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    await ctx.services.sessions.revoke(ctx.em, viewer.userId, viewer.sessionId);
+    await transaction(ctx.em, (uow) =>
+      ctx.services.sessions.revoke(uow, viewer.userId, viewer.sessionId),
+    );
     return true;
   }
 
@@ -31,8 +34,7 @@ export class SessionResolver {
   })
   async signOutEverywhere(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    const ended = await ctx.services.sessions.revokeAll(ctx.em, viewer.userId);
-    ctx.services.sessions.forget(ended);
+    await transaction(ctx.em, (uow) => ctx.services.sessions.revokeAll(uow, viewer.userId));
     return true;
   }
 
@@ -41,8 +43,10 @@ export class SessionResolver {
   async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
     // Another user's session and an unknown id look the same: nothing tells which ids exist.
-    if (!(await ctx.services.sessions.revoke(ctx.em, viewer.userId, id)))
-      throw badInput('No such session.');
+    const ended = await transaction(ctx.em, (uow) =>
+      ctx.services.sessions.revoke(uow, viewer.userId, id),
+    );
+    if (!ended) throw badInput('No such session.');
     return true;
   }
 }

@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
+import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { invalidToken, tokenExpired } from '../errors';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { JwtService } from '../tokens/jwt';
+import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import { type User } from '../users/user.entity';
-import type { UserCache } from '../users/user-cache';
-import { readLiveSessionUser } from '../users/user-snapshot';
 import { Session } from './session.entity';
 import type { SessionCache } from './session-cache';
 
@@ -24,23 +24,28 @@ export interface IssuedTokens {
   user: User;
 }
 
+/**
+ * Reads whether a session is live from the database (the user cache's `readLiveSession`, which stores the
+ * owner it reads on the way): passed in, so sessions import nothing from the user cache.
+ */
+export type ReadLiveSession = (em: EntityManager, sessionId: string) => Promise<boolean>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class SessionService {
-  private readonly rotationKey: Buffer;
+  /** Keys of the successor chain: the current one first, then those of JWT_PREVIOUS_SECRETS. */
+  private readonly rotationKeys: Buffer[];
 
   constructor(
     private readonly config: Config,
     private readonly jwt: JwtService,
     private readonly cache: SessionCache,
-    private readonly users: UserCache,
+    private readonly readLive: ReadLiveSession,
     private readonly mailer: Mailer,
     private readonly logger: Logger,
+    secrets: ServerSecrets,
   ) {
-    // A key of its own, derived from the signing secret, for the successor chain below.
-    this.rotationKey = createHmac('sha256', config.jwt.secret)
-      .update('authql refresh rotation v1')
-      .digest();
+    this.rotationKeys = secrets.keys(KeyLabel.REFRESH_SUCCESSOR);
   }
 
   /**
@@ -85,7 +90,7 @@ export class SessionService {
       throw tokenExpired('This session has expired. Sign in again.');
 
     const presented = sha256(secret);
-    const successor = this.successorOf(secret);
+    const successor = successorOf(this.rotationKeys[0]!, secret);
     const successorHash = sha256(successor);
 
     if (sameDigest(presented, session.refreshTokenHash)) {
@@ -112,16 +117,42 @@ export class SessionService {
 
     if (session.previousTokenHash && sameDigest(presented, session.previousTokenHash)) {
       const rotatedAt = session.rotatedAt?.getTime() ?? 0;
-      const withinGrace = Date.now() - rotatedAt <= this.config.refreshReuseGraceMs;
-      if (withinGrace && sameDigest(successorHash, session.refreshTokenHash)) {
-        return this.issue(session, session.user, successor);
+      const grace = this.config.refreshReuseGraceMs;
+      if (grace > 0 && Date.now() - rotatedAt <= grace) {
+        // The successor handed out then, possibly made with a key retired since.
+        const current = session.refreshTokenHash;
+        const same = this.rotationKeys
+          .map((key) => successorOf(key, secret))
+          .find((s) => sameDigest(sha256(s), current));
+        if (same) return this.issue(session, session.user, same);
       }
       await this.revokeForReuse(em, session, client);
-      throw invalidToken(
-        'This refresh token was already used. The session has been ended; sign in again.',
-      );
+      throw reused();
+    }
+    if (this.isAncestor(secret, session)) {
+      await this.revokeForReuse(em, session, client);
+      throw reused();
     }
     throw invalidToken('This refresh token is invalid. Sign in again.');
+  }
+
+  /**
+   * Whether `secret` is an older token of this session: successors are an HMAC chain, so walking it
+   * forward from the presented secret reaches the current (or previous) hash. Capped by the number of
+   * rotations the session has had and by MAX_ANCESTOR_STEPS, so a guess costs bounded work.
+   */
+  private isAncestor(secret: string, session: Session): boolean {
+    const steps = Math.min(session.generation, MAX_ANCESTOR_STEPS);
+    for (const key of this.rotationKeys) {
+      let next = secret;
+      for (let i = 0; i < steps; i++) {
+        next = successorOf(key, next);
+        const hash = sha256(next);
+        if (sameDigest(hash, session.refreshTokenHash)) return true;
+        if (session.previousTokenHash && sameDigest(hash, session.previousTokenHash)) return true;
+      }
+    }
+    return false;
   }
 
   /** The user's live sessions, most recently used first. */
@@ -134,24 +165,22 @@ export class SessionService {
   }
 
   /** Ends one session of this user; false when it is not theirs or already ended. */
-  async revoke(em: EntityManager, userId: string, sessionId: string): Promise<boolean> {
+  async revoke(uow: UnitOfWork, userId: string, sessionId: string): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
-    const ended = await em.nativeUpdate(
+    const ended = await uow.em.nativeUpdate(
       Session,
       { id: sessionId, user: userId, revokedAt: null },
       { revokedAt: new Date() },
     );
     // Only a session that was really this user's: otherwise anyone could evict others from the cache.
     if (ended !== 1) return false;
-    this.cache.markEnded([sessionId]);
+    this.cache.endOnCommit(uow, [sessionId]);
     return true;
   }
 
-  /**
-   * Ends every live session of the user except `keep`. Returns the ended ids; pass them to
-   * forget() once the surrounding transaction has committed.
-   */
-  async revokeAll(em: EntityManager, userId: string, keep?: string): Promise<string[]> {
+  /** Ends every live session of the user except `keep`; returns the ended ids. */
+  async revokeAll(uow: UnitOfWork, userId: string, keep?: string): Promise<string[]> {
+    const { em } = uow;
     const live = await em.find(
       Session,
       { user: userId, revokedAt: null, ...(keep ? { id: { $ne: keep } } : {}) },
@@ -165,12 +194,8 @@ export class SessionService {
         { revokedAt: new Date() },
       );
     }
+    this.cache.endOnCommit(uow, ids);
     return ids;
-  }
-
-  /** Drops ended sessions from this process's cache: their access tokens stop working at once. */
-  forget(sessionIds: string[]): void {
-    this.cache.markEnded(sessionIds);
   }
 
   /**
@@ -179,10 +204,7 @@ export class SessionService {
    */
   isLive(em: EntityManager, sessionId: string): Promise<boolean> {
     return this.cache.isLive(sessionId, async () => {
-      const mark = this.users.mark();
-      const user = await readLiveSessionUser(em, sessionId);
-      if (user) this.users.prime(user, mark);
-      return user !== null;
+      return this.readLive(em, sessionId);
     });
   }
 
@@ -192,25 +214,20 @@ export class SessionService {
     client: ClientInfo,
   ): Promise<void> {
     const user = session.user;
-    await em.transactional(async (tx) => {
-      const ended = await tx.nativeUpdate(
+    await transaction(em, async (uow) => {
+      const ended = await uow.em.nativeUpdate(
         Session,
         { id: session.id, revokedAt: null },
         { revokedAt: new Date() },
       );
+      this.cache.endOnCommit(uow, [session.id]);
       // Once per session: a burst of replays revokes once and mails once.
-      if (ended === 1) await this.mailer.queue(tx, 'refresh-reuse', user.email);
+      if (ended === 1) await this.mailer.queue(uow, 'refresh-reuse', user.email);
     });
-    this.cache.markEnded([session.id]);
-    this.mailer.kick();
     this.logger.warn(
       { event: 'refresh_reuse', userId: user.id, sessionId: session.id, ip: client.ip },
       'refresh token reuse: session revoked',
     );
-  }
-
-  private successorOf(secret: string): string {
-    return createHmac('sha256', this.rotationKey).update(secret).digest('base64url');
   }
 
   private issue(session: Session, user: User, secret: string): IssuedTokens {
@@ -221,6 +238,16 @@ export class SessionService {
     );
     return { accessToken: token, refreshToken: `${session.id}.${secret}`, expiresIn: ttl, user };
   }
+}
+
+/** Rotated tokens a replay is traced back through; one HMAC each (~1 µs), so the cap bounds a guess's cost. */
+const MAX_ANCESTOR_STEPS = 100;
+
+const reused = () =>
+  invalidToken('This refresh token was already used. The session has been ended; sign in again.');
+
+function successorOf(key: Buffer, secret: string): string {
+  return createHmac('sha256', key).update(secret).digest('base64url');
 }
 
 function parseRefreshToken(value: unknown): { sessionId: string; secret: string } | null {

@@ -1,7 +1,8 @@
 import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { BoundedMap } from '../bounded-map';
+import { BoundedMap } from '../cache/bounded-map';
 import type { Role } from '../users/role';
+import { KeyLabel, type ServerSecrets } from './secrets';
 import { parsePrivateKey, parsePublicKeys, type PublicJwk, type VerificationKey } from './keys';
 
 export type TokenKind = 'access' | 'activation' | 'reset';
@@ -28,8 +29,8 @@ export type VerifyResult<T> =
   { ok: true; claims: T } | { ok: false; reason: 'invalid' | 'expired' };
 
 export interface JwtOptions {
-  /** HS256 key: of access tokens when no private key is set, and always of emailed tokens. */
-  secret: string;
+  /** Derives the HS256 keys: of access tokens when no private key is set, and always of emailed tokens. */
+  secrets: ServerSecrets;
   /** PEM (RS256 or ES256): signs access tokens; its public key is published in the JWKS. */
   privateKeyPem?: string | null;
   /** Concatenated PEM public keys still accepted for access tokens (rotation). */
@@ -60,8 +61,9 @@ const VERIFIED_CACHE_SIZE = 10_000;
  */
 export class JwtService {
   // jsonwebtoken is ~60x faster with a KeyObject than with a string secret (STACK-NOTES).
-  private readonly hmacKey: KeyObject;
-  private readonly hmacKid: string;
+  private readonly emailSigning: KeyEntry & { kid: string };
+  /** Emailed-token keys by kid: the current secret's, then each JWT_PREVIOUS_SECRETS one's. */
+  private readonly emailKeys: Map<string, KeyEntry>;
   private readonly signing: KeyEntry & { kid: string };
   /** Access-token keys by kid: the server's own set, the only place a token's kid may pick from. */
   private readonly accessKeys: Map<string, KeyEntry>;
@@ -69,11 +71,15 @@ export class JwtService {
   private readonly verified = new BoundedMap<string, AccessClaims>(VERIFIED_CACHE_SIZE);
 
   constructor(private readonly options: JwtOptions) {
-    this.hmacKey = createSecretKey(Buffer.from(options.secret, 'utf8'));
-    this.hmacKid = createHash('sha256').update(options.secret).digest('base64url').slice(0, 16);
+    const emailKeys = hmacEntries(options.secrets.keys(KeyLabel.EMAIL_TOKEN));
+    // Links mailed before keys were derived per label (signed with the raw secret) work until they expire.
+    for (const secret of options.secrets.legacySecrets()) emailKeys.push(hmacEntry(secret));
+    this.emailSigning = emailKeys[0]!;
+    this.emailKeys = new Map(emailKeys.map((k) => [k.kid, k]));
     if (!options.privateKeyPem) {
-      this.signing = { alg: HMAC_ALGORITHM, key: this.hmacKey, kid: this.hmacKid };
-      this.accessKeys = new Map([[this.hmacKid, this.signing]]);
+      const accessKeys = hmacEntries(options.secrets.keys(KeyLabel.ACCESS_TOKEN));
+      this.signing = accessKeys[0]!;
+      this.accessKeys = new Map(accessKeys.map((k) => [k.kid, k]));
       // HS256 keys are secret: nothing to publish.
       this.publicJwks = [];
       return;
@@ -129,14 +135,14 @@ export class JwtService {
    * never verify against the published JWKS, so no other service can be handed one as a credential.
    */
   signEmailToken(kind: 'activation' | 'reset', sub: string, jti: string, ttlSec: number): string {
-    return jwt.sign({ typ: kind }, this.hmacKey, {
+    return jwt.sign({ typ: kind }, this.emailSigning.key, {
       algorithm: HMAC_ALGORITHM,
       expiresIn: ttlSec,
       subject: sub,
       issuer: this.options.issuer,
       audience: this.audienceOf(kind),
       jwtid: jti,
-      keyid: this.hmacKid,
+      keyid: this.emailSigning.kid,
     });
   }
 
@@ -209,9 +215,21 @@ export class JwtService {
 
   private emailKeyFor(token: string): KeyEntry | null {
     const kid = headerKid(token);
-    if (kid === null || (kid !== undefined && kid !== this.hmacKid)) return null;
-    return { alg: HMAC_ALGORITHM, key: this.hmacKey };
+    if (kid === null) return null;
+    if (kid === undefined) return this.emailSigning;
+    return this.emailKeys.get(kid) ?? null;
   }
+}
+
+/** An HS256 key with its kid: a hash prefix of the key, so a token names the key that signed it. */
+function hmacEntry(key: Buffer | string): KeyEntry & { kid: string } {
+  const kid = createHash('sha256').update(key).digest('base64url').slice(0, 16);
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+  return { alg: HMAC_ALGORITHM, key: createSecretKey(bytes), kid };
+}
+
+function hmacEntries(keys: readonly Buffer[]): (KeyEntry & { kid: string })[] {
+  return keys.map((key) => hmacEntry(key));
 }
 
 /** The header's kid (undefined when absent), or null when the header is unreadable or kid is not a string. */

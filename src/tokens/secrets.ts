@@ -1,8 +1,9 @@
 import { hkdfSync } from 'node:crypto';
 
 /**
- * Keys derived from JWT_SECRET, one per purpose (HKDF-SHA256 with the purpose as label), so no two
- * features ever share a key. Minimal version for passkeys; issue 15 owns the full one.
+ * Every server key is derived from JWT_SECRET with HKDF-SHA256 and a label of its own, so no two uses
+ * (access tokens, emailed links, the refresh chain, the outbox cipher, CSRF) ever share a key. Retired
+ * secrets (JWT_PREVIOUS_SECRETS) derive the keys that what they made may still be checked with.
  */
 export class ServerSecrets {
   private readonly derived = new Map<string, Buffer[]>();
@@ -12,20 +13,36 @@ export class ServerSecrets {
     private readonly previous: readonly string[],
   ) {}
 
-  /** What new data uses. */
+  /** The key new data is made with: HKDF-SHA256 of JWT_SECRET with this label. */
   key(label: string): Buffer {
     return this.keys(label)[0]!;
   }
 
-  /** Current first, then one per JWT_PREVIOUS_SECRETS: what old data may have been made with. */
+  /** The current key first, then one per previous secret: what old data may have been made with. */
   keys(label: string): Buffer[] {
     let keys = this.derived.get(label);
     if (!keys) {
-      keys = [this.current, ...this.previous].map((secret) =>
-        Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `authql ${label}`, 32)),
-      );
+      keys = [this.current, ...this.previous].map((secret) => derive(secret, label));
       this.derived.set(label, keys);
     }
     return keys;
   }
+
+  /** The raw secrets, current first: only for keys made before per-label derivation (upgrades). */
+  legacySecrets(): string[] {
+    return [this.current, ...this.previous];
+  }
+}
+
+/** The labels of every derived key: one place, so two uses can never pick the same one. */
+export const KeyLabel = {
+  ACCESS_TOKEN: 'authql access-token hs256 v2',
+  EMAIL_TOKEN: 'authql email-token hs256 v2',
+  REFRESH_SUCCESSOR: 'authql refresh successor v2',
+  OUTBOX: 'authql mail outbox v2',
+  CSRF: 'authql pages csrf v2',
+} as const;
+
+function derive(secret: string, label: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), label, 32));
 }

@@ -1,66 +1,57 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { BoundedMap } from '../bounded-map';
-import { readUser, type UserSnapshot } from './user-snapshot';
+import { TtlCache } from '../cache/ttl-cache';
+import type { UnitOfWork } from '../database/unit-of-work';
+import { readLiveSessionUser, readUser, type UserSnapshot } from './user-snapshot';
 
 /**
  * Remembers the public view of a user for a short TTL (SESSION_CACHE_TTL), so `me` costs no database
  * round trip. Same trade-off as the session cache: a change made by *another* process shows here after at
- * most `ttlMs`; whatever changes a user in this process must call `invalidate(id)`. Bounded: the oldest
- * entries are evicted first.
+ * most `ttlMs`; a change made here registers `invalidateOnCommit` in its unit of work.
  */
 export class UserCache {
-  private readonly entries: BoundedMap<string, { user: UserSnapshot; until: number }>;
-  private readonly inFlight = new Map<string, Promise<UserSnapshot | null>>();
-  /** Bumped by every invalidate(): a snapshot read before it must not be stored by prime(). */
-  private generation = 0;
+  readonly cache: TtlCache<string, UserSnapshot | null>;
 
-  constructor(
-    private readonly ttlMs: number,
-    maxEntries = 10_000,
-  ) {
-    this.entries = new BoundedMap(maxEntries);
+  constructor(ttlMs: number, maxEntries = 10_000) {
+    this.cache = new TtlCache(ttlMs, maxEntries);
   }
 
   /** The user's snapshot, or null if there is no such user (never cached: that is the rare path). */
-  async get(em: EntityManager, id: string): Promise<UserSnapshot | null> {
-    const hit = this.entries.get(id);
-    if (hit && hit.until > Date.now()) return hit.user;
-    // One database read per user however many requests arrive at once.
-    let pending = this.inFlight.get(id);
-    if (!pending) {
-      const load: Promise<UserSnapshot | null> = readUser(em, id)
-        .then((snapshot) => {
-          // Not stored if invalidated while the read was in flight: the row read may predate the change.
-          if (snapshot && this.inFlight.get(id) === load) this.set(id, snapshot);
-          return snapshot;
-        })
-        .finally(() => {
-          if (this.inFlight.get(id) === load) this.inFlight.delete(id);
-        });
-      pending = load;
-      this.inFlight.set(id, pending);
-    }
-    return pending;
+  get(em: EntityManager, id: string): Promise<UserSnapshot | null> {
+    return this.cache.get(
+      id,
+      () => readUser(em, id),
+      (snapshot) => snapshot !== null,
+    );
   }
 
-  /** Call after changing or deleting a user: the next `get` reads the database again. */
-  invalidate(id: string): void {
-    this.entries.delete(id);
-    this.inFlight.delete(id);
-    this.generation++;
+  /** Every write to a user registers this: the next `get` after the commit reads the database again. */
+  invalidateOnCommit(uow: UnitOfWork, id: string): void {
+    uow.afterCommit(() => this.invalidate(id));
   }
+
+  /** Drops the user now (a change committed elsewhere, e.g. announced by a sibling process). */
+  invalidate(id: string, origin: 'local' | 'remote' = 'local'): void {
+    this.cache.invalidate(id, origin);
+  }
+
+  /**
+   * Whether the session is live, read with its owner in one query; the owner is cached unless a user
+   * was invalidated while the read was in flight. The session service's database read.
+   */
+  readonly readLiveSession = async (em: EntityManager, sessionId: string): Promise<boolean> => {
+    const mark = this.mark();
+    const user = await readLiveSessionUser(em, sessionId);
+    if (user) this.prime(user, mark);
+    return user !== null;
+  };
 
   /** Take before reading a snapshot elsewhere (the live-session check), hand to prime() after. */
   mark(): number {
-    return this.generation;
+    return this.cache.mark();
   }
 
   /** Stores a snapshot read elsewhere, unless any user was invalidated since `mark` was taken. */
   prime(user: UserSnapshot, mark: number): void {
-    if (mark === this.generation) this.set(user.id, user);
-  }
-
-  private set(id: string, user: UserSnapshot): void {
-    this.entries.set(id, { user, until: Date.now() + this.ttlMs });
+    this.cache.prime(user.id, user, mark);
   }
 }

@@ -29,7 +29,7 @@ export class User {
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
-  /** Emailed tokens issued before this instant are dead: a password change kills pending reset links. */
+  /** When the password last changed (for operators); pending reset links die by retiring their rows. */
   @Property({ type: 'datetime' })
   passwordChangedAt: Date = new Date();
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { transaction } from '../database/unit-of-work';
 import { badInput } from '../errors';
 import type { SessionService } from '../sessions/session.service';
 import { normalizeEmail } from './email';
@@ -32,12 +33,11 @@ export class UserService {
     const email = normalizeEmail(rawEmail);
     const user = await em.findOne(User, { email });
     if (!user) return null;
-    const ended = await em.transactional(async (tx) => {
-      await tx.nativeUpdate(User, { id: user.id }, { role, updatedAt: new Date() });
-      return this.sessions.revokeAll(tx, user.id);
+    await transaction(em, async (uow) => {
+      await uow.em.nativeUpdate(User, { id: user.id }, { role, updatedAt: new Date() });
+      this.userCache.invalidateOnCommit(uow, user.id);
+      await this.sessions.revokeAll(uow, user.id);
     });
-    this.sessions.forget(ended);
-    this.userCache.invalidate(user.id);
     return em.findOneOrFail(User, { id: user.id }, { refresh: true });
   }
 }

@@ -7,8 +7,14 @@ import type { Logger } from '../../src/logger';
 import { Client } from 'pg';
 import { postGraphql, type GqlResult } from './http';
 import { freePort, Inbox } from './inbox';
+import { KeyLabel, ServerSecrets } from '../../src/tokens/secrets';
 
 export const TEST_SECRET = 'test-secret-for-authql-only-0123456789abcdef';
+/** The keys a test server derives from TEST_SECRET (HKDF with their own labels): what a forger would need. */
+export const TEST_KEYS = {
+  access: new ServerSecrets(TEST_SECRET, []).key(KeyLabel.ACCESS_TOKEN),
+  email: new ServerSecrets(TEST_SECRET, []).key(KeyLabel.EMAIL_TOKEN),
+};
 export const APP_URL = 'http://app.test';
 
 export type { GqlResult } from './http';

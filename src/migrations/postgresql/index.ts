@@ -3,6 +3,7 @@ import { Migration20261127150146 } from './Migration20261127150146';
 import { Migration20261127152245 } from './Migration20261127152245';
 import { Migration20261201120000 } from './Migration20261201120000';
 import { Migration20261205000000 } from './Migration20261205000000';
+import { Migration20261206000000 } from './Migration20261206000000';
 import { Migration20261207000000 } from './Migration20261207000000';
 import { Migration20261211000000 } from './Migration20261211000000';
 
@@ -12,6 +13,7 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261127152245', class: Migration20261127152245 },
   { name: 'Migration20261201120000', class: Migration20261201120000 },
   { name: 'Migration20261205000000', class: Migration20261205000000 },
+  { name: 'Migration20261206000000', class: Migration20261206000000 },
   { name: 'Migration20261207000000', class: Migration20261207000000 },
   { name: 'Migration20261211000000', class: Migration20261211000000 },
 ];

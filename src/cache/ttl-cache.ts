@@ -1,0 +1,81 @@
+import { BoundedMap } from './bounded-map';
+
+/** Told when a key was invalidated here, e.g. to broadcast it to sibling worker processes. */
+export type InvalidationListener<K> = (key: K) => void;
+
+/**
+ * A bounded per-process cache with a TTL, behind the session and the user caches. Loads of one key are
+ * coalesced (one database read however many requests arrive at once), and a load that was in flight
+ * when its key was invalidated or pinned never stores its result: the row it read may predate the change.
+ */
+export class TtlCache<K, V> {
+  private readonly entries: BoundedMap<K, { value: V; until: number }>;
+  private readonly inFlight = new Map<K, Promise<V>>();
+  private readonly listeners: InvalidationListener<K>[] = [];
+  /** Bumped by every invalidation: a value read elsewhere before it must not be stored by prime(). */
+  private epoch = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    maxEntries: number,
+  ) {
+    this.entries = new BoundedMap(maxEntries);
+  }
+
+  /** The cached value, or `load()`'s; `keep` says whether a loaded value may be cached (default yes). */
+  get(key: K, load: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && hit.until > Date.now()) return Promise.resolve(hit.value);
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const loading: Promise<V> = load()
+      .then((value) => {
+        // Still ours only if nothing invalidated the key while the read was in flight.
+        if (this.inFlight.get(key) === loading && keep(value)) this.store(key, value, this.ttlMs);
+        return value;
+      })
+      .finally(() => {
+        if (this.inFlight.get(key) === loading) this.inFlight.delete(key);
+      });
+    this.inFlight.set(key, loading);
+    return loading;
+  }
+
+  /** Drops the key (and any load in flight for it): the next get() reads again. */
+  invalidate(key: K, origin: 'local' | 'remote' = 'local'): void {
+    this.forget(key);
+    if (origin === 'local') for (const listener of this.listeners) listener(key);
+  }
+
+  /** Stores a final value that no load in flight may replace (an ended session stays ended). */
+  pin(key: K, value: V): void {
+    this.forget(key);
+    this.store(key, value, Number.POSITIVE_INFINITY);
+    for (const listener of this.listeners) listener(key);
+  }
+
+  /** Take before reading a value outside get(), hand to prime() after. */
+  mark(): number {
+    return this.epoch;
+  }
+
+  /** Stores a value read elsewhere, unless any key was invalidated since `mark` was taken. */
+  prime(key: K, value: V, mark: number): void {
+    if (mark === this.epoch) this.store(key, value, this.ttlMs);
+  }
+
+  /** Hook for a later broadcast to sibling processes: called on every local invalidation or pin. */
+  onInvalidate(listener: InvalidationListener<K>): void {
+    this.listeners.push(listener);
+  }
+
+  private forget(key: K): void {
+    this.entries.delete(key);
+    this.inFlight.delete(key);
+    this.epoch++;
+  }
+
+  private store(key: K, value: V, ttlMs: number): void {
+    this.entries.set(key, { value, until: Date.now() + ttlMs });
+  }
+}

@@ -1,0 +1,64 @@
+import { SessionCache } from '../src/sessions/session-cache';
+import { UserCache } from '../src/users/user-cache';
+import { codeOf, createActiveUser, ME, signIn } from './helpers/flows';
+import { startTestServer } from './helpers/server';
+
+/** A load the test finishes by hand: the read that was in flight while the session ended. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+// Finding 11: a `me` racing a `signOut` must not store "live" after the session was ended.
+describe('the session cache (one TtlCache behind sessions and users)', () => {
+  it('never stores a live answer read while the session was being ended', async () => {
+    const cache = new SessionCache(60_000);
+    const read = deferred<boolean>();
+    const racing = cache.isLive('s1', () => read.promise);
+    cache.markEnded(['s1']);
+    read.resolve(true);
+    // The racing request got the answer it read; nothing after it may.
+    await expect(racing).resolves.toBe(true);
+    await expect(cache.isLive('s1', () => Promise.resolve(true))).resolves.toBe(false);
+  });
+
+  it('coalesces concurrent loads of one key into one read', async () => {
+    const cache = new SessionCache(60_000);
+    let reads = 0;
+    const load = () => {
+      reads++;
+      return new Promise<boolean>((r) => setTimeout(() => r(true), 10));
+    };
+    await Promise.all([cache.isLive('s', load), cache.isLive('s', load), cache.isLive('s', load)]);
+    expect(reads).toBe(1);
+  });
+
+  it('tells its listeners about every local invalidation, not about remote ones', () => {
+    const users = new UserCache(60_000);
+    const heard: string[] = [];
+    users.cache.onInvalidate((id) => heard.push(id));
+    users.invalidate('a');
+    users.invalidate('b', 'remote');
+    expect(heard).toEqual(['a']);
+  });
+});
+
+describe('signOut racing a cold me (over HTTP)', () => {
+  it('never honours the token again once signOut has returned', async () => {
+    const server = await startTestServer({ SESSION_CACHE_TTL: '60s' });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const user = await createActiveUser(server);
+        const { accessToken } = await signIn(server, user.email);
+        const racing = Array.from({ length: 5 }, () => server.gql(ME, {}, { token: accessToken }));
+        const out = await server.gql('mutation { signOut }', {}, { token: accessToken });
+        expect(out.errors).toBeUndefined();
+        await Promise.all(racing);
+        expect(codeOf(await server.gql(ME, {}, { token: accessToken }))).toBe('UNAUTHENTICATED');
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
