@@ -300,17 +300,15 @@ export class PasskeyService {
     } catch (err) {
       return refuse(reasonOf(err));
     }
-    // One commit for the counter and the session. Compare-and-set: of two assertions racing with
-    // one counter value, only one moves it on.
-    return transaction(em, async (uow) => {
-      const moved = await uow.em.nativeUpdate(
-        Passkey,
-        { id: passkey.id, counter: passkey.counter },
-        { counter: newCounter, lastUsedAt: new Date() },
-      );
-      if (moved !== 1) return refuse('signature counter raced');
-      return this.flow.finish(uow.em, passkey.user, 'PASSKEY', client);
-    });
+    // Compare-and-set: of two assertions racing with one counter value, only one moves it on. Its own
+    // statement: SignInFlow runs its own unit of work (session, event) after it.
+    const moved = await em.nativeUpdate(
+      Passkey,
+      { id: passkey.id, counter: passkey.counter },
+      { counter: newCounter, lastUsedAt: new Date() },
+    );
+    if (moved !== 1) return refuse('signature counter raced');
+    return this.flow.finish(em, passkey.user, 'PASSKEY', client);
   }
 
   private webauthn(): WebAuthnConfig {
