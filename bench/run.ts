@@ -16,9 +16,18 @@ import { ServerSecrets } from '../src/tokens/secrets';
 import { Role } from '../src/users/role';
 import { load, median, type LoadResult } from './load';
 import { seedDatabase, type Seeded } from './seed';
-import { ROOT, serverEnv, startServer, timeStartup, type ServerHandle } from './server';
+import {
+  cpuSecondsOf,
+  ROOT,
+  serverEnv,
+  startServer,
+  timeStartup,
+  type ServerHandle,
+} from './server';
 
 const quick = process.argv.includes('--quick');
+// `--metrics-only`: just the seed and the "me with metrics on vs off" scenario (a quick check of the hot path).
+const metricsOnly = process.argv.includes('--metrics-only');
 const P = quick
   ? {
       rounds: 1,
@@ -185,14 +194,9 @@ async function main(): Promise<void> {
       passwordHash,
     );
     log(`seeded ${small.users} users in ${fmt(small.seconds)} s`);
-    const large = await seedDatabase(
-      largeDb,
-      dir,
-      secret,
-      P.largeUsers,
-      P.largeSessions,
-      passwordHash,
-    );
+    const large = metricsOnly
+      ? { ...small, users: 0, seconds: 0 }
+      : await seedDatabase(largeDb, dir, secret, P.largeUsers, P.largeSessions, passwordHash);
     log(
       `seeded ${large.users} users and ${large.sessions.length} sessions in ${fmt(large.seconds)} s`,
     );
@@ -201,8 +205,8 @@ async function main(): Promise<void> {
     const smallEnv = serverEnv(secret, smallDb, dir);
     const s = await startServer('small', smallEnv);
     servers.push(s);
-    const l = await startServer('large', serverEnv(secret, largeDb, dir));
-    servers.push(l);
+    const l = metricsOnly ? s : await startServer('large', serverEnv(secret, largeDb, dir));
+    if (l !== s) servers.push(l);
     const smallTokens = tokensFor(jwt, small, 1000);
     const clientTokens = smallTokens.slice(0, THROUGHPUT_SESSIONS);
     const largeTokens = tokensFor(jwt, large, 1000);
@@ -239,9 +243,9 @@ async function main(): Promise<void> {
       next: meRequests(clientTokens),
       verify: isMe,
     });
-    const t = await interleaved(typename, me);
-    check('typename', t.a);
-    check('me', t.b);
+    const t = metricsOnly ? { a: [], b: [] } : await interleaved(typename, me);
+    if (!metricsOnly) check('typename', t.a);
+    if (!metricsOnly) check('me', t.b);
     const typenameRps = median(t.a.map((r) => r.rps));
     const meRps = median(t.b.map((r) => r.rps));
     rows.push({
@@ -254,6 +258,66 @@ async function main(): Promise<void> {
       met: meRps / typenameRps >= 0.9,
     });
     raw.me = t;
+    if (metricsOnly) rows.pop();
+
+    // 1b. me with METRICS_TOKEN set (operation counters, cache stats) vs the same server without.
+    log('me with metrics on vs off');
+    const m = await startServer(
+      'metrics',
+      serverEnv(secret, smallDb, dir, { METRICS_TOKEN: randomBytes(24).toString('hex') }),
+    );
+    servers.push(m);
+    const meOn = (durationS = P.throughputS) =>
+      load({
+        url: m.url,
+        connections: THROUGHPUT_CONNECTIONS,
+        durationS,
+        next: meRequests(clientTokens),
+        verify: isMe,
+      });
+    await meOn(P.warmupS);
+    if (metricsOnly) await me();
+    // CPU time per request as well: on a shared machine it moves less than throughput does.
+    const withCpu = async (server: ServerHandle, run: () => Promise<LoadResult>) => {
+      const before = cpuSecondsOf(server.pid);
+      const result = await run();
+      return { ...result, cpuUs: ((cpuSecondsOf(server.pid) - before) / result.ok) * 1e6 };
+    };
+    const mm = await interleaved(
+      () => withCpu(s, me),
+      () => withCpu(m, () => meOn()),
+    );
+    check('me (metrics off)', mm.a);
+    check('me (metrics on)', mm.b);
+    const offRps = median(mm.a.map((r) => r.rps));
+    const onRps = median(mm.b.map((r) => r.rps));
+    const offCpu = median(mm.a.map((r) => r.cpuUs));
+    const onCpu = median(mm.b.map((r) => r.cpuUs));
+    rows.push({
+      scenario: '`me` with metrics on (`METRICS_TOKEN` set)',
+      baseline: '`me` with metrics off, same seed, other process',
+      measured: `${fmt(onRps, 0)} req/s`,
+      base: `${fmt(offRps, 0)} req/s`,
+      ratio: onRps / offRps,
+      target: 'throughput ≥ 0.95×',
+      met: onRps / offRps >= 0.95,
+    });
+    rows.push({
+      scenario: '`me` server CPU time per request, metrics on',
+      baseline: 'the same with metrics off',
+      measured: `${fmt(onCpu, 0)} µs`,
+      base: `${fmt(offCpu, 0)} µs`,
+      ratio: onCpu / offCpu,
+      target: '≤ 1.05×',
+      met: onCpu / offCpu <= 1.05,
+    });
+    raw.metrics = mm;
+    await m.stop();
+    servers.splice(servers.indexOf(m), 1);
+    if (metricsOnly) {
+      printTable(rows, (performance.now() - began) / 1000);
+      return;
+    }
 
     // 2. signIn vs raw bcrypt.compare, same concurrency, one process each.
     log('signIn vs bcrypt.compare');

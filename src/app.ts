@@ -22,6 +22,8 @@ import { createFormatError } from './graphql/format-error';
 import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
 import { pagesRouter } from './pages/pages.router';
+import { metricsPlugin } from './metrics/metrics.plugin';
+import { mountMetrics } from './metrics/metrics.route';
 import type { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
 import { createServices, type Services } from './services';
@@ -97,6 +99,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     plugins: [
       // Half of main.ts' 10 s shutdown deadline: the mail in progress and the database close come after.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
+      metricsPlugin<Context>(services.metrics),
       ...armor.plugins,
       // No HTTP caching of auth answers, and no per-field hook on every request.
       ApolloServerPluginCacheControlDisabled(),
@@ -112,6 +115,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   mountRoutes(app, orm, services.jwt);
+  mountMetrics(app, services.metrics, config.metricsToken);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));
   app.use(
     '/graphql',

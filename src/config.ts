@@ -84,6 +84,12 @@ export interface Config {
   /** Passkeys (WebAuthn); null when APP_URL is no web URL and WEBAUTHN_RP_ID is unset: passkeys are off. */
   readonly webauthn: WebAuthnConfig | null;
   readonly logLevel: string;
+  /** How long security events are kept (SECURITY_EVENT_TTL). */
+  readonly securityEventTtlMs: number;
+  /** Standard Webhooks receiver of user lifecycle events, or null (WEBHOOK_URL, WEBHOOK_SECRET). */
+  readonly webhook: { readonly url: string; readonly secret: string } | null;
+  /** Bearer token that opens GET /metrics; null: the endpoint answers 404. */
+  readonly metricsToken: string | null;
 }
 
 export interface WebAuthnConfig {
@@ -354,6 +360,20 @@ const EnvSchema = z.object({
   RATE_LIMIT_EMAIL_PER_IP: integer('RATE_LIMIT_EMAIL_PER_IP', 20, 1, 1_000_000),
   // activateAccount (and resetPassword) attempts per IP per 15 min: one-time tokens must not be guessable.
   RATE_LIMIT_TOKEN_PER_IP: integer('RATE_LIMIT_TOKEN_PER_IP', 30, 1, 1_000_000),
+  SECURITY_EVENT_TTL: duration('SECURITY_EVENT_TTL', '90d'),
+  WEBHOOK_URL: url('WEBHOOK_URL', ['http:', 'https:']).optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(
+      /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/,
+      'WEBHOOK_SECRET must be whsec_ followed by at least 24 base64 bytes, e.g. whsec_$(openssl rand -base64 32)',
+    )
+    .optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'METRICS_TOKEN must be at least 16 characters, e.g. $(openssl rand -hex 24)')
+    .max(512, 'METRICS_TOKEN must be at most 512 characters')
+    .optional(),
   WEBAUTHN_RP_ID: z.string().optional(),
   WEBAUTHN_RP_NAME: z
     .string()
@@ -500,6 +520,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`JWT_PREVIOUS_PUBLIC_KEYS ${(err as Error).message}`);
     }
   }
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET)
+    problems.push('WEBHOOK_SECRET is required with WEBHOOK_URL (whsec_ and base64)');
+  if (e.WEBHOOK_SECRET && !e.WEBHOOK_URL)
+    problems.push('WEBHOOK_SECRET is set but WEBHOOK_URL is not: set both or neither');
   const appUrl = e.APP_URL ?? defaultAppUrl(e.HOST, e.PORT);
   const webauthn = parseWebAuthn(e, appUrl, problems);
   const previousSecrets = (e.JWT_PREVIOUS_SECRETS ?? '')
@@ -573,6 +597,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     webauthn,
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    securityEventTtlMs: e.SECURITY_EVENT_TTL,
+    webhook:
+      e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : null,
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
   return deepFreeze(config);
 }

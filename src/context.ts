@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager } from '@mikro-orm/core';
+import { accountDisabled, unauthenticated } from './errors';
 import { clientInfo, type ClientIp } from './http/client-ip';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
@@ -17,7 +18,12 @@ export interface Context {
   services: Services;
   /** Resolved on first use only, so public operations never pay for the session check. */
   viewer(): Promise<Viewer | null>;
+  /** The viewer, or UNAUTHENTICATED / ACCOUNT_DISABLED (what @auth answers). */
+  authenticate(): Promise<Viewer>;
 }
+
+/** A valid token whose account an administrator disabled (its sessions were ended with it). */
+const DISABLED = Symbol('disabled');
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
@@ -29,13 +35,20 @@ export function buildContext(
   clientIp: ClientIp,
 ): Context {
   const header = req.headers.authorization;
-  let viewer: Promise<Viewer | null> | null = null;
+  let resolved: Promise<Viewer | null | typeof DISABLED> | null = null;
+  const resolve = () => (resolved ??= resolveViewer(header, em, services));
   return {
     em,
     services,
     client: clientInfo(req, clientIp),
-    viewer() {
-      viewer ??= resolveViewer(header, em, services);
+    async viewer() {
+      const viewer = await resolve();
+      return viewer === DISABLED ? null : viewer;
+    },
+    async authenticate() {
+      const viewer = await resolve();
+      if (viewer === DISABLED) throw accountDisabled();
+      if (!viewer) throw unauthenticated();
       return viewer;
     },
   };
@@ -45,7 +58,7 @@ async function resolveViewer(
   header: string | undefined,
   em: EntityManager,
   services: Services,
-): Promise<Viewer | null> {
+): Promise<Viewer | null | typeof DISABLED> {
   if (!header || header.length > 4096) return null;
   const match = BEARER.exec(header);
   if (!match) return null;
@@ -53,7 +66,11 @@ async function resolveViewer(
   if (!result.ok) return null;
   const { sub, sid, role } = result.claims;
   // A database failure here propagates as a masked error: access is denied, never granted.
-  if (!(await services.sessions.isLive(em, sid))) return null;
+  if (!(await services.sessions.isLive(em, sid))) {
+    // Off the hot path: only a token whose session is over pays for this (cached) read.
+    const user = await services.userCache.get(em, sub);
+    return user?.disabled ? DISABLED : null;
+  }
   return { userId: sub, sessionId: sid, role };
 }
 

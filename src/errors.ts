@@ -45,6 +45,8 @@ export const invalidToken = (message = 'This link or token is invalid or has alr
   new AppError(ErrorCode.INVALID_TOKEN, message);
 export const tokenExpired = (message = 'This link or token has expired.') =>
   new AppError(ErrorCode.TOKEN_EXPIRED, message);
+export const accountDisabled = () =>
+  new AppError(ErrorCode.ACCOUNT_DISABLED, 'This account has been disabled by an administrator.');
 /** A rate limit was hit; `extensions.retryAfter` is a whole number of seconds, at least 1. */
 export class TooManyRequestsError extends AppError {
   readonly retryAfter: number;

@@ -2,16 +2,26 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema } from 'type-graphql';
+import { AdminResolver } from './admin/admin.resolver';
 import { AuthResolver } from './auth/auth.resolver';
 import { applyAuthDirective } from './directives/auth.directive';
 import { PasskeyResolver } from './passkeys/passkey.resolver';
+import { SecurityEventResolver } from './events/security-event.resolver';
 import { PasswordResolver } from './password/password.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
 
 export async function createSchema(): Promise<GraphQLSchema> {
   const built = await buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, PasswordResolver, PasskeyResolver],
+    resolvers: [
+      AuthResolver,
+      UserResolver,
+      SessionResolver,
+      PasswordResolver,
+      AdminResolver,
+      SecurityEventResolver,
+      PasskeyResolver,
+    ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,
   });

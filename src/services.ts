@@ -1,8 +1,10 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { AdminService } from './admin/admin.service';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
 import type { Config } from './config';
+import { SecurityEvents } from './events/security-events';
 import { addCoreCleanups } from './housekeeping/core-cleanups';
 import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
@@ -11,6 +13,7 @@ import { Mailer } from './mail/mailer';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
+import { Metrics } from './metrics/metrics';
 import { PasswordHasher } from './password/password-hasher';
 import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
 import { PasswordService } from './password/password.service';
@@ -22,6 +25,7 @@ import { TokenPurpose } from './tokens/one-time-token.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
+import { WebhookSender, Webhooks } from './webhooks/webhooks';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
 export interface Services {
@@ -43,6 +47,14 @@ export interface Services {
   limits: RateLimits;
   /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
+  /** Administration shared by the admin GraphQL operations and the CLI. */
+  admin: AdminService;
+  /** The security event log: `events.record(uow, ...)` inside the change's unit of work. */
+  events: SecurityEvents;
+  /** User lifecycle webhooks: `webhooks.queue(uow, type, data)` inside the change's unit of work. */
+  webhooks: Webhooks;
+  /** Prometheus metrics of this app instance (a registry of its own); inert without METRICS_TOKEN. */
+  metrics: Metrics;
   passkeys: PasskeyService;
 }
 
@@ -71,7 +83,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     new MailTemplates(config.mail.appName, config.mail.templatesDir),
     config.mail,
     logger,
+    config.webhook
+      ? new WebhookSender({ ...config.webhook, timeoutMs: config.mail.sendTimeoutMs })
+      : null,
   );
+  const webhooks = new Webhooks(config.webhook !== null, mailer);
   const hasher = new PasswordHasher(
     config.bcryptCost,
     config.bcryptConcurrency,
@@ -79,22 +95,34 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   );
   const limits = RateLimits.create(config, orm);
   const userCache = new UserCache(config.sessionCacheTtlMs);
+  const sessionCache = new SessionCache(config.sessionCacheTtlMs);
+  const metrics = new Metrics(config.metricsToken !== null, {
+    bcryptQueueLength: () => hasher.queued,
+    caches: { session: sessionCache.cache, user: userCache.cache },
+    outbox: () => mailer.pending(),
+  });
+  if (metrics.enabled) hasher.onWait = (waitedMs) => metrics.bcryptWaited(waitedMs);
   const oneTimeTokens = new OneTimeTokenService(jwt, {
     [TokenPurpose.ACTIVATION]: config.activationTtlSec,
     [TokenPurpose.RESET]: config.resetTtlSec,
   });
+  const events = new SecurityEvents();
   const sessions = new SessionService(
     config,
     jwt,
-    new SessionCache(config.sessionCacheTtlMs),
+    sessionCache,
     userCache.readLiveSession,
     mailer,
+    events,
     logger,
     secrets,
   );
-  const signInFlow = new SignInFlow(sessions, logger);
+  const signInFlow = new SignInFlow(sessions, events, metrics, logger);
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
-  addCoreCleanups(housekeeping, config);
+  addCoreCleanups(housekeeping, config, webhooks);
+  housekeeping.add('security-events', (em, now) =>
+    events.deleteOlderThan(em, config.securityEventTtlMs, now),
+  );
   addPasskeyCleanups(housekeeping);
   return {
     secrets,
@@ -111,9 +139,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       sessions,
       limits,
       userCache,
+      events,
+      webhooks,
       logger,
     ),
-    signIn: new SignInService(hasher, signInFlow, limits, logger),
+    signIn: new SignInService(hasher, signInFlow, limits, events, metrics, logger),
     signInFlow,
     passwords: new PasswordService(
       config,
@@ -124,16 +154,24 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       mailer,
       limits,
       userCache,
+      events,
+      webhooks,
       logger,
     ),
-    users: new UserService(sessions, userCache),
+    users: new UserService(),
     userCache,
+    admin: new AdminService(sessions, userCache, events, webhooks, logger),
+    events,
+    webhooks,
+    metrics,
     limits,
     housekeeping,
     passkeys: new PasskeyService(
       config.webauthn,
       signInFlow,
       mailer,
+      events,
+      metrics,
       limits,
       secrets.key('passkey-decoy'),
       logger,

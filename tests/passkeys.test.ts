@@ -10,6 +10,8 @@ import {
 import { SoftAuthenticator } from '../bench/soft-authenticator';
 import { startPasskeyExample, type ExampleServer } from '../examples/passkeys/server';
 import { PasskeyChallenge } from '../src/passkeys/passkey-challenge.entity';
+import { Role } from '../src/users/role';
+import { User } from '../src/users/user.entity';
 import {
   codeOf,
   createActiveUser,
@@ -416,6 +418,54 @@ describe('passkey API', () => {
     expect(deleted.data).toEqual({ deleteAccount: true });
     expect(codeOf(await signInWith(authenticator))).toBe('UNAUTHENTICATED');
     expect(logReason('passkey sign-in failed')).toBe('unknown credential');
+  });
+
+  it('writes security events for passkeys added, removed and refused; signs in as method PASSKEY', async () => {
+    const { token } = await tokenOf('events');
+    const kept = soft();
+    const removed = soft();
+    expect((await register(token, kept)).errors).toBeUndefined();
+    const added = await register(token, removed);
+    const removedId = added.data!.finishPasskeyRegistration.id;
+    const gone = await server.gql(
+      `mutation ($id: ID!) { deletePasskey(id: $id) }`,
+      { id: removedId },
+      { token },
+    );
+    expect(gone.data).toEqual({ deletePasskey: true });
+    expect(codeOf(await signInWith(kept))).toBeUndefined();
+    kept.userVerified = false;
+    expect(codeOf(await signInWith(kept))).toBe('UNAUTHENTICATED');
+
+    const events = await server.gql(`{ securityEvents { type method } }`, {}, { token });
+    expect(events.data!.securityEvents).toEqual([
+      { type: 'sign_in_failed', method: 'PASSKEY' },
+      { type: 'signed_in', method: 'PASSKEY' },
+      { type: 'passkey_removed', method: null },
+      { type: 'passkey_added', method: null },
+      { type: 'passkey_added', method: null },
+      { type: 'signed_in', method: 'PASSWORD' },
+      expect.objectContaining({ type: 'activated' }),
+      expect.objectContaining({ type: 'signed_up' }),
+    ]);
+  });
+
+  it('refuses a disabled account its passkey (ACCOUNT_DISABLED)', async () => {
+    const owner = await tokenOf('disabled');
+    const authenticator = soft();
+    expect((await register(owner.token, authenticator)).errors).toBeUndefined();
+    const admin = await createActiveUser(server, uniqueEmail('admin'));
+    await server.app.orm.em.fork().nativeUpdate(User, { id: admin.id }, { role: Role.ADMIN });
+    const adminToken = (await signIn(server, admin.email)).accessToken;
+    const disabled = await server.gql(
+      `mutation ($id: ID!) { disableUser(id: $id) { disabled } }`,
+      { id: owner.id },
+      { token: adminToken },
+    );
+    expect(disabled.data).toEqual({ disableUser: { disabled: true } });
+    const refused = await signInWith(authenticator);
+    expect(codeOf(refused)).toBe('ACCOUNT_DISABLED');
+    expect(refused.data).toBeNull();
   });
 
   it('spends a sign-in challenge once when answers race', async () => {

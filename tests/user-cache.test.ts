@@ -114,7 +114,13 @@ describe('the cold read behind me (live session and user in one query)', () => {
     const mark = userCache.mark();
     userCache.invalidate(user.id);
     // What the session check does with a row it read before the invalidation: it must be dropped.
-    const stale = { id: user.id, email: 'stale@example.com', role: Role.USER, isActive: true };
+    const stale = {
+      id: user.id,
+      email: 'stale@example.com',
+      role: Role.USER,
+      isActive: true,
+      disabled: false,
+    };
     userCache.prime({ ...stale, createdAt: new Date() }, mark);
     const me = await server.gql(ME, {}, { token: user.token });
     expect(me.data?.me).toMatchObject({ id: user.id, email: user.email });

@@ -5,6 +5,7 @@ import { runInBackground } from '../background';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { invalidToken } from '../errors';
 import type { Config } from '../config';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import { Links } from '../mail/links';
@@ -18,6 +19,7 @@ import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
+import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 
 /** Sign-up and activation. Nothing here tells a caller whether an address is registered. */
@@ -31,6 +33,8 @@ export class AccountService {
     private readonly sessions: SessionService,
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
+    private readonly events: SecurityEvents,
+    private readonly webhooks: Webhooks,
     private readonly logger: Logger,
     private readonly links = Links.from(config),
   ) {}
@@ -59,6 +63,12 @@ export class AccountService {
         const user = uow.em.create(User, { email, passwordHash });
         await uow.em.flush();
         await this.queueActivation(uow, user, passwordHash);
+        await this.events.record(uow, {
+          type: SecurityEventType.SIGNED_UP,
+          userId: user.id,
+          ...client,
+        });
+        await this.webhooks.queue(uow, 'user.created', webhookUser(user));
         return user;
       });
       if (created) {
@@ -123,6 +133,9 @@ export class AccountService {
       // Every other sign-up's link (and password) is void once the address has an owner.
       await this.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
       this.userCache.invalidateOnCommit(uow, id);
+      await this.events.record(uow, { type: SecurityEventType.ACTIVATED, userId: id, ...client });
+      const user = await uow.em.findOneOrFail(User, { id }, { refresh: true });
+      await this.webhooks.queue(uow, 'user.activated', webhookUser(user));
       return id;
     });
     this.logger.info({ event: 'activated', userId }, 'account activated');
@@ -133,7 +146,12 @@ export class AccountService {
    * Deletes the signed-in user with everything tied to them (sessions, emailed tokens); the address
    * can sign up again. Throws UNAUTHENTICATED (wrong password).
    */
-  async deleteAccount(em: EntityManager, userId: string, password: unknown): Promise<true> {
+  async deleteAccount(
+    em: EntityManager,
+    userId: string,
+    password: unknown,
+    client: ClientInfo,
+  ): Promise<true> {
     const user = await confirmPassword(
       em,
       this.hasher,
@@ -150,6 +168,8 @@ export class AccountService {
       await uow.em.nativeDelete(User, { id: userId });
       this.userCache.invalidateOnCommit(uow, userId);
       await this.mailer.queue(uow, 'account-deleted', user.email);
+      await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
+      await this.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });
     });
     this.logger.info({ event: 'account_deleted', userId }, 'account deleted');
     return true;

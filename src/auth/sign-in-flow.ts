@@ -1,6 +1,9 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { AppError, ErrorCode } from '../errors';
+import { transaction } from '../database/unit-of-work';
+import { accountDisabled, AppError, ErrorCode } from '../errors';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/metrics';
 import type { ClientInfo, IssuedTokens, SessionService } from '../sessions/session.service';
 import type { User } from '../users/user.entity';
 
@@ -24,17 +27,25 @@ export const METHOD_AMR: Readonly<Record<SignInMethod, readonly string[]>> = Obj
 export class SignInFlow {
   constructor(
     private readonly sessions: SessionService,
+    private readonly events: SecurityEvents,
+    private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
 
-  /** Throws ACCOUNT_NOT_ACTIVATED. */
+  /** Throws ACCOUNT_DISABLED, ACCOUNT_NOT_ACTIVATED. */
   async finish(
     em: EntityManager,
     user: User,
     method: SignInMethod,
     client: ClientInfo,
   ): Promise<IssuedTokens> {
+    // Only reached once the factor is proven, so this tells nothing to someone guessing.
+    if (user.disabled) {
+      this.metrics.signIn(method, 'account_disabled');
+      throw accountDisabled();
+    }
     if (!user.isActive) {
+      this.metrics.signIn(method, 'not_activated');
       throw new AppError(
         ErrorCode.ACCOUNT_NOT_ACTIVATED,
         'This account is not activated yet: open the link in the activation email, or ask for a new one.',
@@ -51,7 +62,17 @@ export class SignInFlow {
     method: SignInMethod,
     client: ClientInfo,
   ): Promise<IssuedTokens> {
-    const issued = await this.sessions.create(em, user, client, amr);
+    const issued = await transaction(em, async (uow) => {
+      const tokens = await this.sessions.create(uow.em, user, client, amr);
+      await this.events.record(uow, {
+        type: SecurityEventType.SIGNED_IN,
+        userId: user.id,
+        method,
+        ...client,
+      });
+      return tokens;
+    });
+    this.metrics.signIn(method, 'success');
     this.logger.info(
       { event: 'sign_in', method, amr, userId: user.id, ip: client.ip },
       'signed in',

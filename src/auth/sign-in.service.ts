@@ -1,7 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { transaction } from '../database/unit-of-work';
 import { invalidCredentials, TooManyRequestsError } from '../errors';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/metrics';
 import type { PasswordHasher } from '../password/password-hasher';
 import { couldBePassword } from '../password/password-policy';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
@@ -14,6 +17,8 @@ export class SignInService {
     private readonly hasher: PasswordHasher,
     private readonly flow: SignInFlow,
     private readonly limits: RateLimits,
+    private readonly events: SecurityEvents,
+    private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
 
@@ -44,6 +49,7 @@ export class SignInService {
       });
     } catch (err) {
       if (err instanceof TooManyRequestsError) {
+        this.metrics.signIn('PASSWORD', 'rate_limited');
         this.logger.warn(
           { event: 'sign_in_refused', scope: err.scope, ip: client.ip },
           'sign-in refused: rate limit',
@@ -54,12 +60,22 @@ export class SignInService {
     const found = user as User | null;
     if (!found || !result.ok) {
       const userId = found?.id ?? null;
+      this.metrics.signIn('PASSWORD', 'invalid_credentials');
       this.logger.info({ event: 'sign_in_failed', userId, ip: client.ip }, 'sign-in failed');
       if (result.locked) {
         this.logger.warn(
           { event: 'sign_in_lockout', userId, ip: client.ip },
           'sign-in locked: too many failures for this address',
         );
+      }
+      // Only for a real account: an unknown address has nobody to show the event to.
+      if (found) {
+        await transaction(em, async (uow) => {
+          const base = { userId: found.id, method: 'PASSWORD', ...client };
+          await this.events.record(uow, { type: SecurityEventType.SIGN_IN_FAILED, ...base });
+          if (result.locked)
+            await this.events.record(uow, { type: SecurityEventType.LOCKED_OUT, ...base });
+        });
       }
       throw invalidCredentials();
     }

@@ -14,6 +14,9 @@ export class TtlCache<K, V> {
   private readonly listeners: InvalidationListener<K>[] = [];
   /** Bumped by every invalidation: a value read elsewhere before it must not be stored by prime(). */
   private epoch = 0;
+  /** Lookups answered from memory / by a load (plain numbers: metrics read them at scrape time). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -25,7 +28,11 @@ export class TtlCache<K, V> {
   /** The cached value, or `load()`'s; `keep` says whether a loaded value may be cached (default yes). */
   get(key: K, load: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<V> {
     const hit = this.entries.get(key);
-    if (hit && hit.until > Date.now()) return Promise.resolve(hit.value);
+    if (hit && hit.until > Date.now()) {
+      this.hits++;
+      return Promise.resolve(hit.value);
+    }
+    this.misses++;
     const pending = this.inFlight.get(key);
     if (pending) return pending;
     const loading: Promise<V> = load()

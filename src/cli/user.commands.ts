@@ -36,7 +36,7 @@ const setRole = (name: string, role: Role, verb: string): CliCommand => ({
       return 2;
     }
     return withServices(async (orm, services) => {
-      const user = await services.users.setRole(orm.em.fork(), args[0]!, role);
+      const user = await services.admin.setRoleByEmail(orm.em.fork(), args[0]!, role);
       if (!user) {
         io.err(`no user with the email ${args[0]}`);
         return 1;

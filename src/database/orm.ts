@@ -6,6 +6,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
+import { SecurityEvent } from '../events/security-event.entity';
 import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
 import { OutboxMail } from '../mail/outbox.entity';
 import { RATE_LIMIT_TABLE } from '../limits/stores';
@@ -27,6 +28,7 @@ export const ENTITIES = [
   OneTimeToken,
   OutboxMail,
   HousekeepingLease,
+  SecurityEvent,
   Passkey,
   PasskeyChallenge,
 ];

@@ -2,7 +2,7 @@ import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { defaultFieldResolver, extendSchema, parse } from 'graphql';
 import type { Context } from '../context';
-import { AppError, ErrorCode, unauthenticated } from '../errors';
+import { AppError, ErrorCode } from '../errors';
 import { Role, roleSatisfies } from '../users/role';
 
 export const AUTH_DIRECTIVE_SDL =
@@ -29,8 +29,7 @@ export function applyAuthDirective(built: GraphQLSchema): GraphQLSchema {
       return {
         ...fieldConfig,
         resolve: async (source, args, context: Context, info) => {
-          const viewer = await context.viewer();
-          if (!viewer) throw unauthenticated();
+          const viewer = await context.authenticate();
           if (!roleSatisfies(viewer.role, requires)) {
             throw new AppError(ErrorCode.FORBIDDEN, 'You do not have permission to do this.');
           }

@@ -1,7 +1,11 @@
+import { LockMode } from '@mikro-orm/core';
+import { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
+import { transaction } from '../database/unit-of-work';
 import { Session } from '../sessions/session.entity';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { User } from '../users/user.entity';
+import type { Webhooks } from '../webhooks/webhooks';
 import type { Housekeeping } from './housekeeping';
 
 // Ended sessions stay a day: a client retrying meanwhile still gets TOKEN_EXPIRED rather than a bare
@@ -11,7 +15,11 @@ const ENDED_SESSION_RETENTION_MS = 24 * 3600_000;
 const ACCOUNT_BATCH = 500;
 
 /** The cleanups of the core: ended sessions, spent links, accounts never activated. */
-export function addCoreCleanups(housekeeping: Housekeeping, config: Config): void {
+export function addCoreCleanups(
+  housekeeping: Housekeeping,
+  config: Config,
+  webhooks: Webhooks,
+): void {
   housekeeping.add('sessions', (em, now) => {
     const before = new Date(now.getTime() - ENDED_SESSION_RETENTION_MS);
     return em.nativeDelete(Session, {
@@ -43,12 +51,29 @@ export function addCoreCleanups(housekeeping: Housekeeping, config: Config): voi
     const keep = new Set(live.map((t) => t.user.id));
     const ids = stale.map((u) => u.id).filter((id) => !keep.has(id));
     if (ids.length === 0) return 0;
-    return em.transactional(async (tx) => {
+    return transaction(em, async (uow) => {
+      const tx = uow.em;
       // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
       await tx.nativeDelete(OneTimeToken, { user: { $in: ids } });
       await tx.nativeDelete(Session, { user: { $in: ids } });
-      // Still inactive at the moment of deletion: an activation racing this run wins.
-      return tx.nativeDelete(User, { id: { $in: ids }, isActive: false });
+      // Still inactive at the moment of deletion: an activation racing this run wins. The rows are
+      // locked first (PostgreSQL; SQLite's writer lock does the same), so the accounts announced as
+      // user.deleted are exactly the ones deleted.
+      const postgres = tx.getConnection() instanceof PostgreSqlConnection;
+      const doomed = await tx.find(
+        User,
+        { id: { $in: ids }, isActive: false },
+        { fields: ['id', 'email'], ...(postgres ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) },
+      );
+      if (doomed.length === 0) return 0;
+      const deleted = await tx.nativeDelete(User, {
+        id: { $in: doomed.map((u) => u.id) },
+        isActive: false,
+      });
+      for (const user of doomed) {
+        await webhooks.queue(uow, 'user.deleted', { id: user.id, email: user.email });
+      }
+      return deleted;
     });
   });
 }

@@ -2,7 +2,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { errorFields } from '../errors';
 import type { Logger } from '../logger';
-import { OutboxMail } from './outbox.entity';
+import type { WebhookMessage, WebhookSender } from '../webhooks/webhooks';
+import { OUTBOX_KINDS, OutboxMail } from './outbox.entity';
 import type { OutboxCipher } from './outbox-cipher';
 import type { MailTemplates, TemplateName, TemplateVars } from './templates';
 import type { MailMessage, MailTransport } from './transport';
@@ -40,6 +41,8 @@ export class Mailer {
     private readonly templates: MailTemplates,
     private readonly options: MailerOptions,
     private readonly logger: Logger,
+    /** Delivers rows of kind `webhook`; null when WEBHOOK_URL is unset (such rows then wait and fail). */
+    private readonly webhooks: WebhookSender | null = null,
   ) {
     this.leaseMs = 4 * options.sendTimeoutMs;
   }
@@ -59,6 +62,33 @@ export class Mailer {
     uow.em.create(OutboxMail, { payload });
     await uow.em.flush();
     uow.afterCommit(() => this.kick());
+  }
+
+  /** Queues a webhook event in the unit of work; the sender is woken once it commits. */
+  async queueWebhook(uow: UnitOfWork, message: WebhookMessage): Promise<void> {
+    uow.em.create(OutboxMail, { kind: 'webhook', payload: this.cipher.seal(message) });
+    await uow.em.flush();
+    uow.afterCommit(() => this.kick());
+  }
+
+  /** Rows waiting per kind and the age of the oldest (failed-for-good rows excluded): for metrics. */
+  async pending(): Promise<Array<{ kind: string; depth: number; oldestAgeSec: number }>> {
+    const em = this.orm.em.fork();
+    const now = Date.now();
+    return Promise.all(
+      OUTBOX_KINDS.map(async (kind) => {
+        const [depth, oldest] = await Promise.all([
+          em.count(OutboxMail, { kind, failedAt: null }),
+          em.findOne(
+            OutboxMail,
+            { kind, failedAt: null },
+            { orderBy: { createdAt: 'asc' }, fields: ['createdAt'] },
+          ),
+        ]);
+        const ageSec = oldest ? Math.max(0, (now - oldest.createdAt.getTime()) / 1000) : 0;
+        return { kind, depth, oldestAgeSec: ageSec };
+      }),
+    );
   }
 
   /** Asks for a delivery pass now instead of at the next poll. */
@@ -133,9 +163,9 @@ export class Mailer {
     );
     if (claimed !== 1) return;
     const attempt = mail.attempts + 1;
-    let message: MailMessage;
+    let job: { what: Record<string, unknown>; send: () => Promise<void> };
     try {
-      message = this.cipher.open(mail.payload);
+      job = this.open(mail);
     } catch {
       // Sealed with another secret (JWT_SECRET changed): it can never be sent.
       await em.nativeUpdate(
@@ -147,9 +177,9 @@ export class Mailer {
       return;
     }
     try {
-      await this.transport.send(message);
+      await job.send();
       await em.nativeDelete(OutboxMail, { id: mail.id });
-      this.logger.info({ mailId: mail.id, subject: message.subject, attempt }, 'mail sent');
+      this.logger.info({ mailId: mail.id, ...job.what, attempt }, `${mail.kind} sent`);
     } catch (err) {
       const error = String((err as { message?: unknown } | null)?.message ?? err).slice(0, 500);
       if (attempt >= this.options.maxAttempts) {
@@ -159,8 +189,8 @@ export class Mailer {
           { failedAt: new Date(), lockedUntil: null, lastError: error },
         );
         this.logger.error(
-          { mailId: mail.id, subject: message.subject, attempt, error },
-          'mail failed for good',
+          { mailId: mail.id, ...job.what, attempt, error },
+          `${mail.kind} failed for good`,
         );
         return;
       }
@@ -171,9 +201,26 @@ export class Mailer {
         { lockedUntil: null, nextAttemptAt: new Date(Date.now() + delay), lastError: error },
       );
       this.logger.warn(
-        { mailId: mail.id, subject: message.subject, attempt, retryInMs: delay, error },
-        'mail send failed; will retry',
+        { mailId: mail.id, ...job.what, attempt, retryInMs: delay, error },
+        `${mail.kind} send failed; will retry`,
       );
     }
+  }
+
+  /** Opens a row's sealed payload into its last step; throws when it cannot be decrypted. */
+  private open(row: OutboxMail): { what: Record<string, unknown>; send: () => Promise<void> } {
+    if (row.kind === 'webhook') {
+      const message = this.cipher.open<WebhookMessage>(row.payload);
+      const sender = this.webhooks;
+      // The row id is the event's webhook-id: the same on every retry, so receivers can de-duplicate.
+      const id = `msg_${row.id}`;
+      return {
+        what: { webhookId: id, type: message.type },
+        send: () =>
+          sender ? sender.send(id, message) : Promise.reject(new Error('WEBHOOK_URL is not set')),
+      };
+    }
+    const message = this.cipher.open<MailMessage>(row.payload);
+    return { what: { subject: message.subject }, send: () => this.transport.send(message) };
   }
 }

@@ -17,7 +17,7 @@ export class OutboxCipher {
     ];
   }
 
-  seal(message: MailMessage): string {
+  seal(message: MailMessage | object): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys[0]!, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify(message), 'utf8'), cipher.final()]);
@@ -25,11 +25,11 @@ export class OutboxCipher {
   }
 
   /** Throws when no key opens it (sealed with a secret no longer configured). */
-  open(payload: string): MailMessage {
+  open<T = MailMessage>(payload: string): T {
     const raw = Buffer.from(payload, 'base64');
     for (const key of this.keys) {
       try {
-        return openWith(key, raw);
+        return openWith(key, raw) as T;
       } catch {
         // GCM's tag check failed: try the next key.
       }
@@ -38,11 +38,11 @@ export class OutboxCipher {
   }
 }
 
-function openWith(key: Buffer, raw: Buffer): MailMessage {
+function openWith(key: Buffer, raw: Buffer): unknown {
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
   const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString(
     'utf8',
   );
-  return JSON.parse(text) as MailMessage;
+  return JSON.parse(text) as unknown;
 }

@@ -1,17 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
+/** What an outbox row delivers: a mail, or a webhook event (src/webhooks). */
+export const OUTBOX_KINDS = ['mail', 'webhook'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
 /**
- * A mail waiting to be sent, written in the same transaction as the change that caused it.
- * The payload is encrypted (it carries one-time links); the row is deleted once delivered.
+ * A mail (or webhook event) waiting to be sent, written in the same transaction as the change that
+ * caused it. The payload is encrypted (it carries one-time links); the row is deleted once delivered.
  */
 @Entity({ tableName: 'mail_outbox' })
 export class OutboxMail {
   [OptionalProps]?:
-    'createdAt' | 'attempts' | 'nextAttemptAt' | 'lockedUntil' | 'lastError' | 'failedAt';
+    'kind' | 'createdAt' | 'attempts' | 'nextAttemptAt' | 'lockedUntil' | 'lastError' | 'failedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
+
+  /** Same leases, retries and backoff for every kind; only the last step (SMTP or HTTP POST) differs. */
+  @Property({ type: 'string', length: 16, default: 'mail' })
+  kind: OutboxKind = 'mail';
 
   @Property({ type: 'text', hidden: true })
   payload!: string;

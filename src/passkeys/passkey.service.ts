@@ -13,11 +13,13 @@ import {
 import type { SignInFlow } from '../auth/sign-in-flow';
 import type { WebAuthnConfig } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Housekeeping } from '../housekeeping/housekeeping';
 import { AppError, badInput, ErrorCode, invalidToken, TooManyRequestsError } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
+import type { Metrics } from '../metrics/metrics';
 import type { TemplateName } from '../mail/templates';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
@@ -57,6 +59,8 @@ export class PasskeyService {
     private readonly config: WebAuthnConfig | null,
     private readonly flow: SignInFlow,
     private readonly mailer: Mailer,
+    private readonly events: SecurityEvents,
+    private readonly metrics: Metrics,
     private readonly limits: RateLimits,
     /** HMAC key of the stand-in credential ids answered for addresses without passkeys. */
     private readonly decoyKey: Buffer,
@@ -155,7 +159,12 @@ export class PasskeyService {
         });
         await uow.em.flush();
         await this.mail(uow, 'passkey-added', userId);
-        // TODO(issue 14): record the 'passkey added' security event here once SecurityEvents lands.
+        await this.events.record(uow, {
+          type: SecurityEventType.PASSKEY_ADDED,
+          userId,
+          ...client,
+          detail: { passkeyId: passkey.id },
+        });
         this.logger.info(
           { event: 'passkey_added', userId, passkeyId: passkey.id, ip: client.ip },
           'passkey added',
@@ -177,7 +186,12 @@ export class PasskeyService {
       const deleted = await uow.em.nativeDelete(Passkey, { id, user: userId });
       if (deleted !== 1) throw badInput('No such passkey.');
       await this.mail(uow, 'passkey-removed', userId);
-      // TODO(issue 14): record the 'passkey removed' security event here once SecurityEvents lands.
+      await this.events.record(uow, {
+        type: SecurityEventType.PASSKEY_REMOVED,
+        userId,
+        ...client,
+        detail: { passkeyId: id },
+      });
     });
     this.logger.info(
       { event: 'passkey_removed', userId, passkeyId: id, ip: client.ip },
@@ -202,6 +216,7 @@ export class PasskeyService {
       await this.limits.signInAttempt(client.ip);
     } catch (err) {
       if (err instanceof TooManyRequestsError) {
+        this.metrics.signIn('PASSKEY', 'rate_limited');
         this.logger.warn(
           { event: 'sign_in_refused', method: 'PASSKEY', scope: err.scope, ip: client.ip },
           'sign-in refused: rate limit',
@@ -258,17 +273,24 @@ export class PasskeyService {
       credentialId && credentialId.length <= 1400
         ? await em.findOne(Passkey, { credentialId }, { populate: ['user'] })
         : null;
-    const refuse = (reason: string): never => {
+    const refuse = async (reason: string): Promise<never> => {
+      const userId = passkey?.user.id ?? null;
+      this.metrics.signIn('PASSKEY', 'invalid_credentials');
       this.logger.info(
-        {
-          event: 'sign_in_failed',
-          method: 'PASSKEY',
-          userId: passkey?.user.id ?? null,
-          ip: client.ip,
-          reason,
-        },
+        { event: 'sign_in_failed', method: 'PASSKEY', userId, ip: client.ip, reason },
         'passkey sign-in failed',
       );
+      // Only when the credential names an account: its owner sees that someone tried it.
+      if (userId) {
+        await transaction(em, (uow) =>
+          this.events.record(uow, {
+            type: SecurityEventType.SIGN_IN_FAILED,
+            userId,
+            method: 'PASSKEY',
+            ...client,
+          }),
+        );
+      }
       throw signInFailed();
     };
     if (!passkey) return refuse('unknown credential');

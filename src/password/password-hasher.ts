@@ -46,6 +46,8 @@ export class PasswordHasher {
   private readonly waiting: Array<(worker: Worker | null) => void> = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  /** Told how long each hash waited for a thread (metrics). */
+  onWait: ((ms: number) => void) | null = null;
 
   constructor(
     private readonly cost: number,
@@ -111,7 +113,9 @@ export class PasswordHasher {
   }
 
   private async runOnWorker(job: Job): Promise<string | boolean> {
+    const queuedAt = performance.now();
     const worker = await this.acquire();
+    this.onWait?.(performance.now() - queuedAt);
     // Referenced only while hashing: a caller awaiting a hash keeps the process alive, idle threads do not.
     worker.ref();
     try {

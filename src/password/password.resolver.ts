@@ -32,6 +32,6 @@ export class PasswordResolver {
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.passwords.change(ctx.em, viewer, currentPassword, newPassword);
+    return ctx.services.passwords.change(ctx.em, viewer, currentPassword, newPassword, ctx.client);
   }
 }

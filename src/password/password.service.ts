@@ -3,6 +3,7 @@ import ms from 'ms';
 import { runInBackground } from '../background';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import { badInput, invalidToken } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -13,6 +14,7 @@ import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
+import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
@@ -31,6 +33,8 @@ export class PasswordService {
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
     private readonly userCache: UserCache,
+    private readonly events: SecurityEvents,
+    private readonly webhooks: Webhooks,
     private readonly logger: Logger,
   ) {
     this.links = Links.from(config);
@@ -86,6 +90,15 @@ export class PasswordService {
       await this.tokens.consume(uow.em, claims, TokenPurpose.RESET);
       await this.setPassword(uow, user.id, passwordHash, { activate: true });
       await this.mailer.queue(uow, 'password-changed', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.PASSWORD_RESET,
+        userId: user.id,
+        ...client,
+      });
+      // The reset proved the address of a waiting account: that is its activation.
+      if (!user.isActive) {
+        await this.webhooks.queue(uow, 'user.activated', webhookUser({ ...user, isActive: true }));
+      }
       return this.sessions.revokeAll(uow, user.id);
     });
     this.logger.info(
@@ -104,6 +117,7 @@ export class PasswordService {
     viewer: { userId: string; sessionId: string },
     currentPassword: unknown,
     newPassword: unknown,
+    client: ClientInfo,
   ): Promise<true> {
     const user = await confirmPassword(
       em,
@@ -120,6 +134,11 @@ export class PasswordService {
     const ended = await transaction(em, async (uow) => {
       await this.setPassword(uow, user.id, passwordHash, { activate: false });
       await this.mailer.queue(uow, 'password-changed', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.PASSWORD_CHANGED,
+        userId: user.id,
+        ...client,
+      });
       return this.sessions.revokeAll(uow, user.id, viewer.sessionId);
     });
     this.logger.info(

@@ -23,7 +23,7 @@ export class SessionResolver {
   async signOut(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
     await transaction(ctx.em, (uow) =>
-      ctx.services.sessions.revoke(uow, viewer.userId, viewer.sessionId),
+      ctx.services.sessions.revoke(uow, viewer.userId, viewer.sessionId, ctx.client),
     );
     return true;
   }
@@ -34,7 +34,9 @@ export class SessionResolver {
   })
   async signOutEverywhere(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    await transaction(ctx.em, (uow) => ctx.services.sessions.revokeAll(uow, viewer.userId));
+    await transaction(ctx.em, (uow) =>
+      ctx.services.sessions.endAll(uow, viewer.userId, ctx.client),
+    );
     return true;
   }
 
@@ -44,7 +46,7 @@ export class SessionResolver {
     const viewer = await requireViewer(ctx);
     // Another user's session and an unknown id look the same: nothing tells which ids exist.
     const ended = await transaction(ctx.em, (uow) =>
-      ctx.services.sessions.revoke(uow, viewer.userId, id),
+      ctx.services.sessions.revoke(uow, viewer.userId, id, ctx.client),
     );
     if (!ended) throw badInput('No such session.');
     return true;

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
-import { invalidToken, tokenExpired } from '../errors';
+import { accountDisabled, invalidToken, tokenExpired } from '../errors';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { JwtService } from '../tokens/jwt';
@@ -42,6 +43,7 @@ export class SessionService {
     private readonly cache: SessionCache,
     private readonly readLive: ReadLiveSession,
     private readonly mailer: Mailer,
+    private readonly events: SecurityEvents,
     private readonly logger: Logger,
     secrets: ServerSecrets,
   ) {
@@ -85,6 +87,8 @@ export class SessionService {
     const { sessionId, secret } = parsed;
 
     let session = await em.findOne(Session, { id: sessionId }, { populate: ['user'] });
+    // Disabling ended the session; its holder (proven by a current or rotated secret) learns why.
+    if (session?.user.disabled && this.presentedBelongs(session, secret)) throw accountDisabled();
     if (!session || session.revokedAt) throw invalidToken('This session has ended. Sign in again.');
     if (session.expiresAt.getTime() <= Date.now())
       throw tokenExpired('This session has expired. Sign in again.');
@@ -165,13 +169,26 @@ export class SessionService {
   }
 
   /** Ends one session of this user; false when it is not theirs or already ended. */
-  async revoke(uow: UnitOfWork, userId: string, sessionId: string): Promise<boolean> {
+  async revoke(
+    uow: UnitOfWork,
+    userId: string,
+    sessionId: string,
+    client: ClientInfo,
+  ): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
     const ended = await uow.em.nativeUpdate(
       Session,
       { id: sessionId, user: userId, revokedAt: null },
       { revokedAt: new Date() },
     );
+    if (ended === 1) {
+      await this.events.record(uow, {
+        type: SecurityEventType.SESSION_REVOKED,
+        userId,
+        ...client,
+        detail: { sessionId },
+      });
+    }
     // Only a session that was really this user's: otherwise anyone could evict others from the cache.
     if (ended !== 1) return false;
     this.cache.endOnCommit(uow, [sessionId]);
@@ -198,6 +215,17 @@ export class SessionService {
     return ids;
   }
 
+  /** signOutEverywhere: ends every session of the user, this one included, and records it. */
+  async endAll(uow: UnitOfWork, userId: string, client: ClientInfo): Promise<void> {
+    const ended = await this.revokeAll(uow, userId);
+    await this.events.record(uow, {
+      type: SecurityEventType.SESSION_REVOKED,
+      userId,
+      ...client,
+      detail: { all: true, sessionsEnded: ended.length },
+    });
+  }
+
   /**
    * Whether access tokens of this session may still be honoured (cached for SESSION_CACHE_TTL). The same
    * read fetches the session's user, so a cold `me` costs one query, not two.
@@ -222,11 +250,28 @@ export class SessionService {
       );
       this.cache.endOnCommit(uow, [session.id]);
       // Once per session: a burst of replays revokes once and mails once.
-      if (ended === 1) await this.mailer.queue(uow, 'refresh-reuse', user.email);
+      if (ended !== 1) return;
+      await this.mailer.queue(uow, 'refresh-reuse', user.email);
+      await this.events.record(uow, {
+        type: SecurityEventType.REFRESH_TOKEN_REUSED,
+        userId: user.id,
+        ...client,
+        detail: { sessionId: session.id },
+      });
     });
     this.logger.warn(
       { event: 'refresh_reuse', userId: user.id, sessionId: session.id, ip: client.ip },
       'refresh token reuse: session revoked',
+    );
+  }
+
+  /** Whether the presented secret is this session's current, previous or an older rotated one. */
+  private presentedBelongs(session: Session, secret: string): boolean {
+    const presented = sha256(secret);
+    return (
+      sameDigest(presented, session.refreshTokenHash) ||
+      (session.previousTokenHash !== null && sameDigest(presented, session.previousTokenHash)) ||
+      this.isAncestor(secret, session)
     );
   }
 

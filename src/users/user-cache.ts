@@ -42,7 +42,8 @@ export class UserCache {
     const mark = this.mark();
     const user = await readLiveSessionUser(em, sessionId);
     if (user) this.prime(user, mark);
-    return user !== null;
+    // The user row decides too: a session opened while an admin disabled the account is not live.
+    return user !== null && !user.disabled;
   };
 
   /** Take before reading a snapshot elsewhere (the live-session check), hand to prime() after. */

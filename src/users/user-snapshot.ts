@@ -7,6 +7,7 @@ export interface UserSnapshot {
   readonly email: string;
   readonly role: Role;
   readonly isActive: boolean;
+  readonly disabled: boolean;
   readonly createdAt: Date;
 }
 
@@ -15,11 +16,12 @@ interface UserRow {
   email: string;
   role: string;
   is_active: boolean | number;
+  disabled: boolean | number;
   created_at: Date | string | number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const COLUMNS = 'u.id, u.email, u.role, u.is_active, u.created_at';
+const COLUMNS = 'u.id, u.email, u.role, u.is_active, u.disabled, u.created_at';
 // Raw selects, not em.findOne/em.count: these run on every cold `me`, and the ORM's query building and
 // hydration cost more than the indexed read itself. Plain SQL, the same on SQLite and PostgreSQL.
 const USER_BY_ID = `select ${COLUMNS} from users u where u.id = ?`;
@@ -56,6 +58,7 @@ function first(em: EntityManager, rows: unknown): UserSnapshot | null {
     email: row.email,
     role,
     isActive: row.is_active === true || row.is_active === 1,
+    disabled: row.disabled === true || row.disabled === 1,
     createdAt: em.getPlatform().parseDate(row.created_at as string),
   });
 }

@@ -4,7 +4,8 @@ import { Role } from './role';
 
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'role' | 'isActive' | 'createdAt' | 'updatedAt' | 'passwordChangedAt';
+  [OptionalProps]?:
+    'role' | 'isActive' | 'disabled' | 'createdAt' | 'updatedAt' | 'passwordChangedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -22,6 +23,10 @@ export class User {
 
   @Property({ type: 'boolean', default: false })
   isActive: boolean = false;
+
+  /** Set by an administrator: sign-in, refresh and every protected field answer ACCOUNT_DISABLED. */
+  @Property({ type: 'boolean', default: false })
+  disabled: boolean = false;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

@@ -34,6 +34,6 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.accounts.deleteAccount(ctx.em, viewer.userId, password);
+    return ctx.services.accounts.deleteAccount(ctx.em, viewer.userId, password, ctx.client);
   }
 }

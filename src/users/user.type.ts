@@ -22,6 +22,9 @@ export class UserView {
   @Field(() => Boolean)
   isActive!: boolean;
 
+  @Field(() => Boolean, { description: 'Set by an administrator: the account cannot sign in.' })
+  disabled!: boolean;
+
   @Field(() => Date)
   createdAt!: Date;
 
@@ -31,6 +34,7 @@ export class UserView {
       email: user.email,
       role: user.role,
       isActive: user.isActive,
+      disabled: user.disabled,
       createdAt: user.createdAt,
     });
   }

@@ -1,0 +1,34 @@
+import { Arg, Ctx, Directive, ID, Int, Query, Resolver } from 'type-graphql';
+import { requireViewer, type Context } from '../context';
+import { SecurityEventView } from './security-event.type';
+
+@Resolver()
+export class SecurityEventResolver {
+  @Directive('@auth')
+  @Query(() => [SecurityEventView], {
+    description: "The signed-in user's security events, newest first; `before`: last id seen.",
+  })
+  async securityEvents(
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
+    @Arg('before', () => ID, { nullable: true }) before: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<SecurityEventView[]> {
+    const viewer = await requireViewer(ctx);
+    const events = await ctx.services.events.list(ctx.em, viewer.userId, limit ?? 50, before);
+    return events.map((e) => SecurityEventView.from(e));
+  }
+
+  @Directive('@auth(requires: ADMIN)')
+  @Query(() => [SecurityEventView], {
+    description: "A user's security events, newest first (admins only).",
+  })
+  async userSecurityEvents(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
+    @Arg('before', () => ID, { nullable: true }) before: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<SecurityEventView[]> {
+    const events = await ctx.services.events.list(ctx.em, userId, limit ?? 50, before);
+    return events.map((e) => SecurityEventView.from(e));
+  }
+}

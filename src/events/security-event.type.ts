@@ -1,0 +1,54 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import type { SignInMethod } from '../auth/sign-in-flow';
+import type { SecurityEvent } from './security-event.entity';
+
+/** API.md's `SignInMethod`: the method a sign-in security event names. */
+export const SignInMethodEnum: { [K in SignInMethod]: K } = {
+  PASSWORD: 'PASSWORD',
+  EMAIL_CODE: 'EMAIL_CODE',
+  PASSKEY: 'PASSKEY',
+  OAUTH: 'OAUTH',
+};
+registerEnumType(SignInMethodEnum, {
+  name: 'SignInMethod',
+  description: 'How a sign-in proved its first factor.',
+});
+
+@ObjectType('SecurityEvent', { description: 'Something that happened to an account.' })
+export class SecurityEventView {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'e.g. signed_in, password_changed, disabled.' })
+  type!: string;
+
+  @Field(() => Date)
+  at!: Date;
+
+  @Field(() => String, { nullable: true })
+  ip!: string | null;
+
+  @Field(() => String, { nullable: true })
+  userAgent!: string | null;
+
+  @Field(() => SignInMethodEnum, { nullable: true, description: 'Sign-in events: the method.' })
+  method!: SignInMethod | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The administrator who made the change, when it was not the owner.',
+  })
+  actorId!: string | null;
+
+  static from(event: SecurityEvent): SecurityEventView {
+    return Object.assign(new SecurityEventView(), {
+      id: event.id,
+      type: event.type,
+      at: event.at,
+      ip: event.ip,
+      userAgent: event.userAgent,
+      method: event.method as SignInMethod | null,
+      actorId: event.actorId,
+    });
+  }
+}

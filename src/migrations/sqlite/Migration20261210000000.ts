@@ -1,0 +1,23 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/** Administration and auditing: users.disabled, the security_events table, outbox rows of a kind. */
+export class Migration20261210000000 extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`alter table \`users\` add column \`disabled\` integer not null default 0;`);
+    // No foreign key to users: an account's events (its deletion included) outlive it until the TTL.
+    this.addSql(
+      `create table \`security_events\` (\`id\` text not null, \`user_id\` text not null, \`type\` text not null, \`at\` datetime not null, \`ip\` text null, \`user_agent\` text null, \`actor_id\` text null, \`method\` text null, \`detail\` text null, primary key (\`id\`));`,
+    );
+    this.addSql(
+      `create index \`security_events_user_id_at_id_index\` on \`security_events\` (\`user_id\`, \`at\`, \`id\`);`,
+    );
+    this.addSql(`create index \`security_events_at_index\` on \`security_events\` (\`at\`);`);
+    this.addSql(`alter table \`mail_outbox\` add column \`kind\` text not null default 'mail';`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(`alter table \`mail_outbox\` drop column \`kind\`;`);
+    this.addSql(`drop table if exists \`security_events\`;`);
+    this.addSql(`alter table \`users\` drop column \`disabled\`;`);
+  }
+}
