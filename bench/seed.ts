@@ -19,6 +19,18 @@ export interface Seeded {
 const ROWS_PER_INSERT = 500;
 const ROWS_PER_TRANSACTION = 50_000;
 
+/** The bench's SQLite database opened the way the app opens it (quiet, test mode). */
+export async function openBenchDatabase(dbPath: string, dataDir: string, secret: string) {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: `sqlite:${dbPath}`,
+    DATA_DIR: dataDir,
+    JWT_SECRET: secret,
+    LOG_LEVEL: 'silent',
+  });
+  return { config, orm: await openDatabase(config, () => {}) };
+}
+
 export const benchEmail = (index: number) => `user${index}@bench.test`;
 
 /**
@@ -35,14 +47,7 @@ export async function seedDatabase(
   passwordHash: string,
 ): Promise<Seeded> {
   const started = performance.now();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: `sqlite:${dbPath}`,
-    DATA_DIR: dataDir,
-    JWT_SECRET: secret,
-    LOG_LEVEL: 'silent',
-  });
-  const orm = await openDatabase(config, () => {});
+  const { orm } = await openBenchDatabase(dbPath, dataDir, secret);
   const seededSessions: SeededSession[] = [];
   try {
     await migrate(orm);

@@ -81,8 +81,10 @@ export function startServer(
   label: string,
   env: NodeJS.ProcessEnv,
   nodeArgs: string[] = [],
+  /** Another script printing the same "listening" line (the baselines of bench/floor.ts). */
+  script: string[] = [MAIN],
 ): Promise<ServerHandle> {
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, ...script], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { loadConfig } from '../src/config';
-import { migrate, openDatabase } from '../src/database/orm';
+import { loadMigrator, migrate, openDatabase } from '../src/database/orm';
 
 /** Dev tool: `npm run migration:create` (SQLite) or with DATABASE_URL=postgresql://... for PostgreSQL. */
 async function main() {
   const orm = await openDatabase(loadConfig());
   try {
     await migrate(orm);
-    const result = await orm.getMigrator().createMigration(undefined, false, false);
+    const result = await (await loadMigrator(orm)).createMigration(undefined, false, false);
     console.log(
       result.fileName
         ? `created ${result.fileName}: add it to the index.ts beside it`

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -8,14 +8,14 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/core';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config';
-import { buildContext, type Context } from './context';
+import { createContextBuilder, type Context } from './context';
 import { createClientIp } from './http/client-ip';
-import { BODY_LIMIT_KB, jsonErrors, mountRoutes } from './http/routes';
+import { createGraphQLHandler, isGraphQLPath } from './http/graphql-handler';
+import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
 import { errorFields } from './errors';
 import { createFormatError } from './graphql/format-error';
@@ -43,6 +43,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** In cluster workers: resolves once their primary has applied the migrations for all of them. */
+  migrated?: Promise<void>;
 }
 
 /** Preset in Apollo Sandbox (development only); the placeholder is no token, so requests stay anonymous. */
@@ -52,8 +54,14 @@ export const SANDBOX_AUTHORIZATION = 'Bearer <accessToken from signIn>';
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const orm = await openDatabase(config, (message) => logger.debug({ orm: message }, 'orm'));
-  const applied = await migrate(orm);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  // The schema and Apollo are built while migrations run (here or in the cluster primary): nothing
+  // touches a table before `migrated` resolves.
+  const migrated =
+    options.migrated ??
+    migrate(orm).then((applied) => {
+      if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    });
+  migrated.catch(() => {}); // awaited below; no unhandled rejection while the schema builds
 
   const services = createServices(config, orm, logger);
   if (!config.webauthn)
@@ -68,9 +76,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await orm.close(true);
     throw err;
   }
-  mailer.start();
-  services.housekeeping.start();
-  // Not awaited: a sign-in arriving first waits for the same dummy hash, so it is never the fast one.
+  // Started before the schema (it touches no table) and not awaited: a sign-in arriving first waits
+  // for the same dummy hash, so it is never the fast one.
   services.hasher
     .warmUp()
     .catch((err: unknown) => logger.error(errorFields(err), 'bcrypt warm-up failed'));
@@ -78,7 +85,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const schema = await createSchema();
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = createServer(app);
+  // /graphql goes straight to Apollo on node:http; Express serves the rest (pages, JWKS, health).
+  let graphql: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+  const httpServer = createServer((req, res) => {
+    if (isGraphQLPath(req.url)) graphql(req, res);
+    else app(req, res);
+  });
   // The one reader of the client IP (Express' own `trust proxy` stays off, so req.ip is never used).
   const clientIp = createClientIp(config.trustProxy);
 
@@ -113,17 +125,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ],
   });
   await apollo.start();
+  try {
+    await migrated;
+  } catch (err) {
+    await apollo.stop();
+    await mailer.stop();
+    await orm.close(true);
+    throw err;
+  }
+  mailer.start();
+  services.housekeeping.start();
 
   mountRoutes(app, orm, services.jwt);
   mountMetrics(app, services.metrics, config.metricsToken);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));
-  app.use(
-    '/graphql',
-    express.json({ limit: `${BODY_LIMIT_KB}kb` }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(req, orm.em.fork(), services, clientIp),
-    }),
-  );
+  graphql = createGraphQLHandler(apollo, createContextBuilder(orm, services, clientIp), logger);
   app.use(jsonErrors(logger));
 
   let closing: Promise<void> | null = null;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import ms from 'ms';
@@ -84,6 +85,8 @@ export interface Config {
   /** Passkeys (WebAuthn); null when APP_URL is no web URL and WEBAUTHN_RP_ID is unset: passkeys are off. */
   readonly webauthn: WebAuthnConfig | null;
   readonly logLevel: string;
+  /** Processes serving HTTP (WORKERS): 1 runs in this process; more run under a node:cluster primary. */
+  readonly workers: number;
   /** How long security events are kept (SECURITY_EVENT_TTL). */
   readonly securityEventTtlMs: number;
   /** Standard Webhooks receiver of user lifecycle events, or null (WEBHOOK_URL, WEBHOOK_SECRET). */
@@ -360,6 +363,19 @@ const EnvSchema = z.object({
   RATE_LIMIT_EMAIL_PER_IP: integer('RATE_LIMIT_EMAIL_PER_IP', 20, 1, 1_000_000),
   // activateAccount (and resetPassword) attempts per IP per 15 min: one-time tokens must not be guessable.
   RATE_LIMIT_TOKEN_PER_IP: integer('RATE_LIMIT_TOKEN_PER_IP', 30, 1, 1_000_000),
+  WORKERS: z
+    .string()
+    .default('1')
+    .transform((value, ctx) => {
+      const v = value.trim().toLowerCase();
+      if (v === 'auto') return availableParallelism();
+      if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256) return Number(v);
+      ctx.addIssue({
+        code: 'custom',
+        message: `WORKERS must be auto or an integer from 1 to 256 (got "${value}")`,
+      });
+      return z.NEVER;
+    }),
   SECURITY_EVENT_TTL: duration('SECURITY_EVENT_TTL', '90d'),
   WEBHOOK_URL: url('WEBHOOK_URL', ['http:', 'https:']).optional(),
   WEBHOOK_SECRET: z
@@ -520,6 +536,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`JWT_PREVIOUS_PUBLIC_KEYS ${(err as Error).message}`);
     }
   }
+  if (e.WORKERS > 1 && database.driver === 'sqlite' && database.path === ':memory:')
+    problems.push('WORKERS above 1 needs a database file or PostgreSQL, not sqlite::memory:');
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET)
     problems.push('WEBHOOK_SECRET is required with WEBHOOK_URL (whsec_ and base64)');
   if (e.WEBHOOK_SECRET && !e.WEBHOOK_URL)
@@ -597,6 +615,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     webauthn,
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    workers: e.WORKERS,
     securityEventTtlMs: e.SECURITY_EVENT_TTL,
     webhook:
       e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : null,

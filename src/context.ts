@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { accountDisabled, unauthenticated } from './errors';
 import { clientInfo, type ClientIp } from './http/client-ip';
 import type { Services } from './services';
@@ -27,36 +27,59 @@ const DISABLED = Symbol('disabled');
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
-/** Never throws: a missing or bad token yields viewer() === null, and @auth answers UNAUTHENTICATED. */
-export function buildContext(
-  req: IncomingMessage,
-  em: EntityManager,
+/**
+ * Builds the per-request context. Never throws: a missing or bad token yields viewer() === null, and
+ * @auth answers UNAUTHENTICATED.
+ */
+export function createContextBuilder(
+  orm: MikroORM,
   services: Services,
   clientIp: ClientIp,
-): Context {
-  const header = req.headers.authorization;
-  let resolved: Promise<Viewer | null | typeof DISABLED> | null = null;
-  const resolve = () => (resolved ??= resolveViewer(header, em, services));
-  return {
-    em,
-    services,
-    client: clientInfo(req, clientIp),
-    async viewer() {
-      const viewer = await resolve();
-      return viewer === DISABLED ? null : viewer;
-    },
-    async authenticate() {
-      const viewer = await resolve();
-      if (viewer === DISABLED) throw accountDisabled();
-      if (!viewer) throw unauthenticated();
-      return viewer;
-    },
-  };
+): (req: IncomingMessage) => Context {
+  return (req) =>
+    new RequestContext(orm, services, clientInfo(req, clientIp), req.headers.authorization);
+}
+
+/**
+ * The EntityManager is forked on first use only. A class, so the lazy getter lives on the prototype:
+ * Apollo copies the context's own properties (Object.assign) into the object resolvers receive, which
+ * would call an own getter, fork for every request, and copy the result.
+ */
+class RequestContext implements Context {
+  private forked: EntityManager | null = null;
+  private resolved: Promise<Viewer | null | typeof DISABLED> | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    readonly services: Services,
+    readonly client: ClientInfo,
+    private readonly authorization: string | undefined,
+  ) {}
+
+  get em(): EntityManager {
+    return (this.forked ??= this.orm.em.fork());
+  }
+
+  async viewer(): Promise<Viewer | null> {
+    const viewer = await this.resolve();
+    return viewer === DISABLED ? null : viewer;
+  }
+
+  async authenticate(): Promise<Viewer> {
+    const viewer = await this.resolve();
+    if (viewer === DISABLED) throw accountDisabled();
+    if (!viewer) throw unauthenticated();
+    return viewer;
+  }
+
+  private resolve(): Promise<Viewer | null | typeof DISABLED> {
+    return (this.resolved ??= resolveViewer(this.authorization, () => this.em, this.services));
+  }
 }
 
 async function resolveViewer(
   header: string | undefined,
-  em: EntityManager,
+  em: () => EntityManager,
   services: Services,
 ): Promise<Viewer | null | typeof DISABLED> {
   if (!header || header.length > 4096) return null;

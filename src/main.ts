@@ -2,7 +2,10 @@
 // worker threads of its own, half as many (4), so a sign-in burst never queues queries behind hashes.
 process.env.UV_THREADPOOL_SIZE ??= '8';
 import 'reflect-metadata';
-import { createApp } from './app';
+import cluster from 'node:cluster';
+import type { App } from './app';
+import { primaryMigrated, runPrimary, shareWithSiblings } from './cluster';
+import { createLogger } from './logger';
 import { ConfigError, loadConfig, type Config } from './config';
 import { errorFields } from './errors';
 
@@ -22,25 +25,57 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const app = await createApp(config);
-  const url = await app.listen();
-  app.logger.info({ env: config.env, database: config.database.driver }, 'started');
-  console.log(`authql listening on ${url}`);
-  console.log(`authql ${app.mailer.describe()}`);
-
+  if (config.workers > 1 && cluster.isPrimary) {
+    const logger = createLogger(config.logLevel);
+    const url = await runPrimary(config, logger);
+    logger.info(
+      { env: config.env, database: config.database.driver, workers: config.workers },
+      'started',
+    );
+    console.log(`authql listening on ${url} (${config.workers} workers)`);
+    return;
+  }
+  // A signal before the app exists (a worker still starting) has nothing to drain: exit 0 then.
+  let app: App | null = null;
+  let stopping = false;
   const shutdown = (signal: string) => {
-    app.logger.info({ signal }, 'shutting down');
+    if (stopping) return;
+    stopping = true;
+    if (!app) process.exit(0);
+    const running = app;
+    running.logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-    app.close().then(
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        app.logger.error(errorFields(err), 'shutdown failed');
+        running.logger.error(errorFields(err), 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone drains and exits instead of serving on alone.
+  if (cluster.isWorker) process.once('disconnect', () => shutdown('primary gone'));
+
+  // Loaded only where it serves: a cluster primary never pays for Apollo, Express and the schema.
+  const { createApp } = await import('./app');
+  const created = await createApp(config, cluster.isWorker ? { migrated: primaryMigrated() } : {});
+  app = created;
+  if (stopping) {
+    await created.close();
+    process.exit(0);
+  }
+  const url = await created.listen();
+  if (cluster.isWorker) {
+    shareWithSiblings(created);
+    // The primary prints the address once for all; one worker describes the mail transport.
+    if (cluster.worker?.id === 1) console.log(`authql ${created.mailer.describe()}`);
+  } else {
+    created.logger.info({ env: config.env, database: config.database.driver }, 'started');
+    console.log(`authql listening on ${url}`);
+    console.log(`authql ${created.mailer.describe()}`);
+  }
 }
 
 main().catch((err: unknown) => {

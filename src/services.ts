@@ -47,6 +47,8 @@ export interface Services {
   limits: RateLimits;
   /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
+  /** Whether sessions are live, cached per process; WORKERS > 1 relays its ends to sibling workers. */
+  sessionCache: SessionCache;
   /** Administration shared by the admin GraphQL operations and the CLI. */
   admin: AdminService;
   /** The security event log: `events.record(uow, ...)` inside the change's unit of work. */
@@ -160,6 +162,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     ),
     users: new UserService(),
     userCache,
+    sessionCache,
     admin: new AdminService(sessions, userCache, events, webhooks, logger),
     events,
     webhooks,

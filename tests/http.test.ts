@@ -64,4 +64,55 @@ describe('HTTP endpoints', () => {
     );
     expect(get.status).toBe(405);
   });
+
+  it('answers malformed or non-object JSON with HTTP 400 BAD_REQUEST, never a 500 or a stack trace', async () => {
+    for (const body of ['{"query": "{ __typename }"', '"{ __typename }"', '42', 'nul']) {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as any;
+      expect(json.errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(JSON.stringify(json)).not.toMatch(/at .*\.js|SyntaxError/);
+    }
+  });
+
+  it('refuses a non-UTF charset and a compressed body with HTTP 415, and serves the same query otherwise', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const latin = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=latin1' },
+      body,
+    });
+    expect(latin.status).toBe(415);
+    const gzip = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    });
+    expect(gzip.status).toBe(415);
+    const ok = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('serves a GET query with its variables from the search string; other paths stay on the same port', async () => {
+    const query = encodeURIComponent('query ($on: Boolean!) { __typename @include(if: $on) }');
+    const res = await fetch(
+      `${server.url}?query=${query}&variables=${encodeURIComponent('{"on":true}')}`,
+      {
+        headers: { 'apollo-require-preflight': 'true' },
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+    const missing = await fetch(`${server.origin}/graphqlx`);
+    expect(missing.status).toBe(404);
+  });
 });

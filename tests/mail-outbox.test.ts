@@ -1,3 +1,4 @@
+import { transaction } from '../src/database/unit-of-work';
 import { OutboxMail } from '../src/mail/outbox.entity';
 import { ACTIVATE, PASSWORD, REQUEST_RESET, SIGN_UP, sleep, uniqueEmail } from './helpers/flows';
 import { freePort, Inbox, linkToken } from './helpers/inbox';
@@ -83,5 +84,39 @@ describe('mail outbox retries', () => {
     const rows = await outboxRows(server);
     expect(rows.length).toBeGreaterThanOrEqual(1);
     expect(rows.every((r) => r.failedAt !== null && r.attempts === 3)).toBe(true);
+  });
+});
+
+describe('mail outbox burst with two processes on one database', () => {
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    a = await startTestServer({ MAIL_POLL_INTERVAL: '50ms' });
+    b = await startTestServer({
+      DATABASE_URL: a.databaseUrl,
+      SMTP_URL: a.inbox.url,
+      MAIL_POLL_INTERVAL: '50ms',
+    });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('delivers every mail exactly once, in batches over a few pooled SMTP connections', async () => {
+    const addresses = Array.from({ length: 300 }, (_, i) => `burst${i}@example.test`);
+    // Committed in one go: A's sender wakes at once, B's finds the rest at its next poll (50 ms).
+    await transaction(a.app.orm.em.fork(), async (uow) => {
+      for (const to of addresses) await a.app.mailer.queue(uow, 'password-changed', to);
+    });
+    const deadline = Date.now() + 30_000;
+    while (a.inbox.messages.length < addresses.length && Date.now() < deadline) await sleep(50);
+    // Room for a duplicate to arrive late, had any mail been claimed by both processes.
+    await sleep(500);
+    const received = a.inbox.messages.map((m) => m.to).sort();
+    expect(received).toEqual([...addresses].sort());
+    expect(await outboxRows(a)).toHaveLength(0);
+    // Pooled: at most 5 connections per process (not one per mail); each reconnects after 100 mails.
+    expect(a.inbox.connections).toBeLessThanOrEqual(2 * 5 + 300 / 100);
   });
 });

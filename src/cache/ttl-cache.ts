@@ -55,10 +55,10 @@ export class TtlCache<K, V> {
   }
 
   /** Stores a final value that no load in flight may replace (an ended session stays ended). */
-  pin(key: K, value: V): void {
+  pin(key: K, value: V, origin: 'local' | 'remote' = 'local'): void {
     this.forget(key);
     this.store(key, value, Number.POSITIVE_INFINITY);
-    for (const listener of this.listeners) listener(key);
+    if (origin === 'local') for (const listener of this.listeners) listener(key);
   }
 
   /** Take before reading a value outside get(), hand to prime() after. */

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
-import { Migrator } from '@mikro-orm/migrations';
+import type { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { SqliteDriver } from '@mikro-orm/sqlite';
+import { SqliteDriver, type SqlEntityManager } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
 import { SecurityEvent } from '../events/security-event.entity';
 import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
@@ -41,7 +41,6 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
     forceUtcTimezone: true,
     allowGlobalContext: false,
     debug: false,
-    extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
     // Owned by rate-limiter-flexible (created by a migration): a generated migration must not drop it.
     schemaGenerator: { skipTables: [RATE_LIMIT_TABLE] },
@@ -93,7 +92,32 @@ export async function openDatabase(
   if (config.database.driver === 'sqlite' && config.database.path !== ':memory:') {
     mkdirSync(dirname(config.database.path), { recursive: true });
   }
-  return MikroORM.init(createOrmConfig(config, log));
+  const orm = await MikroORM.init(createOrmConfig(config, log));
+  if (config.database.driver === 'sqlite') beginImmediately(orm);
+  return orm;
+}
+
+interface KnexTransaction {
+  begin(connection: unknown): Promise<unknown>;
+  query(connection: unknown, sql: string): Promise<unknown>;
+}
+
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout)
+ * before the first read. A deferred BEGIN that reads, then writes after another process committed,
+ * fails at once with SQLITE_BUSY whatever the busy timeout (WORKERS > 1, or a CLI beside the server).
+ */
+function beginImmediately(orm: MikroORM): void {
+  const client = (orm.em as unknown as SqlEntityManager).getKnex().client as {
+    transaction(...args: unknown[]): KnexTransaction;
+  };
+  const create = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const trx = create(...args);
+    // begin() runs a tick later, once the connection is acquired; savepoints (nested) are unchanged.
+    trx.begin = (connection) => trx.query(connection, 'BEGIN IMMEDIATE;');
+    return trx;
+  };
 }
 
 /** Applies pending migrations; real migration files only, never schema sync at boot. */
@@ -105,7 +129,8 @@ const MIGRATION_LOCK = 7_264_581_930;
  * processes starting together queue on an advisory lock, so exactly one of them migrates.
  */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const run = async () => (await orm.getMigrator().up()).map((m) => m.name);
+  const migrator = await loadMigrator(orm);
+  const run = async () => (await migrator.up()).map((m) => m.name);
   const connection = orm.em.getConnection();
   if (!(connection instanceof PostgreSqlConnection)) return run();
   // The lock lives in its own transaction and is released when that transaction ends.
@@ -113,4 +138,14 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
     await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
     return run();
   });
+}
+
+/**
+ * The migrator, loaded on first use: umzug and its CLI cost a fifth of a start-up, and cluster
+ * workers (whose primary migrates) never need them.
+ */
+export async function loadMigrator(orm: MikroORM): Promise<Migrator> {
+  const { Migrator: MigratorClass } = await import('@mikro-orm/migrations');
+  if (!orm.config.getExtension('@mikro-orm/migrator')) MigratorClass.register(orm);
+  return orm.getMigrator() as Migrator;
 }

@@ -3,10 +3,9 @@ import type { ErrorRequestHandler, Express } from 'express';
 import { errorFields } from '../errors';
 import type { Logger } from '../logger';
 import type { JwtService } from '../tokens/jwt';
+import { refuse } from './graphql-handler';
 
 const HEALTH_TIMEOUT_MS = 2_000;
-/** The one request-body limit of /graphql (API.md: 100 kB), in kB. */
-export const BODY_LIMIT_KB = 100;
 
 /** The plain HTTP endpoints beside /graphql. */
 export function mountRoutes(app: Express, orm: MikroORM, jwt: JwtService): void {
@@ -25,21 +24,11 @@ export function mountRoutes(app: Express, orm: MikroORM, jwt: JwtService): void 
   });
 }
 
-/** Body-parser and other HTTP-level failures answer as GraphQL-shaped JSON, never as an HTML stack trace. */
+/** Failures of the Express routes answer as GraphQL-shaped JSON, never as an HTML stack trace. */
 export function jsonErrors(logger: Logger): ErrorRequestHandler {
   return (err: { status?: number; statusCode?: number }, _req, res, _next) => {
     const status = err.status ?? err.statusCode ?? 500;
     if (status >= 500) logger.error(errorFields(err), 'request failed');
-    const message =
-      status === 413
-        ? `Request body is too large (limit ${BODY_LIMIT_KB} kB).`
-        : status < 500
-          ? 'Malformed request.'
-          : 'Internal server error.';
-    res.status(status).json({
-      errors: [
-        { message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } },
-      ],
-    });
+    refuse(res, status);
   };
 }

@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import Redis from 'ioredis';
 import {
+  RateLimiterCluster,
   RateLimiterMemory,
   RateLimiterPostgres,
   RateLimiterRedis,
@@ -28,6 +30,7 @@ export interface LimiterStore {
   close(): Promise<void>;
 }
 
+const CLUSTER_TIMEOUT_MS = 3_000;
 // Expired rows of the database store are deleted by us (not the library's own timer) so close() can stop it.
 const CLEANUP_EVERY_MS = 5 * 60_000;
 
@@ -46,7 +49,17 @@ export function createLimiterStore(config: Config, orm: MikroORM): LimiterStore 
   if (store === 'memory') {
     return {
       kind: 'memory',
-      create: memoryLimiter,
+      // Under WORKERS > 1 the counters live in the primary (RateLimiterClusterMaster): one budget
+      // for the host, never one per worker. A primary that does not answer fails closed.
+      create: (o) =>
+        cluster.isWorker
+          ? new RateLimiterCluster({
+              keyPrefix: o.keyPrefix,
+              points: o.points,
+              duration: o.durationSec,
+              timeoutMs: CLUSTER_TIMEOUT_MS,
+            })
+          : memoryLimiter(o),
       ready: async () => {},
       close: async () => {},
     };

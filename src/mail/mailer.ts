@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { errorFields } from '../errors';
 import type { Logger } from '../logger';
@@ -16,7 +17,22 @@ export interface MailerOptions {
   maxAttempts: number;
   sendTimeoutMs: number;
 }
-const BATCH = 20;
+/** Mails leased per pass; sent side by side over the transport's pooled connections. */
+const BATCH = 50;
+/** One send's worst case in sendTimeoutMs (connect, greeting, socket idle, and slack). */
+const SEND_WORST_CASE = 4;
+/** Delivered rows deleted per statement while a batch is going out. */
+const DELETE_EVERY = 10;
+
+interface ClaimedMail {
+  id: string;
+  kind: OutboxMail['kind'];
+  payload: string;
+  /** This attempt's number (already counted in the row). */
+  attempt: number;
+  /** The lease this process holds on the row. */
+  until: Date;
+}
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 /**
@@ -44,7 +60,8 @@ export class Mailer {
     /** Delivers rows of kind `webhook`; null when WEBHOOK_URL is unset (such rows then wait and fail). */
     private readonly webhooks: WebhookSender | null = null,
   ) {
-    this.leaseMs = 4 * options.sendTimeoutMs;
+    // Twice one send's worst case: a batch's later sends start only while a whole send still fits.
+    this.leaseMs = 2 * SEND_WORST_CASE * options.sendTimeoutMs;
   }
 
   describe(): string {
@@ -129,40 +146,84 @@ export class Mailer {
   private async pass(): Promise<void> {
     try {
       const em = this.orm.em.fork();
-      const now = new Date();
-      const due = await em.find(
-        OutboxMail,
-        {
-          failedAt: null,
-          nextAttemptAt: { $lte: now },
-          $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }],
-        },
-        { orderBy: { createdAt: 'asc', id: 'asc' }, limit: BATCH },
+      const claimed = await this.claim(em);
+      const delivered: string[] = [];
+      let deleting = Promise.resolve();
+      // Sent rows are deleted a few at a time as they go out, not one statement per mail.
+      const deleteSent = () => {
+        const ids = delivered.splice(0);
+        if (ids.length === 0) return;
+        deleting = deleting
+          .then(() => em.nativeDelete(OutboxMail, { id: { $in: ids } }))
+          .then(() => {});
+      };
+      // One lane per pooled SMTP connection: a send starts only when a connection is free, so the
+      // lease check in deliver() holds at the moment the mail really goes out.
+      let next = 0;
+      const lane = async () => {
+        while (next < claimed.length) {
+          const mail = claimed[next++]!;
+          if (this.stopped) {
+            await this.release(em, mail);
+            continue;
+          }
+          if (await this.deliver(em, mail)) {
+            delivered.push(mail.id);
+            if (delivered.length >= DELETE_EVERY) deleteSent();
+          }
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(this.transport.connections, claimed.length) }, lane),
       );
-      for (const mail of due) {
-        if (this.stopped) return;
-        await this.deliver(em, mail);
-      }
-      if (due.length === BATCH) this.again = true;
+      deleteSent();
+      await deleting;
+      if (claimed.length === BATCH) this.again = true;
     } catch (err) {
       this.logger.error(errorFields(err), 'mail outbox pass failed');
     }
   }
 
-  private async deliver(em: EntityManager, mail: OutboxMail): Promise<void> {
-    const now = new Date();
-    // Conditional claim: of several processes looking at the same row, exactly one takes the lease.
-    const claimed = await em.nativeUpdate(
+  /** Gives a leased mail back untried (the attempt it was counted for never happened). */
+  private async release(em: EntityManager, mail: ClaimedMail): Promise<void> {
+    await em.nativeUpdate(
       OutboxMail,
-      {
-        id: mail.id,
-        attempts: mail.attempts,
-        $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }],
-      },
-      { lockedUntil: new Date(now.getTime() + this.leaseMs), attempts: mail.attempts + 1 },
+      { id: mail.id, lockedUntil: mail.until },
+      { lockedUntil: null, attempts: mail.attempt - 1 },
     );
-    if (claimed !== 1) return;
-    const attempt = mail.attempts + 1;
+  }
+
+  /**
+   * Leases up to BATCH due mails in one statement (and counts the attempt): of several processes
+   * polling the same outbox, each row goes to exactly one of them until its lease expires.
+   */
+  private async claim(em: EntityManager): Promise<ClaimedMail[]> {
+    const platform = em.getPlatform();
+    const at = (date: Date) => platform.processDateProperty(date) as unknown;
+    const now = new Date();
+    const until = new Date(now.getTime() + this.leaseMs);
+    const free = '(locked_until is null or locked_until < ?)';
+    // PostgreSQL: concurrent claimers skip each other's rows instead of queueing on their locks.
+    const skipLocked = platform instanceof PostgreSqlPlatform ? ' for update skip locked' : '';
+    const rows: Array<{
+      id: string;
+      kind: OutboxMail['kind'];
+      payload: string;
+      attempts: number | string;
+    }> = await em.getConnection().execute(
+      `update mail_outbox set locked_until = ?, attempts = attempts + 1
+         where id in (select id from mail_outbox where failed_at is null and next_attempt_at <= ?
+           and ${free} order by created_at, id limit ?${skipLocked})
+         and ${free}
+         returning id, kind, payload, attempts`,
+      [at(until), at(now), at(now), BATCH, at(now)],
+    );
+    return rows.map((r) => ({ ...r, attempt: Number(r.attempts), until }));
+  }
+
+  /** True once the mail is delivered (the caller deletes it); otherwise the row records why. */
+  private async deliver(em: EntityManager, mail: ClaimedMail): Promise<boolean> {
+    const { attempt } = mail;
     let job: { what: Record<string, unknown>; send: () => Promise<void> };
     try {
       job = this.open(mail);
@@ -171,15 +232,20 @@ export class Mailer {
       await em.nativeUpdate(
         OutboxMail,
         { id: mail.id },
-        { failedAt: now, lastError: 'cannot decrypt payload' },
+        { failedAt: new Date(), lockedUntil: null, lastError: 'cannot decrypt payload' },
       );
       this.logger.error({ mailId: mail.id }, 'outbox mail cannot be decrypted; marked failed');
-      return;
+      return false;
+    }
+    // A send starting this late could outlive the lease and meet another process sending the same mail.
+    if (Date.now() + SEND_WORST_CASE * this.options.sendTimeoutMs > mail.until.getTime()) {
+      await this.release(em, mail);
+      return false;
     }
     try {
       await job.send();
-      await em.nativeDelete(OutboxMail, { id: mail.id });
       this.logger.info({ mailId: mail.id, ...job.what, attempt }, `${mail.kind} sent`);
+      return true;
     } catch (err) {
       const error = String((err as { message?: unknown } | null)?.message ?? err).slice(0, 500);
       if (attempt >= this.options.maxAttempts) {
@@ -192,7 +258,7 @@ export class Mailer {
           { mailId: mail.id, ...job.what, attempt, error },
           `${mail.kind} failed for good`,
         );
-        return;
+        return false;
       }
       const delay = Math.min(this.options.retryBaseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
       await em.nativeUpdate(
@@ -204,11 +270,15 @@ export class Mailer {
         { mailId: mail.id, ...job.what, attempt, retryInMs: delay, error },
         `${mail.kind} send failed; will retry`,
       );
+      return false;
     }
   }
 
   /** Opens a row's sealed payload into its last step; throws when it cannot be decrypted. */
-  private open(row: OutboxMail): { what: Record<string, unknown>; send: () => Promise<void> } {
+  private open(row: Pick<OutboxMail, 'id' | 'kind' | 'payload'>): {
+    what: Record<string, unknown>;
+    send: () => Promise<void>;
+  } {
     if (row.kind === 'webhook') {
       const message = this.cipher.open<WebhookMessage>(row.payload);
       const sender = this.webhooks;

@@ -17,9 +17,12 @@ export class SessionCache {
     return this.cache.get(sessionId, load);
   }
 
-  /** Ends the sessions here at once; for sessions ended in a transaction use endOnCommit. */
-  markEnded(sessionIds: Iterable<string>): void {
-    for (const id of sessionIds) this.cache.pin(id, false);
+  /**
+   * Ends the sessions here at once; for sessions ended in a transaction use endOnCommit. `remote`: a
+   * sibling worker ended them (not announced again).
+   */
+  markEnded(sessionIds: Iterable<string>, origin: 'local' | 'remote' = 'local'): void {
+    for (const id of sessionIds) this.cache.pin(id, false, origin);
   }
 
   /** Ends the sessions here once the unit of work commits (nothing if it rolls back). */

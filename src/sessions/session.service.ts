@@ -230,10 +230,9 @@ export class SessionService {
    * Whether access tokens of this session may still be honoured (cached for SESSION_CACHE_TTL). The same
    * read fetches the session's user, so a cold `me` costs one query, not two.
    */
-  isLive(em: EntityManager, sessionId: string): Promise<boolean> {
-    return this.cache.isLive(sessionId, async () => {
-      return this.readLive(em, sessionId);
-    });
+  isLive(em: () => EntityManager, sessionId: string): Promise<boolean> {
+    // `em` is asked for only on a miss: a request answered from the cache never forks one.
+    return this.cache.isLive(sessionId, async () => this.readLive(em(), sessionId));
   }
 
   private async revokeForReuse(

@@ -15,11 +15,14 @@ export class UserCache {
     this.cache = new TtlCache(ttlMs, maxEntries);
   }
 
-  /** The user's snapshot, or null if there is no such user (never cached: that is the rare path). */
-  get(em: EntityManager, id: string): Promise<UserSnapshot | null> {
+  /**
+   * The user's snapshot, or null if there is no such user (never cached: that is the rare path). `em`
+   * is asked for only on a miss: a `me` answered from the cache never forks one.
+   */
+  get(em: () => EntityManager, id: string): Promise<UserSnapshot | null> {
     return this.cache.get(
       id,
-      () => readUser(em, id),
+      () => readUser(em(), id),
       (snapshot) => snapshot !== null,
     );
   }

@@ -9,7 +9,7 @@ export class UserResolver {
   @Query(() => UserView, { description: 'The signed-in user.' })
   async me(@Ctx() ctx: Context): Promise<UserView> {
     const viewer = await requireViewer(ctx);
-    const user = await ctx.services.userCache.get(ctx.em, viewer.userId);
+    const user = await ctx.services.userCache.get(() => ctx.em, viewer.userId);
     if (!user) throw unauthenticated();
     return UserView.from(user);
   }

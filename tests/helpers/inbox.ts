@@ -25,6 +25,8 @@ export class Inbox {
   private waiters: Array<() => void> = [];
   private server: SMTPServer;
   port = 0;
+  /** SMTP connections accepted so far (pooled senders reuse theirs). */
+  connections = 0;
   /** Mails whose data has arrived but which are not yet acknowledged (see `replyDelayMs`). */
   pending = 0;
 
@@ -34,6 +36,10 @@ export class Inbox {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onConnect: (_session, callback) => {
+        this.connections++;
+        callback();
+      },
       onData: (stream, _session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
