@@ -23,6 +23,7 @@ import { RecoveryCodes } from './mfa/recovery-codes';
 import { Totp } from './mfa/totp';
 import { Metrics } from './metrics/metrics';
 import { PasswordHasher } from './password/password-hasher';
+import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
@@ -68,6 +69,7 @@ export interface Services {
   webhooks: Webhooks;
   /** Prometheus metrics of this app instance (a registry of its own); inert without METRICS_TOKEN. */
   metrics: Metrics;
+  passkeys: PasskeyService;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -143,6 +145,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   );
   addMfaCleanups(housekeeping);
   addSignInCodeCleanups(housekeeping);
+  addPasskeyCleanups(housekeeping);
   return {
     secrets,
     jwt,
@@ -199,5 +202,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     metrics,
     limits,
     housekeeping,
+    passkeys: new PasskeyService(
+      config.webauthn,
+      signInFlow,
+      mailer,
+      events,
+      metrics,
+      limits,
+      secrets.key('passkey-decoy'),
+      logger,
+    ),
   };
 }
