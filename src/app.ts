@@ -65,6 +65,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   migrated.catch(() => {}); // awaited below; no unhandled rejection while the schema builds
 
   const services = createServices(config, orm, logger);
+  if (!config.webauthn)
+    logger.info(
+      'passkeys are off: APP_URL is no web URL on a domain; set WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS',
+    );
   const { mailer } = services;
   try {
     await services.limits.ready();

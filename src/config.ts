@@ -82,6 +82,8 @@ export interface Config {
     readonly emailPerIp: number;
     readonly tokenPerIp: number;
   };
+  /** Passkeys (WebAuthn); null when APP_URL is no web URL and WEBAUTHN_RP_ID is unset: passkeys are off. */
+  readonly webauthn: WebAuthnConfig | null;
   readonly logLevel: string;
   /** Processes serving HTTP (WORKERS): 1 runs in this process; more run under a node:cluster primary. */
   readonly workers: number;
@@ -127,6 +129,14 @@ export const OAUTH_PRESET_ISSUERS: Readonly<Record<OAuthPreset, string>> = Objec
   // Multi-tenant: openid-client and the native check resolve `{tenantid}` from the token's `tid`.
   microsoft: 'https://login.microsoftonline.com/common/v2.0',
 });
+
+export interface WebAuthnConfig {
+  /** The domain passkeys are bound to (WEBAUTHN_RP_ID). */
+  readonly rpId: string;
+  readonly rpName: string;
+  /** Web origins and `android:apk-key-hash:` origins a response may come from. */
+  readonly origins: readonly string[];
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -431,6 +441,13 @@ const EnvSchema = z.object({
   OAUTH_REDIRECT_URLS: z.string().optional(),
   OAUTH_CALLBACK_BASE_URL: url('OAUTH_CALLBACK_BASE_URL', ['http:', 'https:']).optional(),
   OAUTH_ALLOW_HTTP_ISSUERS: boolean('OAUTH_ALLOW_HTTP_ISSUERS'),
+  WEBAUTHN_RP_ID: z.string().optional(),
+  WEBAUTHN_RP_NAME: z
+    .string()
+    .max(100, 'WEBAUTHN_RP_NAME must be at most 100 characters')
+    .refine((v) => !/[\r\n]/.test(v), { message: 'WEBAUTHN_RP_NAME must be one line' })
+    .optional(),
+  WEBAUTHN_ORIGINS: z.string().optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -658,6 +675,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('WEBHOOK_SECRET is required with WEBHOOK_URL (whsec_ and base64)');
   if (e.WEBHOOK_SECRET && !e.WEBHOOK_URL)
     problems.push('WEBHOOK_SECRET is set but WEBHOOK_URL is not: set both or neither');
+  const appUrl = e.APP_URL ?? defaultAppUrl(e.HOST, e.PORT);
+  const webauthn = parseWebAuthn(e, appUrl, problems);
   const previousSecrets = (e.JWT_PREVIOUS_SECRETS ?? '')
     .split(',')
     .map((v) => v.trim())
@@ -668,7 +687,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('JWT_PREVIOUS_SECRETS must not contain the current JWT_SECRET');
   if (isProduction && e.BCRYPT_COST < 10)
     problems.push('BCRYPT_COST must be at least 10 in production');
-  const appUrl = e.APP_URL ?? defaultAppUrl(e.HOST, e.PORT);
   const oauth = parseOAuth(env, e, e.OAUTH_CALLBACK_BASE_URL ?? appUrl, isProduction, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   // Only a private key in production: authql's own HMAC key comes from it, so no shared secret is needed.
@@ -729,6 +747,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
       tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
     },
+    webauthn,
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     workers: e.WORKERS,
     securityEventTtlMs: e.SECURITY_EVENT_TTL,
@@ -738,6 +757,79 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     oauth,
   };
   return deepFreeze(config);
+}
+
+// A DNS name (what WebAuthn accepts as an RP ID: no scheme, port, path or IP address), lower case.
+const RP_ID = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
+// Android: the base64url SHA-256 of the app's signing certificate (Credential Manager's origin form).
+const APK_KEY_HASH = /^android:apk-key-hash:[A-Za-z0-9_-]{43}$/;
+
+function webOrigin(value: string): URL | null {
+  try {
+    const url = new URL(value);
+    return ['http:', 'https:'].includes(url.protocol) ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Passkey settings, defaulting to APP_URL's host and origin. An explicit origin must be exactly an
+ * origin (no path), https (http only on localhost, as browsers require), on the RP ID or a subdomain.
+ */
+function parseWebAuthn(
+  e: z.infer<typeof EnvSchema>,
+  appUrlValue: string,
+  problems: string[],
+): WebAuthnConfig | null {
+  const appUrl = webOrigin(appUrlValue);
+  let rpId = e.WEBAUTHN_RP_ID?.trim();
+  // An IP address is no RP ID (WebAuthn needs a domain): its last label would be all digits.
+  if (rpId !== undefined && (!RP_ID.test(rpId) || /(^|\.)\d+$/.test(rpId))) {
+    problems.push(
+      `WEBAUTHN_RP_ID must be a lower-case domain name such as example.com, without scheme or port (got "${rpId}")`,
+    );
+    return null;
+  }
+  rpId ??= appUrl && !/^[\d.]+$|^\[/.test(appUrl.hostname) ? appUrl.hostname : undefined;
+  if (rpId === undefined) {
+    if (e.WEBAUTHN_ORIGINS)
+      problems.push('WEBAUTHN_RP_ID is required when APP_URL is not a web URL on a domain name');
+    return null;
+  }
+  const listed = e.WEBAUTHN_ORIGINS?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (!listed?.length) {
+    if (!appUrl || !(appUrl.hostname === rpId || appUrl.hostname.endsWith(`.${rpId}`))) {
+      problems.push(`WEBAUTHN_ORIGINS is required: APP_URL is not a web page on ${rpId}`);
+      return null;
+    }
+    return { rpId, rpName: e.WEBAUTHN_RP_NAME ?? e.APP_NAME, origins: [appUrl.origin] };
+  }
+  const origins: string[] = [];
+  for (const origin of listed) {
+    if (APK_KEY_HASH.test(origin)) {
+      origins.push(origin);
+      continue;
+    }
+    const url = webOrigin(origin);
+    const host = url?.hostname;
+    if (!url || url.origin !== origin.replace(/\/$/, '')) {
+      problems.push(
+        `WEBAUTHN_ORIGINS: "${origin}" is neither an origin (https://host[:port], no path) nor android:apk-key-hash:<43 base64url characters>`,
+      );
+    } else if (url.protocol === 'http:' && host !== 'localhost' && !host!.endsWith('.localhost')) {
+      problems.push(`WEBAUTHN_ORIGINS: "${origin}" must be https (http only on localhost)`);
+    } else if (host !== rpId && !host!.endsWith(`.${rpId}`)) {
+      problems.push(
+        `WEBAUTHN_ORIGINS: "${origin}" is not on WEBAUTHN_RP_ID ${rpId} or a subdomain of it`,
+      );
+    } else {
+      origins.push(url.origin);
+    }
+  }
+  return { rpId, rpName: e.WEBAUTHN_RP_NAME ?? e.APP_NAME, origins };
 }
 
 function deepFreeze<T extends object>(value: T): T {

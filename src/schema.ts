@@ -8,6 +8,7 @@ import { SignInCodeResolver } from './codes/sign-in-code.resolver';
 import { applyAuthDirective } from './directives/auth.directive';
 import { MfaResolver } from './mfa/mfa.resolver';
 import { SECOND_FACTOR_SDL } from './mfa/mfa.types';
+import { PasskeyResolver } from './passkeys/passkey.resolver';
 import { SecurityEventResolver } from './events/security-event.resolver';
 import { OAuthResolver } from './oauth/oauth.resolver';
 import { PasswordResolver } from './password/password.resolver';
@@ -26,6 +27,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       AdminResolver,
       SecurityEventResolver,
       OAuthResolver,
+      PasskeyResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,

@@ -26,6 +26,7 @@ import { RecoveryCodes } from './mfa/recovery-codes';
 import { Totp } from './mfa/totp';
 import { Metrics } from './metrics/metrics';
 import { PasswordHasher } from './password/password-hasher';
+import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
@@ -73,6 +74,7 @@ export interface Services {
   metrics: Metrics;
   /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
   oauth: OAuthService;
+  passkeys: PasskeyService;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -160,6 +162,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     webhooks,
     logger,
   );
+  addPasskeyCleanups(housekeeping);
   return {
     secrets,
     jwt,
@@ -217,5 +220,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     limits,
     housekeeping,
     oauth,
+    passkeys: new PasskeyService(
+      config.webauthn,
+      signInFlow,
+      mailer,
+      events,
+      metrics,
+      limits,
+      secrets.key('passkey-decoy'),
+      logger,
+    ),
   };
 }

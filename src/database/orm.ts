@@ -16,6 +16,8 @@ import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { SignInCode } from '../codes/sign-in-code.entity';
 import { MfaTicket } from '../mfa/mfa-ticket.entity';
 import { RecoveryCode } from '../mfa/recovery-code.entity';
+import { Passkey } from '../passkeys/passkey.entity';
+import { PasskeyChallenge } from '../passkeys/passkey-challenge.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { postgresqlMigrations } from '../migrations/postgresql';
@@ -37,6 +39,8 @@ export const ENTITIES = [
   SignInCode,
   LinkedAccount,
   OAuthState,
+  Passkey,
+  PasskeyChallenge,
 ];
 
 /** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */

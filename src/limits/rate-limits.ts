@@ -64,6 +64,14 @@ export class RateLimits {
   }
 
   /**
+   * A sign-in that checks no password (a passkey challenge handed out): the per-IP sign-in budget
+   * only. Throws TOO_MANY_REQUESTS (`ip`).
+   */
+  async signInAttempt(ip: string | null): Promise<void> {
+    await consume(this.signInPerIp, ipKey(ip), 'ip');
+  }
+
+  /**
    * Runs a password check (sign-in, or re-confirming a password) inside the address's failure budget
    * (known address or not, so a lockout tells nothing about registration).
    * The point is taken *before* `check` runs, so N concurrent guesses run at most the budget's number

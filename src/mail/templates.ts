@@ -15,7 +15,9 @@ export type TemplateName =
   | 'totp-enabled'
   | 'totp-disabled'
   | 'recovery-code-used'
-  | 'recovery-codes-regenerated';
+  | 'recovery-codes-regenerated'
+  | 'passkey-added'
+  | 'passkey-removed';
 
 export interface TemplateVars {
   /** Only the activation and reset-password mails use these. */
@@ -124,6 +126,20 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
     text: 'A new set of recovery codes was just made for your {{appName}} account; the old codes no longer work.\n\nIf this was not you, reset your password right away and contact support.\n',
     html: page(
       '<p>A new set of recovery codes was just made for your {{appName}} account; the old codes no longer work.</p>\n<p>If this was not you, reset your password right away and contact support.</p>',
+    ),
+  },
+  'passkey-added': {
+    subject: 'A passkey was added to your account',
+    text: 'A new passkey was just added to your {{appName}} account: it can now sign in without a password.\n\nIf this was not you, sign in, remove the passkey from your account and change your password.\n',
+    html: page(
+      '<p>A new passkey was just added to your {{appName}} account: it can now sign in without a password.</p>\n<p>If this was not you, sign in, remove the passkey from your account and change your password.</p>',
+    ),
+  },
+  'passkey-removed': {
+    subject: 'A passkey was removed from your account',
+    text: 'A passkey was just removed from your {{appName}} account: it can no longer sign in.\n\nIf this was not you, change your password and check the passkeys and sessions of your account.\n',
+    html: page(
+      '<p>A passkey was just removed from your {{appName}} account: it can no longer sign in.</p>\n<p>If this was not you, change your password and check the passkeys and sessions of your account.</p>',
     ),
   },
 };

@@ -15,6 +15,7 @@ import { SecurityEventType, type SecurityEvents } from '../events/security-event
 import type { UserCache } from '../users/user-cache';
 import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
+import { Passkey } from '../passkeys/passkey.entity';
 import { LinkedAccount } from './linked-account.entity';
 import {
   identityFrom,
@@ -350,7 +351,7 @@ export class OAuthService {
 
   /**
    * Removes the viewer's link to `providerName`, unless it is their last way to sign in (no password,
-   * no other link). Throws BAD_USER_INPUT (not linked), FORBIDDEN (last way in).
+   * no other link, no passkey). Throws BAD_USER_INPUT (not linked), FORBIDDEN (last way in).
    */
   async unlink(
     em: EntityManager,
@@ -364,7 +365,8 @@ export class OAuthService {
       if (!link) throw badInput(`No "${providerName.slice(0, 40)}" account is linked.`);
       const user = await tx.findOneOrFail(User, { id: userId }, { populate: ['passwordHash'] });
       const others = await tx.count(LinkedAccount, { user: userId, id: { $ne: link.id } });
-      if (user.passwordHash === null && others === 0)
+      const passkeys = await tx.count(Passkey, { user: userId });
+      if (user.passwordHash === null && others === 0 && passkeys === 0)
         throw new AppError(
           ErrorCode.FORBIDDEN,
           'This is the only way to sign in to this account: set a password (request a reset) or link another provider first.',
