@@ -21,6 +21,7 @@ import { errorFields } from './errors';
 import { createFormatError } from './graphql/format-error';
 import { createArmor } from './limits/armor';
 import { createLogger, type Logger } from './logger';
+import { oauthRouter } from './oauth/oauth.router';
 import { pagesRouter } from './pages/pages.router';
 import { metricsPlugin } from './metrics/metrics.plugin';
 import { mountMetrics } from './metrics/metrics.route';
@@ -139,6 +140,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   mountRoutes(app, orm, services.jwt);
   mountMetrics(app, services.metrics, config.metricsToken);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));
+  app.use(oauthRouter({ config, services, orm, logger, clientIp }));
   graphql = createGraphQLHandler(apollo, createContextBuilder(orm, services, clientIp), logger);
   app.use(jsonErrors(logger));
 

@@ -10,6 +10,7 @@ import { MfaResolver } from './mfa/mfa.resolver';
 import { SECOND_FACTOR_SDL } from './mfa/mfa.types';
 import { PasskeyResolver } from './passkeys/passkey.resolver';
 import { SecurityEventResolver } from './events/security-event.resolver';
+import { OAuthResolver } from './oauth/oauth.resolver';
 import { PasswordResolver } from './password/password.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
@@ -25,6 +26,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       SignInCodeResolver,
       AdminResolver,
       SecurityEventResolver,
+      OAuthResolver,
       PasskeyResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],

@@ -13,6 +13,9 @@ import { Housekeeping } from './housekeeping/housekeeping';
 import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
+import { addOAuthCleanups } from './oauth/oauth-cleanups';
+import { OAuthProviders } from './oauth/oauth-providers';
+import { OAuthService } from './oauth/oauth.service';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
@@ -69,6 +72,8 @@ export interface Services {
   webhooks: Webhooks;
   /** Prometheus metrics of this app instance (a registry of its own); inert without METRICS_TOKEN. */
   metrics: Metrics;
+  /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
+  oauth: OAuthService;
   passkeys: PasskeyService;
 }
 
@@ -145,6 +150,18 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   );
   addMfaCleanups(housekeeping);
   addSignInCodeCleanups(housekeeping);
+  addOAuthCleanups(housekeeping);
+  const oauth = new OAuthService(
+    config,
+    new OAuthProviders(config.oauth, config.jwt.clockSkewSec),
+    signInFlow,
+    oneTimeTokens,
+    limits,
+    userCache,
+    events,
+    webhooks,
+    logger,
+  );
   addPasskeyCleanups(housekeeping);
   return {
     secrets,
@@ -202,6 +219,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     metrics,
     limits,
     housekeeping,
+    oauth,
     passkeys: new PasskeyService(
       config.webauthn,
       signInFlow,

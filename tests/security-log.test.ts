@@ -73,7 +73,7 @@ describe('security log', () => {
       await server.app.orm.em
         .fork()
         .findOneOrFail(User, { id: userId }, { populate: ['passwordHash'] })
-    ).passwordHash;
+    ).passwordHash!;
     const text = lines.join('');
     const secrets = {
       PASSWORD,

@@ -9,6 +9,8 @@ import type { Config } from '../config';
 import { SecurityEvent } from '../events/security-event.entity';
 import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
 import { OutboxMail } from '../mail/outbox.entity';
+import { LinkedAccount } from '../oauth/linked-account.entity';
+import { OAuthState } from '../oauth/oauth-state.entity';
 import { RATE_LIMIT_TABLE } from '../limits/stores';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { SignInCode } from '../codes/sign-in-code.entity';
@@ -35,6 +37,8 @@ export const ENTITIES = [
   RecoveryCode,
   MfaTicket,
   SignInCode,
+  LinkedAccount,
+  OAuthState,
   Passkey,
   PasskeyChallenge,
 ];

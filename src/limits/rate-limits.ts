@@ -145,7 +145,15 @@ export class RateLimits {
   }
 
   /**
-   * One attempt to spend a one-time token (activateAccount, resetPassword), per IP: emailed tokens
+   * One sign-in with a provider's ID token (signInWithIdToken): it spends the same per-IP sign-in budget
+   * as a password. Throws TOO_MANY_REQUESTS.
+   */
+  async idTokenAttempt(ip: string | null): Promise<void> {
+    await consume(this.signInPerIp, key(ip), 'ip');
+  }
+
+  /**
+   * One attempt to spend a one-time token (activateAccount, resetPassword, exchangeOAuthCode), per IP: emailed tokens
    * must not be guessable by volume. Throws TOO_MANY_REQUESTS.
    */
   async tokenAttempt(ip: string | null): Promise<void> {

@@ -74,7 +74,8 @@ export class CsrfGuard {
   }
 }
 
-function readCookie(req: Request, name: string): string | undefined {
+/** One cookie of the request, or undefined. */
+export function readCookie(req: Request, name: string): string | undefined {
   const header = req.get('cookie');
   if (!header) return undefined;
   for (const part of header.split(';')) {

@@ -65,8 +65,12 @@ export class PasswordHasher {
     return this.run(job) as Promise<string>;
   }
 
-  /** Throws TOO_MANY_REQUESTS when the queue is full. */
-  verify(password: string, hash: string): Promise<boolean> {
+  /**
+   * Throws TOO_MANY_REQUESTS when the queue is full. A null hash (an account without a password)
+   * fails after the same work as a wrong password.
+   */
+  verify(password: string, hash: string | null): Promise<boolean> {
+    if (hash === null) return this.dummyVerify(password);
     const job = { op: 'compare', password: normalizePassword(password), saltOrHash: hash } as const;
     return this.run(job) as Promise<boolean>;
   }

@@ -11,6 +11,7 @@ export class User {
     | 'createdAt'
     | 'updatedAt'
     | 'passwordChangedAt'
+    | 'passwordHash'
     | 'totpSecret'
     | 'totpEnabledAt'
     | 'totpLastStep'
@@ -24,8 +25,9 @@ export class User {
   email!: string;
 
   // Hidden and lazy: never serialised, and only loaded by the code paths that compare it.
-  @Property({ type: 'string', length: 100, hidden: true, lazy: true })
-  passwordHash!: string;
+  // Null for an account made by social sign-in until its owner sets a password through a reset.
+  @Property({ type: 'string', length: 100, hidden: true, lazy: true, nullable: true })
+  passwordHash: string | null = null;
 
   @Enum({ items: () => Role, default: Role.USER })
   role: Role = Role.USER;

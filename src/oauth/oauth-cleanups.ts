@@ -1,0 +1,9 @@
+import type { Housekeeping } from '../housekeeping/housekeeping';
+import { OAuthState } from './oauth-state.entity';
+
+/** Flows, link tickets and codes nobody finished: an expired row is refused whether it exists or not. */
+export function addOAuthCleanups(housekeeping: Housekeeping): void {
+  housekeeping.add('oauth-states', (em, now) =>
+    em.nativeDelete(OAuthState, { expiresAt: { $lt: now } }),
+  );
+}

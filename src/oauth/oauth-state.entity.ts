@@ -1,0 +1,58 @@
+import { Entity, Enum, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { User } from '../users/user.entity';
+
+export enum OAuthStateKind {
+  /** A web flow between `start` and `callback`: PKCE verifier, nonce, where to return. */
+  FLOW = 'flow',
+  /** Made by startOAuthLink: the signed-in user a following `start` links the provider to. */
+  LINK = 'link',
+  /** The one-time code the callback hands the app, swapped by exchangeOAuthCode. */
+  CODE = 'code',
+}
+
+/**
+ * Short-lived server-side state of social sign-in. The key is the SHA-256 of the secret handle the
+ * browser or app holds (state, link ticket, code), so a leaked table gives nothing usable. Each row is
+ * used once: consuming it deletes it.
+ */
+@Entity({ tableName: 'oauth_states' })
+export class OAuthState {
+  [OptionalProps]?: 'createdAt';
+
+  /** sha256 (hex) of the handle. */
+  @PrimaryKey({ type: 'string', length: 64 })
+  id!: string;
+
+  @Enum({ items: () => OAuthStateKind })
+  kind!: OAuthStateKind;
+
+  @Property({ type: 'string', length: 32 })
+  provider!: string;
+
+  /** CODE: who signs in; LINK and a linking FLOW: who the provider is linked to. */
+  @ManyToOne(() => User, { deleteRule: 'cascade', nullable: true })
+  user: User | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  redirectTo: string | null = null;
+
+  /** The app's own `state`, echoed back on redirect_to so the app can tell its flows from forged ones. */
+  @Property({ type: 'text', nullable: true })
+  appState: string | null = null;
+
+  @Property({ type: 'string', length: 128, nullable: true })
+  codeVerifier: string | null = null;
+
+  @Property({ type: 'string', length: 128, nullable: true })
+  nonce: string | null = null;
+
+  /** sha256 of the value of the cookie `start` set: the callback must come from that same browser. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  browserHash: string | null = null;
+
+  @Property({ type: 'datetime', index: true })
+  expiresAt!: Date;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+}

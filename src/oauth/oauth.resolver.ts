@@ -1,0 +1,70 @@
+import { Arg, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
+import { AuthPayload } from '../auth/auth.types';
+import { requireViewer, type Context } from '../context';
+import { LinkedAccountView } from './oauth.types';
+
+@Resolver()
+export class OAuthResolver {
+  @Query(() => [String], {
+    description: 'The configured social sign-in providers (OAUTH_PROVIDERS).',
+  })
+  oauthProviders(@Ctx() ctx: Context): string[] {
+    return ctx.services.oauth.providerNames();
+  }
+
+  @Directive('@auth')
+  @Query(() => [LinkedAccountView])
+  async linkedAccounts(@Ctx() ctx: Context): Promise<LinkedAccountView[]> {
+    const viewer = await requireViewer(ctx);
+    return (await ctx.services.oauth.linkedAccounts(ctx.em, viewer.userId)).map((l) =>
+      LinkedAccountView.from(l),
+    );
+  }
+
+  @Mutation(() => AuthPayload, {
+    description: 'Swaps the one-time code the web flow handed the app (60 s, once) for tokens.',
+  })
+  async exchangeOAuthCode(
+    @Arg('code', () => String) code: string,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayload> {
+    return AuthPayload.from(await ctx.services.oauth.exchange(ctx.em, code, ctx.client));
+  }
+
+  @Mutation(() => AuthPayload, {
+    description: "Native sign-in with the provider SDK's ID token; nonce as sent or its SHA-256.",
+  })
+  async signInWithIdToken(
+    @Arg('provider', () => String) provider: string,
+    @Arg('idToken', () => String) idToken: string,
+    @Arg('nonce', () => String, { nullable: true }) nonce: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayload> {
+    return AuthPayload.from(
+      await ctx.services.oauth.signInWithIdToken(ctx.em, provider, idToken, nonce, ctx.client),
+    );
+  }
+
+  @Directive('@auth')
+  @Mutation(() => String, {
+    description:
+      'A URL to open (10 minutes, once) that links the provider to the viewer; append &redirect_to=<allowed URL>.',
+  })
+  async startOAuthLink(
+    @Arg('provider', () => String) provider: string,
+    @Ctx() ctx: Context,
+  ): Promise<string> {
+    const viewer = await requireViewer(ctx);
+    return ctx.services.oauth.startLink(ctx.em, viewer.userId, provider);
+  }
+
+  @Directive('@auth')
+  @Mutation(() => Boolean, { description: 'Refused (FORBIDDEN) if it leaves no way to sign in.' })
+  async unlinkAccount(
+    @Arg('provider', () => String) provider: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
+    const viewer = await requireViewer(ctx);
+    return ctx.services.oauth.unlink(ctx.em, viewer.userId, provider, ctx.client);
+  }
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config';
+import { openDatabase } from '../src/database/orm';
+import { configProblems, tempDataDir } from './helpers/config';
+import { createDatabase, TEST_SECRET } from './helpers/server';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET: TEST_SECRET,
+  SMTP_URL: 'smtp://127.0.0.1:2525',
+};
+
+describe('social sign-in configuration', () => {
+  it('fills the issuer of the presets and reads the per-provider variables', () => {
+    const config = loadConfig({
+      DATA_DIR: tempDataDir(),
+      OAUTH_PROVIDERS: 'Google, apple,acme-sso',
+      OAUTH_GOOGLE_CLIENT_ID: 'g-id',
+      OAUTH_GOOGLE_CLIENT_SECRET: 'g-secret',
+      OAUTH_GOOGLE_AUDIENCES: 'android-id, ios-id',
+      OAUTH_APPLE_CLIENT_ID: 'com.example.web',
+      OAUTH_ACME_SSO_ISSUER: 'https://sso.acme.test/realms/main',
+      OAUTH_ACME_SSO_CLIENT_ID: 'acme',
+      OAUTH_REDIRECT_URLS: 'https://app.test/done, com.example.app:/oauth',
+    });
+    expect(config.oauth.providers).toEqual([
+      {
+        name: 'google',
+        preset: 'google',
+        issuer: 'https://accounts.google.com',
+        clientId: 'g-id',
+        clientSecret: 'g-secret',
+        audiences: ['android-id', 'ios-id'],
+      },
+      {
+        name: 'apple',
+        preset: 'apple',
+        issuer: 'https://appleid.apple.com',
+        clientId: 'com.example.web',
+        clientSecret: null,
+        audiences: [],
+      },
+      {
+        name: 'acme-sso',
+        preset: null,
+        issuer: 'https://sso.acme.test/realms/main',
+        clientId: 'acme',
+        clientSecret: null,
+        audiences: [],
+      },
+    ]);
+    expect(config.oauth.redirectUrls).toEqual(['https://app.test/done', 'com.example.app:/oauth']);
+    expect(config.oauth.callbackBaseUrl).toBe('http://localhost:4000');
+  });
+
+  it('names every bad social sign-in variable', () => {
+    expect(
+      configProblems({
+        OAUTH_PROVIDERS: 'acme,bad name,acme',
+        OAUTH_REDIRECT_URLS: 'javascript:alert(1),https://app.test/#frag,not a url',
+      }),
+    ).toEqual([
+      'OAUTH_ACME_ISSUER is required for provider "acme" (its OIDC issuer URL)',
+      'OAUTH_ACME_CLIENT_ID is required for provider "acme"',
+      'OAUTH_PROVIDERS: "bad name" must be a letter then letters, digits or - (at most 32)',
+      'OAUTH_PROVIDERS names "acme" twice',
+      'OAUTH_REDIRECT_URLS: "javascript:alert(1)" must be an absolute URL (web or app scheme) without a # fragment',
+      'OAUTH_REDIRECT_URLS: "https://app.test/#frag" must be an absolute URL (web or app scheme) without a # fragment',
+      'OAUTH_REDIRECT_URLS: "not a url" must be an absolute URL (web or app scheme) without a # fragment',
+    ]);
+    expect(
+      configProblems({
+        OAUTH_PROVIDERS: 'local',
+        OAUTH_LOCAL_ISSUER: 'http://127.0.0.1:9999',
+        OAUTH_LOCAL_CLIENT_ID: 'x',
+      }),
+    ).toEqual(['OAUTH_LOCAL_ISSUER must be an https:// URL (got "http://127.0.0.1:9999")']);
+    expect(
+      configProblems({
+        APP_URL: 'myapp://auth',
+        OAUTH_PROVIDERS: 'google',
+        OAUTH_GOOGLE_CLIENT_ID: 'x',
+      }),
+    ).toEqual([
+      'OAUTH_CALLBACK_BASE_URL is required when APP_URL is not an http(s) URL: the public URL of this server',
+    ]);
+  });
+
+  it('refuses the test-only http issuer switch in production', () => {
+    expect(configProblems({ ...PRODUCTION, OAUTH_ALLOW_HTTP_ISSUERS: 'true' })).toEqual([
+      'OAUTH_ALLOW_HTTP_ISSUERS is for tests only and is refused in production',
+    ]);
+    expect(configProblems({ ...PRODUCTION })).toEqual([]);
+  });
+});
+
+describe('password-less accounts migration', () => {
+  it('makes password_hash nullable without touching existing users and their sessions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authql-migration-'));
+    const database = await createDatabase(dir);
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dir,
+      DATABASE_URL: database.url,
+      JWT_SECRET: TEST_SECRET,
+    });
+    const orm = await openDatabase(config, () => {});
+    try {
+      const migrator = orm.getMigrator();
+      await migrator.up({ to: 'Migration20261205000000' });
+      const userId = randomUUID();
+      const now = new Date();
+      const conn = orm.em.getConnection();
+      await conn.execute(
+        'insert into users (id, email, password_hash, role, is_active, created_at, updated_at, password_changed_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+        [userId, 'old@example.com', '$2b$04$hash', 'USER', true, now, now, now],
+      );
+      await conn.execute(
+        'insert into sessions (id, user_id, refresh_token_hash, generation, created_at, last_used_at, expires_at, amr) values (?, ?, ?, ?, ?, ?, ?, ?)',
+        [randomUUID(), userId, 'f'.repeat(64), 0, now, now, now, 'pwd'],
+      );
+      await migrator.up();
+
+      const users = await conn.execute('select email, password_hash from users');
+      expect(users).toEqual([{ email: 'old@example.com', password_hash: '$2b$04$hash' }]);
+      expect(await conn.execute('select user_id from sessions')).toEqual([{ user_id: userId }]);
+      await conn.execute(
+        'insert into users (id, email, password_hash, role, is_active, created_at, updated_at, password_changed_at) values (?, ?, null, ?, ?, ?, ?, ?)',
+        [randomUUID(), 'social@example.com', 'USER', true, now, now, now],
+      );
+      if (config.database.driver === 'sqlite')
+        expect(await conn.execute('pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    } finally {
+      await orm.close(true);
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
