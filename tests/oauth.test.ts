@@ -417,6 +417,36 @@ describe('social sign-in', () => {
     expect(fresh.data!.signInWithIdToken.user.id).not.toBe(user.id);
   });
 
+  it('a reset by the mailbox owner removes a link that only claimed the address (unverified)', async () => {
+    const email = uniqueEmail('unverified-claim');
+    const claimant = providerAccount(email, false);
+    const made = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(claimant),
+    });
+    expect(made.errors).toBeUndefined();
+
+    const before = server.inbox.for(email).length;
+    await server.gql(REQUEST_RESET, { email });
+    const mail = await server.inbox.waitFor(email, before + 1);
+    const reset = await server.gql(RESET_PASSWORD, {
+      token: linkToken(mail, '/reset-password'),
+      newPassword: PASSWORD,
+    });
+    expect(reset.errors).toBeUndefined();
+
+    // The claimant's provider identity no longer opens the owner's account.
+    const again = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(claimant),
+    });
+    expect(codeOf(again)).toBe('FORBIDDEN');
+    const owner = await signIn(server, email);
+    expect((await server.gql(LINKED, {}, { token: owner.accessToken })).data).toEqual({
+      linkedAccounts: [],
+    });
+  });
+
   it('unlink is refused while it is the only way in, and allowed once a password is set', async () => {
     const email = uniqueEmail('unlink');
     const sub = providerAccount(email);

@@ -16,11 +16,14 @@ import {
   codeOf,
   createActiveUser,
   DELETE_ACCOUNT,
+  PASSWORD,
+  SIGN_IN,
   signIn,
   sleep,
   uniqueEmail,
 } from './helpers/flows';
 import { freePort } from './helpers/inbox';
+import { enableTotp } from './helpers/mfa';
 import { captureLog } from './helpers/log';
 import { startTestServer, type TestServer } from './helpers/server';
 
@@ -448,6 +451,20 @@ describe('passkey API', () => {
       expect.objectContaining({ type: 'activated' }),
       expect.objectContaining({ type: 'signed_up' }),
     ]);
+  });
+
+  it('needs no second-factor ticket after a passkey: an account with TOTP on signs in with amr ["hwk","user"]', async () => {
+    const owner = await tokenOf('passkey-totp');
+    const authenticator = soft();
+    expect((await register(owner.token, authenticator)).errors).toBeUndefined();
+    await enableTotp(server, owner.email);
+    // Control: the password alone now asks for the second factor.
+    expect(codeOf(await server.gql(SIGN_IN, { email: owner.email, password: PASSWORD }))).toBe(
+      'MFA_REQUIRED',
+    );
+    const res = await signInWith(authenticator);
+    expect(res.errors).toBeUndefined();
+    expect(amrOf(res.data!.finishPasskeySignIn.accessToken)).toEqual(['hwk', 'user']);
   });
 
   it('refuses a disabled account its passkey (ACCOUNT_DISABLED)', async () => {

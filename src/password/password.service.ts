@@ -17,6 +17,7 @@ import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserCache } from '../users/user-cache';
 import { webhookUser, type Webhooks } from '../webhooks/webhooks';
+import { LinkedAccount } from '../oauth/linked-account.entity';
 import { User } from '../users/user.entity';
 import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
@@ -132,6 +133,13 @@ export class PasswordService {
     const ended = await transaction(em, async (uow) => {
       await this.tokens.consume(uow.em, row, TokenPurpose.RESET);
       await this.setPassword(uow, user.id, passwordHash, { activate: true });
+      // A reset proves the mailbox: a provider link that only claimed this address (unverified) goes, so
+      // whoever made an account from someone else's address loses it once the owner takes it back.
+      await uow.em.nativeDelete(LinkedAccount, {
+        user: user.id,
+        emailVerified: false,
+        email: user.email,
+      });
       await this.mailer.queue(uow, 'password-changed', user.email);
       await this.events.record(uow, {
         type: SecurityEventType.PASSWORD_RESET,
