@@ -173,6 +173,19 @@ describe('sign-in with a second factor', () => {
     expect((await server.gql(COMPLETE, { mfaTicket: fresh, code: right })).errors).toBeUndefined();
   });
 
+  it('an account disabled while its ticket is open gets ACCOUNT_DISABLED from completeSignIn, not a session', async () => {
+    const { email, id } = await createActiveUser(server);
+    const { secret } = await enableTotp(server, email);
+    const mfaTicket = await passwordTicket(server, email, PASSWORD);
+    // What disableUser writes (the admin API's own tests cover the mutation).
+    await server.app.orm.em.fork().nativeUpdate(User, { id }, { disabled: true });
+    server.app.services.userCache.invalidate(id);
+    await awayFromStepEdge();
+    const res = await server.gql(COMPLETE, { mfaTicket, code: totpCode(secret) });
+    expect(codeOf(res)).toBe('ACCOUNT_DISABLED');
+    expect(res.data).toBeNull();
+  });
+
   it('refuses an expired ticket with TOKEN_EXPIRED and an unknown one with INVALID_TOKEN', async () => {
     const { email } = await createActiveUser(server);
     const { secret } = await enableTotp(server, email);

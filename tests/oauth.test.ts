@@ -447,6 +447,55 @@ describe('social sign-in', () => {
     });
   });
 
+  it('a verified join removes a link that only claimed the address; a changed claim does not escape a reset', async () => {
+    // (a) The claimant makes the account from an unverified address; the owner then signs in verified.
+    const email = uniqueEmail('claim-join');
+    const claimant = providerAccount(email, false);
+    const made = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(claimant),
+    });
+    expect(made.errors).toBeUndefined();
+    const owner = providerAccount(email, true);
+    const joined = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(owner),
+    });
+    expect(joined.errors).toBeUndefined();
+    const again = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(claimant),
+    });
+    expect(codeOf(again)).toBe('FORBIDDEN');
+
+    // (b) The claimant changes the address it claims after making the account; the owner's reset still
+    // removes the link, so the claimant's identity no longer opens the owner's account.
+    const email2 = uniqueEmail('claim-moved');
+    const mover = providerAccount(email2, false);
+    const account = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(mover),
+    });
+    const accountId = account.data!.signInWithIdToken.user.id as string;
+    idp.accounts.set(mover, { email: uniqueEmail('claim-elsewhere'), emailVerified: false });
+    expect(
+      (await server.gql(ID_TOKEN, { provider: 'test', idToken: await nativeToken(mover) })).errors,
+    ).toBeUndefined();
+    const before = server.inbox.for(email2).length;
+    await server.gql(REQUEST_RESET, { email: email2 });
+    const mail = await server.inbox.waitFor(email2, before + 1);
+    const reset = await server.gql(RESET_PASSWORD, {
+      token: linkToken(mail, '/reset-password'),
+      newPassword: PASSWORD,
+    });
+    expect(reset.errors).toBeUndefined();
+    const after = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(mover),
+    });
+    expect(after.data?.signInWithIdToken?.user.id).not.toBe(accountId);
+  });
+
   it('unlink is refused while it is the only way in, and allowed once a password is set', async () => {
     const email = uniqueEmail('unlink');
     const sub = providerAccount(email);

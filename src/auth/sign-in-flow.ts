@@ -51,18 +51,7 @@ export class SignInFlow {
     method: SignInMethod,
     client: ClientInfo,
   ): Promise<IssuedTokens> {
-    // Only reached once the factor is proven, so this tells nothing to someone guessing.
-    if (user.disabled) {
-      this.metrics.signIn(method, 'account_disabled');
-      throw accountDisabled();
-    }
-    if (!user.isActive) {
-      this.metrics.signIn(method, 'not_activated');
-      throw new AppError(
-        ErrorCode.ACCOUNT_NOT_ACTIVATED,
-        'This account is not activated yet: open the link in the activation email, or ask for a new one.',
-      );
-    }
+    this.assertCanSignIn(user, method);
     const amr = METHOD_AMR[method];
     if (user.totpEnabledAt !== null && !isMultiFactor(amr)) {
       const mfaTicket = await this.tickets.create(em, user.id, method);
@@ -77,6 +66,25 @@ export class SignInFlow {
       );
     }
     return this.issue(em, user, amr, method, client);
+  }
+
+  /**
+   * The account's state, checked after a factor is proven (so it tells nothing to someone guessing) and
+   * again before a second factor finishes: an account disabled meanwhile gets no session.
+   * Throws ACCOUNT_DISABLED, ACCOUNT_NOT_ACTIVATED.
+   */
+  assertCanSignIn(user: User, method: SignInMethod): void {
+    if (user.disabled) {
+      this.metrics.signIn(method, 'account_disabled');
+      throw accountDisabled();
+    }
+    if (!user.isActive) {
+      this.metrics.signIn(method, 'not_activated');
+      throw new AppError(
+        ErrorCode.ACCOUNT_NOT_ACTIVATED,
+        'This account is not activated yet: open the link in the activation email, or ask for a new one.',
+      );
+    }
   }
 
   /** Opens the session once every factor the account needs is proven. */

@@ -149,7 +149,7 @@ export class RateLimits {
    * as a password. Throws TOO_MANY_REQUESTS.
    */
   async idTokenAttempt(ip: string | null): Promise<void> {
-    await consume(this.signInPerIp, key(ip), 'ip');
+    await consume(this.signInPerIp, ipKey(ip), 'ip');
   }
 
   /**

@@ -181,6 +181,8 @@ export class MfaService {
       await this.tickets.revokeAll(em, ticket.user.id);
       throw invalidTicket();
     }
+    // Disabled since the ticket was made: no session, whatever the code.
+    this.flow.assertCanSignIn(user, ticket.method as SignInMethod);
     await this.limits.beforeCode(user.email);
     // One transaction spends the ticket and the code together: neither is used up without the other.
     const proof = await transaction(em.fork(), async (uow) => {

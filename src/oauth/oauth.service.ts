@@ -479,7 +479,9 @@ export class OAuthService {
     if (known) {
       if (identity.email !== null && known.email !== identity.email) {
         known.email = identity.email;
-        known.emailVerified = identity.emailVerified;
+        // Only ever downgraded: a link made on an unverified address stays marked, so a reset or a
+        // verified join still removes it after its maker changes the address it claims.
+        known.emailVerified = known.emailVerified && identity.emailVerified;
         await tx.flush();
       }
       return known.user;
@@ -498,6 +500,9 @@ export class OAuthService {
           ErrorCode.FORBIDDEN,
           'An account with this email exists and the provider has not verified the address: sign in another way and link the provider from your account.',
         );
+      // A verified address proves the mailbox: links that only claimed an address go (someone may have
+      // made this account from the owner's address at a provider that does not verify it).
+      await tx.nativeDelete(LinkedAccount, { user: user.id, emailVerified: false });
       if (await tx.count(LinkedAccount, { user: user.id, provider: identity.provider }))
         throw new AppError(
           ErrorCode.FORBIDDEN,

@@ -133,13 +133,9 @@ export class PasswordService {
     const ended = await transaction(em, async (uow) => {
       await this.tokens.consume(uow.em, row, TokenPurpose.RESET);
       await this.setPassword(uow, user.id, passwordHash, { activate: true });
-      // A reset proves the mailbox: a provider link that only claimed this address (unverified) goes, so
+      // A reset proves the mailbox: provider links that only claimed an address (unverified) go, so
       // whoever made an account from someone else's address loses it once the owner takes it back.
-      await uow.em.nativeDelete(LinkedAccount, {
-        user: user.id,
-        emailVerified: false,
-        email: user.email,
-      });
+      await uow.em.nativeDelete(LinkedAccount, { user: user.id, emailVerified: false });
       await this.mailer.queue(uow, 'password-changed', user.email);
       await this.events.record(uow, {
         type: SecurityEventType.PASSWORD_RESET,
