@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/database/orm';
+import { loadMigrator, openDatabase } from '../src/database/orm';
 import { configProblems, tempDataDir } from './helpers/config';
 import { createDatabase, TEST_SECRET } from './helpers/server';
 
@@ -109,7 +109,7 @@ describe('password-less accounts migration', () => {
     });
     const orm = await openDatabase(config, () => {});
     try {
-      const migrator = orm.getMigrator();
+      const migrator = await loadMigrator(orm);
       await migrator.up({ to: 'Migration20261205000000' });
       const userId = randomUUID();
       const now = new Date();
