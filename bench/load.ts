@@ -59,6 +59,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     requests,
     expect: options.expect,
   });
+  // No answer within the run (a slow sign-in on a short run): no latency to report, not a zero one.
+  if (r.ok + r.failed === 0) return { ...r, rps: 0, p50: NaN, p99: NaN, mean: NaN };
   return { ...r, rps: r.ok / r.seconds };
 }
 
