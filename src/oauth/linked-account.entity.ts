@@ -12,7 +12,8 @@ export class LinkedAccount {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  // No index of its own (the migrations made none): the unique (user_id, provider) leads with user_id.
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: false })
   user!: User;
 
   @Property({ type: 'string', length: 32 })

@@ -35,7 +35,8 @@ export class OAuthState {
   provider!: string;
 
   /** CODE: who signs in; LINK, a linking FLOW and LINK_CODE: who the provider is linked to. */
-  @ManyToOne(() => User, { deleteRule: 'cascade', nullable: true })
+  // Spelled out: the migrations index it on both dialects; MikroORM adds one by itself only on SQLite.
+  @ManyToOne(() => User, { deleteRule: 'cascade', nullable: true, index: true })
   user: User | null = null;
 
   @Property({ type: 'text', nullable: true })
