@@ -82,7 +82,7 @@ describe('schema drift', () => {
   });
 });
 
-describe('entities-agree migration (Migration20261214000000)', () => {
+describe('entities-agree migration (Migration20261215000000)', () => {
   it('keeps users, their flags and passkeys (counter up to 2^32 - 1) and the defaults', async () => {
     await withFreshDatabase(async (orm, config) => {
       const sqlite = config.database.driver === 'sqlite';
@@ -138,7 +138,7 @@ describe('entities-agree migration (Migration20261214000000)', () => {
       expect(await updateSql(orm, config)).toBe('');
 
       // Down brings back the old spelling, which the drift check sees (on SQLite; PostgreSQL had none).
-      await migrator.down({ migrations: ['Migration20261214000000'] });
+      await migrator.down({ migrations: ['Migration20261215000000'] });
       if (sqlite) expect(await updateSql(orm, config)).toMatch(/`users`[\s\S]*`passkeys`/);
       await migrator.up();
       expect(await updateSql(orm, config)).toBe('');

@@ -11,7 +11,7 @@ const passkeysTable = (name: string, counterType: string) =>
  * of users.disabled reads `false` (it read `0`: the same integer), passkeys.counter is `bigint` (it
  * was `integer`: the same INTEGER affinity and storage). No value changes.
  */
-export class Migration20261214000000 extends Migration {
+export class Migration20261215000000 extends Migration {
   override async up(): Promise<void> {
     await this.setDisabledDefault('0', 'false');
     this.rebuildPasskeys('bigint');
