@@ -113,6 +113,9 @@ describe('GET /metrics', () => {
     expect(sample(text, 'authql_outbox_depth', { kind: 'mail' })).toBe(0);
 
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    // One process (WORKERS=1): no gathering from siblings, no per-worker series.
+    expect(text).not.toContain('authql_metrics_workers');
+    expect(text).not.toContain('worker=');
     // Labels never carry what a client chose: no email, no operation name.
     expect(text).not.toContain(user.email);
     expect(text).not.toContain('nope');
