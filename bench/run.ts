@@ -14,7 +14,7 @@ import bcrypt from 'bcrypt';
 import { JwtService } from '../src/tokens/jwt';
 import { ServerSecrets } from '../src/tokens/secrets';
 import { Role } from '../src/users/role';
-import { load, median, type LoadResult } from './load';
+import { load, loadGenerator, median, type LoadResult } from './load';
 import { MailSink, queueMails } from './mail';
 import { seedDatabase, type Seeded } from './seed';
 import {
@@ -82,9 +82,10 @@ const TYPENAME = JSON.stringify({ query: '{ __typename }' });
 const SIGN_IN_QUERY = `mutation ($email: String!, $password: String!) {
   signIn(input: { email: $email, password: $password }) { accessToken refreshToken expiresIn user { id } }
 }`;
-const isMe = (body: string) => body.startsWith('{"data":{"me":{"id"');
-const isTypename = (body: string) => body.includes('"__typename":"Query"');
-const isSignIn = (body: string) => body.startsWith('{"data":{"signIn":{"accessToken"');
+// What a served answer's body contains (an error answer does not).
+const isMe = '{"data":{"me":{"id"';
+const isTypename = '"__typename":"Query"';
+const isSignIn = '{"data":{"signIn":{"accessToken"';
 
 interface Row {
   scenario: string;
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
   const raw: Record<string, unknown> = {};
   try {
     log(
-      `${quick ? 'quick' : 'full'} run on ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'})`,
+      `${quick ? 'quick' : 'full'} run on ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}); throughput load from ${loadGenerator()}`,
     );
     const passwordHash = await bcrypt.hash(PASSWORD, BCRYPT_COST);
     const smallDb = join(dir, 'small.sqlite');
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
           connections: THROUGHPUT_CONNECTIONS,
           durationS,
           next: me ? meRequests(clientTokens) : () => ({ body: TYPENAME }),
-          verify: me ? isMe : isTypename,
+          expect: me ? isMe : isTypename,
         });
     const me = run(s.url, true);
     if (!metricsOnly) {
@@ -336,7 +337,7 @@ async function main(): Promise<void> {
         connections: THROUGHPUT_CONNECTIONS,
         durationS,
         next: meRequests(clientTokens),
-        verify: isMe,
+        expect: isMe,
       });
     await meOn(P.warmupS);
     if (metricsOnly) await me();
@@ -390,7 +391,7 @@ async function main(): Promise<void> {
         connections,
         durationS,
         next: signInRequests(users),
-        verify: isSignIn,
+        expect: isSignIn,
       });
       await settle(url);
       return result;
@@ -422,7 +423,7 @@ async function main(): Promise<void> {
         durationS: P.probeS,
         overallRate: PROBE_RATE,
         next: meRequests(smallTokens),
-        verify: isMe,
+        expect: isMe,
       });
     const loaded = async () => {
       const hammer = signIn(s.url, small.users, HAMMER_CONNECTIONS, P.probeS + 1.5);
@@ -457,7 +458,7 @@ async function main(): Promise<void> {
         durationS: P.scaleS,
         overallRate: PROBE_RATE,
         next: meRequests(tokens),
-        verify: isMe,
+        expect: isMe,
       }),
     });
     // The large server has served nothing yet while the small one is JIT-warm from the scenarios above:
@@ -470,7 +471,7 @@ async function main(): Promise<void> {
         durationS: P.warmupS,
         overallRate: PROBE_RATE,
         next: meRequests(tokens),
-        verify: isMe,
+        expect: isMe,
       });
     };
     await warm(s, small.users, smallTokens);
@@ -536,7 +537,7 @@ async function main(): Promise<void> {
       return { body: ME, headers: { authorization: `Bearer ${token}` } };
     };
     const rssRun = (amount: number) =>
-      load({ url: r.url, connections: THROUGHPUT_CONNECTIONS, amount, next: mixed, verify: isMe });
+      load({ url: r.url, connections: THROUGHPUT_CONNECTIONS, amount, next: mixed, expect: isMe });
     const first = await rssRun(P.rssFirst);
     const rawFirst = r.rss();
     const gcFirst = await r.afterGc();
@@ -605,6 +606,7 @@ async function main(): Promise<void> {
         {
           date: new Date().toISOString(),
           quick,
+          loadGenerator: loadGenerator(),
           cores: availableParallelism(),
           params: P,
           totalS,
@@ -635,7 +637,7 @@ function printTable(rows: Row[], totalS: number): void {
     ),
   ];
   process.stdout.write(
-    `\n${lines.join('\n')}\n\n${quick ? 'quick' : 'full'} run, ${fmt(totalS, 0)} s; medians of ${P.rounds} interleaved round(s)\n`,
+    `\n${lines.join('\n')}\n\n${quick ? 'quick' : 'full'} run, ${fmt(totalS, 0)} s; medians of ${P.rounds} interleaved round(s); throughput load from ${loadGenerator()}\n`,
   );
 }
 

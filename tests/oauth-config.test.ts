@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
 import { loadMigrator, openDatabase } from '../src/database/orm';
+import { OAuthState, OAuthStateKind } from '../src/oauth/oauth-state.entity';
 import { configProblems, tempDataDir } from './helpers/config';
 import { createDatabase, TEST_SECRET } from './helpers/server';
 
@@ -133,6 +134,88 @@ describe('password-less accounts migration', () => {
       );
       if (config.database.driver === 'sqlite')
         expect(await conn.execute('pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    } finally {
+      await orm.close(true);
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('link codes migration', () => {
+  it('adds the link_code kind and its identity columns, keeping the flows in progress', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authql-migration-'));
+    const database = await createDatabase(dir);
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dir,
+      DATABASE_URL: database.url,
+      JWT_SECRET: TEST_SECRET,
+    });
+    const orm = await openDatabase(config, () => {});
+    const sqlite = config.database.driver === 'sqlite';
+    try {
+      const migrator = await loadMigrator(orm);
+      await migrator.up({ to: 'Migration20261212000000' });
+      const conn = orm.em.getConnection();
+      const now = new Date();
+      const later = new Date(now.getTime() + 600_000);
+      const insertState = (id: string, kind: string) =>
+        conn.execute(
+          'insert into oauth_states (id, kind, provider, redirect_to, nonce, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+          [id, kind, 'google', 'https://app.test/done', 'n-1', later, now],
+        );
+      const flow = 'f'.repeat(64);
+      await insertState(flow, 'flow');
+      await expect(insertState('1'.repeat(64), 'link_code')).rejects.toThrow();
+      await migrator.up();
+
+      const kept = 'select id, kind, provider, redirect_to, nonce from oauth_states';
+      const flowRow = {
+        id: flow,
+        kind: 'flow',
+        provider: 'google',
+        redirect_to: 'https://app.test/done',
+        nonce: 'n-1',
+      };
+      expect(await conn.execute(kept)).toEqual([flowRow]);
+      const linkCode = 'c'.repeat(64);
+      await orm.em.fork().insert(OAuthState, {
+        id: linkCode,
+        kind: OAuthStateKind.LINK_CODE,
+        provider: 'google',
+        subject: 'sub-1',
+        email: 'someone@example.com',
+        emailVerified: true,
+        expiresAt: later,
+        createdAt: now,
+      });
+      const row = await orm.em.fork().findOneOrFail(OAuthState, { id: linkCode });
+      expect(row).toMatchObject({
+        kind: OAuthStateKind.LINK_CODE,
+        subject: 'sub-1',
+        email: 'someone@example.com',
+        emailVerified: true,
+      });
+      // The kind is still checked: only the four known kinds are stored.
+      await expect(insertState('2'.repeat(64), 'other')).rejects.toThrow();
+      const indexes = sqlite
+        ? "select name from sqlite_master where type = 'index' and tbl_name = 'oauth_states' and name not like 'sqlite_%' order by name"
+        : "select indexname as name from pg_indexes where tablename = 'oauth_states' and indexname like '%_index' order by indexname";
+      expect(await conn.execute(indexes)).toEqual([
+        { name: 'oauth_states_expires_at_index' },
+        { name: 'oauth_states_user_id_index' },
+      ]);
+      if (sqlite) {
+        expect(await conn.execute('pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+        expect(await conn.execute('pragma foreign_key_check')).toEqual([]);
+      }
+
+      // Down drops what it cannot represent (link codes) and keeps the rest.
+      await migrator.down({ migrations: ['Migration20261213150000'] });
+      expect(await conn.execute(kept)).toEqual([flowRow]);
+      await migrator.up();
+      expect(await conn.execute(kept)).toEqual([flowRow]);
     } finally {
       await orm.close(true);
       await database.drop();

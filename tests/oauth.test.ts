@@ -1,7 +1,7 @@
 import { generateKeyPair } from 'jose';
 import jwt from 'jsonwebtoken';
 import { HousekeepingLease } from '../src/housekeeping/housekeeping-lease.entity';
-import { OAuthState } from '../src/oauth/oauth-state.entity';
+import { OAuthState, OAuthStateKind } from '../src/oauth/oauth-state.entity';
 import { OneTimeToken } from '../src/tokens/one-time-token.entity';
 import { Role } from '../src/users/role';
 import { sha256 } from '../src/tokens/random';
@@ -43,6 +43,7 @@ const ID_TOKEN = `mutation ($provider: String!, $idToken: String!, $nonce: Strin
 }`;
 const LINKED = `{ linkedAccounts { provider email createdAt } }`;
 const START_LINK = `mutation ($provider: String!) { startOAuthLink(provider: $provider) }`;
+const FINISH_LINK = `mutation ($code: String!) { finishOAuthLink(code: $code) { provider email createdAt } }`;
 const UNLINK = `mutation ($provider: String!) { unlinkAccount(provider: $provider) }`;
 
 let idp: TestOpenIdProvider;
@@ -113,6 +114,24 @@ async function webFlow(
       if (value) secrets.push(value);
     }
   }
+  return back;
+}
+
+/** startOAuthLink for the viewer of `token`: the URL it returned. */
+async function startLink(token: string): Promise<URL> {
+  const res = await server.gql(START_LINK, { provider: 'test' }, { token });
+  expect(res.errors).toBeUndefined();
+  return new URL(res.data!.startOAuthLink as string);
+}
+
+/** Opens a link URL in a fresh browser that signs in at the provider as `login`; the app URL. */
+async function linkFlow(url: URL, login: string, browser = new TestBrowser()): Promise<URL> {
+  idp.nextLogin = login;
+  const res = await browser.open(url.href, [server.origin, idp.issuer]);
+  expect(res.left).toBe(true);
+  const back = new URL(res.url);
+  secrets.push(url.searchParams.get('link')!, ...browser.cookieValues);
+  if (back.searchParams.get('link_code')) secrets.push(back.searchParams.get('link_code')!);
   return back;
 }
 
@@ -538,32 +557,146 @@ describe('social sign-in', () => {
     ).toBe('BAD_USER_INPUT');
   });
 
-  it('startOAuthLink links a provider identity to the signed-in user, once', async () => {
-    const user = await createActiveUser(server, uniqueEmail('linker'));
-    const tokens = await signIn(server, user.email);
-    // A provider account with another address: only the explicit link can join it to this user.
-    const sub = providerAccount(uniqueEmail('other-address'));
-    const res = await server.gql(START_LINK, { provider: 'test' }, { token: tokens.accessToken });
-    const url = new URL(res.data!.startOAuthLink as string);
-    expect(url.origin + url.pathname).toBe(`${server.origin}/oauth/test/start`);
-    url.searchParams.set('redirect_to', APP_RETURN);
+  it('link forgery: a link URL opened by someone else links nothing, to anyone', async () => {
+    // The attacker asks for a link URL and sends it; the victim opens it and signs in at the provider.
+    const attacker = await createActiveUser(server, uniqueEmail('link-attacker'));
+    const attackerToken = (await signIn(server, attacker.email)).accessToken;
+    const victim = await createActiveUser(server, uniqueEmail('link-victim'));
+    const victimToken = (await signIn(server, victim.email)).accessToken;
+    const victimSub = providerAccount(victim.email);
+    const url = await startLink(attackerToken);
 
-    idp.nextLogin = sub;
-    const browser = new TestBrowser();
-    const done = await browser.open(url.href, [server.origin, idp.issuer]);
-    const back = new URL(done.url);
-    expect(back.searchParams.get('linked')).toBe('test');
-    expect(back.searchParams.get('code')).toBeNull();
-    const signedIn = await server.gql(ID_TOKEN, {
+    const back = await linkFlow(url, victimSub);
+    expect(back.origin + back.pathname).toBe(APP_RETURN);
+    expect([back.searchParams.get('linked'), back.searchParams.get('code')]).toEqual([null, null]);
+    const linkCode = back.searchParams.get('link_code')!;
+    expect(linkCode).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const nothing = { linkedAccounts: [] };
+    expect((await server.gql(LINKED, {}, { token: attackerToken })).data).toEqual(nothing);
+
+    // The victim's app, on that return URL, finishes with the victim's own token: refused, and spent.
+    const asVictim = await server.gql(FINISH_LINK, { code: linkCode }, { token: victimToken });
+    expect(codeOf(asVictim)).toBe('INVALID_TOKEN');
+    // The attacker holds no code; a made-up one, or the real one after it, is refused.
+    for (const code of ['', 'x'.repeat(43), linkCode])
+      expect(codeOf(await server.gql(FINISH_LINK, { code }, { token: attackerToken }))).toBe(
+        'INVALID_TOKEN',
+      );
+    expect((await server.gql(LINKED, {}, { token: attackerToken })).data).toEqual(nothing);
+    expect((await server.gql(LINKED, {}, { token: victimToken })).data).toEqual(nothing);
+
+    // The victim's next "Sign in with the provider" lands in the victim's own account.
+    const signedIn = await exchange((await webFlow(victimSub)).searchParams.get('code')!);
+    expect(signedIn.data!.exchangeOAuthCode.user.id).toBe(victim.id);
+  });
+
+  it('startOAuthLink → link_code → finishOAuthLink links the viewer, once', async () => {
+    const user = await createActiveUser(server, uniqueEmail('linker'));
+    const token = (await signIn(server, user.email)).accessToken;
+    // A provider account with another address: only the explicit link can join it to this user.
+    const otherAddress = uniqueEmail('other-address');
+    const sub = providerAccount(otherAddress);
+    const url = await startLink(token);
+    expect(url.origin + url.pathname).toBe(`${server.origin}/oauth/test/start`);
+    url.searchParams.set('redirect_to', APP_SCHEME);
+    url.searchParams.set('state', 'app-link-1');
+
+    const back = await linkFlow(url, sub);
+    expect(back.protocol).toBe('com.example.app:');
+    expect(back.searchParams.get('state')).toBe('app-link-1');
+    const res = await server.gql(
+      FINISH_LINK,
+      { code: back.searchParams.get('link_code') },
+      { token },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.finishOAuthLink).toEqual([
+      { provider: 'test', email: otherAddress, createdAt: expect.any(String) },
+    ]);
+    const events = await server.gql(`{ securityEvents { type } }`, {}, { token });
+    expect(events.data!.securityEvents[0]).toEqual({ type: 'account_linked' });
+    // The provider sign-in, web and native, now reaches this account.
+    const viaWeb = await exchange((await webFlow(sub)).searchParams.get('code')!);
+    expect(viaWeb.data!.exchangeOAuthCode.user.id).toBe(user.id);
+    const native = await server.gql(ID_TOKEN, {
       provider: 'test',
       idToken: await nativeToken(sub),
     });
-    expect(signedIn.data!.signInWithIdToken.user.id).toBe(user.id);
+    expect(native.data!.signInWithIdToken.user.id).toBe(user.id);
 
-    // The link URL works once.
+    // The link URL works once; both mutations need a signed-in viewer.
     const again = await new TestBrowser().open(url.href, [server.origin, idp.issuer]);
     expect(new URL(again.url).searchParams.get('error')).toBe('INVALID_TOKEN');
     expect(codeOf(await server.gql(START_LINK, { provider: 'test' }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await server.gql(FINISH_LINK, { code: 'x' }))).toBe('UNAUTHENTICATED');
+
+    // The linking rules still hold at finishOAuthLink: the identity is someone else's now, and this
+    // user already has an identity of that provider.
+    const other = await createActiveUser(server, uniqueEmail('linker-2'));
+    const otherToken = (await signIn(server, other.email)).accessToken;
+    const taken = await linkFlow(await startLink(otherToken), sub);
+    const stolen = { code: taken.searchParams.get('link_code') };
+    expect(codeOf(await server.gql(FINISH_LINK, stolen, { token: otherToken }))).toBe('FORBIDDEN');
+    const second = await linkFlow(await startLink(token), providerAccount(uniqueEmail('second')));
+    const twice = { code: second.searchParams.get('link_code') };
+    expect(codeOf(await server.gql(FINISH_LINK, twice, { token }))).toBe('FORBIDDEN');
+    expect((await server.gql(LINKED, {}, { token })).data!.linkedAccounts).toHaveLength(1);
+    expect((await server.gql(LINKED, {}, { token: otherToken })).data).toEqual({
+      linkedAccounts: [],
+    });
+  });
+
+  it('a link code is spent by its first use, and no code is taken for the other kind', async () => {
+    const user = await createActiveUser(server, uniqueEmail('link-codes'));
+    const token = (await signIn(server, user.email)).accessToken;
+    const sub = providerAccount(uniqueEmail('link-codes-idp'));
+
+    const first = (await linkFlow(await startLink(token), sub)).searchParams.get('link_code')!;
+    expect((await server.gql(FINISH_LINK, { code: first }, { token })).errors).toBeUndefined();
+    expect(codeOf(await server.gql(FINISH_LINK, { code: first }, { token }))).toBe('INVALID_TOKEN');
+    await server.gql(UNLINK, { provider: 'test' }, { token });
+
+    // A link code given to exchangeOAuthCode signs nobody in, and is spent by it.
+    const asSignIn = (await linkFlow(await startLink(token), sub)).searchParams.get('link_code')!;
+    expect(codeOf(await exchange(asSignIn))).toBe('INVALID_TOKEN');
+    expect(codeOf(await server.gql(FINISH_LINK, { code: asSignIn }, { token }))).toBe(
+      'INVALID_TOKEN',
+    );
+    expect((await server.gql(LINKED, {}, { token })).data).toEqual({ linkedAccounts: [] });
+
+    // A sign-in code given to finishOAuthLink links nothing, and is spent by it.
+    const signInCode = (
+      await webFlow(providerAccount(uniqueEmail('link-codes-web')))
+    ).searchParams.get('code')!;
+    expect(codeOf(await server.gql(FINISH_LINK, { code: signInCode }, { token }))).toBe(
+      'INVALID_TOKEN',
+    );
+    expect(codeOf(await exchange(signInCode))).toBe('INVALID_TOKEN');
+    expect((await server.gql(LINKED, {}, { token })).data).toEqual({ linkedAccounts: [] });
+  });
+
+  it('keeps only the hash of a link code, and refuses it after 60 s', async () => {
+    const user = await createActiveUser(server, uniqueEmail('link-expiry'));
+    const token = (await signIn(server, user.email)).accessToken;
+    const email = uniqueEmail('link-expiry-idp');
+    const sub = providerAccount(email);
+    const code = (await linkFlow(await startLink(token), sub)).searchParams.get('link_code')!;
+    const em = server.app.orm.em.fork();
+    expect(await em.findOne(OAuthState, { id: code })).toBeNull();
+    const row = await em.findOneOrFail(OAuthState, { id: sha256(code) });
+    expect(row).toMatchObject({
+      kind: OAuthStateKind.LINK_CODE,
+      provider: 'test',
+      subject: sub,
+      email,
+      emailVerified: true,
+    });
+    expect(row.user?.id).toBe(user.id);
+    expect(row.expiresAt.getTime() - row.createdAt.getTime()).toBe(60_000);
+    await em.nativeUpdate(OAuthState, { id: row.id }, { expiresAt: new Date(Date.now() - 1) });
+    expect(codeOf(await server.gql(FINISH_LINK, { code }, { token }))).toBe('INVALID_TOKEN');
+    expect(await em.fork().count(OAuthState, { id: row.id })).toBe(0);
+    expect((await server.gql(LINKED, {}, { token })).data).toEqual({ linkedAccounts: [] });
   });
 });
 
@@ -630,6 +763,7 @@ describe('social sign-in logs', () => {
     const text = log.lines.join('');
     expect(text).toContain('"event":"oauth_flow_failed"');
     expect(text).toContain('"event":"id_token_refused"');
+    expect(text).toContain('"event":"oauth_link_refused"');
     expect(secrets.length).toBeGreaterThan(20);
     for (const secret of secrets)
       expect([secret.slice(0, 12), text.includes(secret)]).toEqual([secret.slice(0, 12), false]);
@@ -652,16 +786,31 @@ describe('social sign-in limits', () => {
   });
   afterAll(() => limited?.close());
 
-  it('counts code exchanges and ID-token sign-ins per IP', async () => {
-    const codes = [];
-    for (let i = 0; i < 3; i++) codes.push(codeOf(await limited.gql(EXCHANGE, { code: `x${i}` })));
-    expect(codes).toEqual(['INVALID_TOKEN', 'INVALID_TOKEN', 'TOO_MANY_REQUESTS']);
+  it('counts code exchanges, link codes and ID-token sign-ins per IP', async () => {
     const sub = providerAccount(uniqueEmail('limited'));
     const results = [];
-    for (let i = 0; i < 3; i++)
-      results.push(
-        codeOf(await limited.gql(ID_TOKEN, { provider: 'test', idToken: await nativeToken(sub) })),
-      );
+    let token = '';
+    for (let i = 0; i < 3; i++) {
+      const res = await limited.gql(ID_TOKEN, {
+        provider: 'test',
+        idToken: await nativeToken(sub),
+      });
+      token ||= res.data?.signInWithIdToken.accessToken ?? '';
+      results.push(codeOf(res));
+    }
     expect(results).toEqual([undefined, undefined, 'TOO_MANY_REQUESTS']);
+    // exchangeOAuthCode and finishOAuthLink draw on one per-IP token budget.
+    const codes = [
+      codeOf(await limited.gql(EXCHANGE, { code: 'x0' })),
+      codeOf(await limited.gql(FINISH_LINK, { code: 'x1' }, { token })),
+      codeOf(await limited.gql(FINISH_LINK, { code: 'x2' }, { token })),
+      codeOf(await limited.gql(EXCHANGE, { code: 'x3' })),
+    ];
+    expect(codes).toEqual([
+      'INVALID_TOKEN',
+      'INVALID_TOKEN',
+      'TOO_MANY_REQUESTS',
+      'TOO_MANY_REQUESTS',
+    ]);
   });
 });

@@ -4,10 +4,15 @@ import { User } from '../users/user.entity';
 export enum OAuthStateKind {
   /** A web flow between `start` and `callback`: PKCE verifier, nonce, where to return. */
   FLOW = 'flow',
-  /** Made by startOAuthLink: the signed-in user a following `start` links the provider to. */
+  /** Made by startOAuthLink: the signed-in user the link code of a following flow is made for. */
   LINK = 'link',
   /** The one-time code the callback hands the app, swapped by exchangeOAuthCode. */
   CODE = 'code',
+  /**
+   * The one-time code a linking callback hands the app, spent by finishOAuthLink: it carries the
+   * verified identity, linked only when the ticket's own user presents it (not whoever opened the URL).
+   */
+  LINK_CODE = 'link_code',
 }
 
 /**
@@ -29,7 +34,7 @@ export class OAuthState {
   @Property({ type: 'string', length: 32 })
   provider!: string;
 
-  /** CODE: who signs in; LINK and a linking FLOW: who the provider is linked to. */
+  /** CODE: who signs in; LINK, a linking FLOW and LINK_CODE: who the provider is linked to. */
   @ManyToOne(() => User, { deleteRule: 'cascade', nullable: true })
   user: User | null = null;
 
@@ -49,6 +54,16 @@ export class OAuthState {
   /** sha256 of the value of the cookie `start` set: the callback must come from that same browser. */
   @Property({ type: 'string', length: 64, nullable: true })
   browserHash: string | null = null;
+
+  /** LINK_CODE: the identity the provider verified at the callback (sub, email, email_verified). */
+  @Property({ type: 'string', length: 255, nullable: true })
+  subject: string | null = null;
+
+  @Property({ type: 'string', length: 254, nullable: true })
+  email: string | null = null;
+
+  @Property({ type: 'boolean', nullable: true })
+  emailVerified: boolean | null = null;
 
   @Property({ type: 'datetime', index: true })
   expiresAt!: Date;

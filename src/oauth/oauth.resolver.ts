@@ -48,7 +48,7 @@ export class OAuthResolver {
   @Directive('@auth')
   @Mutation(() => String, {
     description:
-      'A URL to open (10 minutes, once) that links the provider to the viewer; append &redirect_to=<allowed URL>.',
+      'A URL to open (10 minutes, once; append &redirect_to=<allowed URL>): it returns with ?link_code= for finishOAuthLink.',
   })
   async startOAuthLink(
     @Arg('provider', () => String) provider: string,
@@ -56,6 +56,21 @@ export class OAuthResolver {
   ): Promise<string> {
     const viewer = await requireViewer(ctx);
     return ctx.services.oauth.startLink(ctx.em, viewer.userId, provider);
+  }
+
+  @Directive('@auth')
+  @Mutation(() => [LinkedAccountView], {
+    description:
+      "Links the identity behind startOAuthLink's link_code (60 s, once) if the viewer made that link; returns the viewer's links.",
+  })
+  async finishOAuthLink(
+    @Arg('code', () => String) code: string,
+    @Ctx() ctx: Context,
+  ): Promise<LinkedAccountView[]> {
+    const viewer = await requireViewer(ctx);
+    return (await ctx.services.oauth.finishLink(ctx.em, viewer.userId, code, ctx.client)).map((l) =>
+      LinkedAccountView.from(l),
+    );
   }
 
   @Directive('@auth')

@@ -28,6 +28,8 @@ import { OAuthState, OAuthStateKind } from './oauth-state.entity';
 const FLOW_TTL_MS = 10 * 60_000;
 const LINK_TTL_MS = 10 * 60_000;
 const CODE_TTL_MS = 60_000;
+/** The codes the callback hands the app: each mutation spends either, and accepts only its own. */
+const CODE_KINDS = [OAuthStateKind.CODE, OAuthStateKind.LINK_CODE];
 
 /** Codes the web flow puts in `?error=`; the app shows its own message for each. */
 export type OAuthRedirectError =
@@ -188,9 +190,9 @@ export class OAuthService {
 
   /**
    * `/oauth/<name>/callback` (GET, or POST for form_post): spends the flow, checks the browser binding,
-   * redeems the code (PKCE, state, nonce, ID token checked by openid-client), then links or resolves
-   * the account. Returns the app URL with `?code=` (sign-in) or `?linked=<name>` (link).
-   * Throws OAuthFlowError.
+   * redeems the code (PKCE, state, nonce, ID token checked by openid-client), then resolves the
+   * account. Returns the app URL with `?code=` (sign-in) or `?link_code=` (link: finishOAuthLink
+   * links it). Throws OAuthFlowError.
    */
   async callback(
     em: EntityManager,
@@ -249,8 +251,17 @@ export class OAuthService {
     }
     const identity = await this.redeem(provider, params, flow, back);
     if (flow.user) {
-      await this.link(em, flow.user.id, identity, back, client);
-      return { linked: provider.name };
+      // Not linked here: whoever opened the URL signed in at the provider, maybe not the ticket's user
+      // (a forwarded link). Only that user's own finishOAuthLink, holding this code, makes the link.
+      const linkCode = randomSecret();
+      await this.saveState(em, linkCode, {
+        kind: OAuthStateKind.LINK_CODE,
+        provider: provider.name,
+        user: flow.user.id,
+        identity,
+        ttlMs: CODE_TTL_MS,
+      });
+      return { link_code: linkCode };
     }
     const user = await this.resolveAccount(em, identity, client).catch((err: unknown) => {
       if (err instanceof AppError && err.code === ErrorCode.FORBIDDEN)
@@ -276,8 +287,9 @@ export class OAuthService {
     await this.limits.tokenAttempt(client.ip);
     if (typeof code !== 'string' || code.length === 0 || code.length > 200)
       throw invalidToken('This sign-in code is invalid or has already been used.');
-    const row = await this.consumeState(em, code, OAuthStateKind.CODE, null);
-    if (!row?.user) {
+    // A link code given here is spent too: a code shown to the wrong mutation is not trusted again.
+    const row = await this.consumeState(em, code, CODE_KINDS, null);
+    if (!row?.user || row.kind !== OAuthStateKind.CODE) {
       this.logger.info({ event: 'oauth_code_refused', ip: client.ip }, 'oauth code refused');
       throw invalidToken('This sign-in code is invalid or has already been used.');
     }
@@ -334,7 +346,10 @@ export class OAuthService {
     return this.flow.finish(em, user, 'OAUTH', client);
   }
 
-  /** A URL the signed-in user opens to link `providerName` (10 minutes, once). Throws BAD_USER_INPUT. */
+  /**
+   * A URL the signed-in user opens to link `providerName` (10 minutes, once); it returns to the app
+   * with a link code that only this user's finishLink accepts. Throws BAD_USER_INPUT.
+   */
   async startLink(em: EntityManager, userId: string, providerName: string): Promise<string> {
     const provider = this.providers.get(providerName);
     const ticket = randomSecret();
@@ -347,6 +362,46 @@ export class OAuthService {
     const url = new URL(`${this.config.oauth.callbackBaseUrl}/oauth/${provider.name}/start`);
     url.searchParams.set('link', ticket);
     return url.href;
+  }
+
+  /**
+   * Spends a link code (60 s, once; unused codes too) and links its identity to the viewer, who must
+   * be the user that called startOAuthLink. Returns the viewer's links. Throws INVALID_TOKEN (unknown,
+   * used, expired, a sign-in code, or made for another user), FORBIDDEN (the identity belongs to
+   * another user, or the viewer has another identity of that provider), TOO_MANY_REQUESTS.
+   */
+  async finishLink(
+    em: EntityManager,
+    userId: string,
+    code: unknown,
+    client: ClientInfo,
+  ): Promise<LinkedAccountInfo[]> {
+    await this.limits.tokenAttempt(client.ip);
+    const refused = (reason: string) => {
+      this.logger.warn(
+        { event: 'oauth_link_refused', reason, userId, ip: client.ip },
+        'oauth link code refused',
+      );
+      return invalidToken('This link code is invalid, has expired or has already been used.');
+    };
+    if (typeof code !== 'string' || code.length === 0 || code.length > 200)
+      throw refused('malformed');
+    const row = await this.consumeState(em, code, CODE_KINDS, null);
+    if (row?.kind !== OAuthStateKind.LINK_CODE || !row.subject) throw refused('unknown');
+    if (row.user?.id !== userId) throw refused('other_user');
+    if (row.expiresAt.getTime() <= Date.now()) throw refused('expired');
+    await this.link(
+      em,
+      userId,
+      {
+        provider: row.provider,
+        subject: row.subject,
+        email: row.email,
+        emailVerified: row.emailVerified === true,
+      },
+      client,
+    );
+    return this.linkedAccounts(em, userId);
   }
 
   /**
@@ -569,14 +624,18 @@ export class OAuthService {
     return user;
   }
 
-  /** Links a provider identity to a signed-in user (startOAuthLink's flow). Throws OAuthFlowError. */
+  /** Links a provider identity to a signed-in user (finishOAuthLink). Throws FORBIDDEN. */
   private async link(
     em: EntityManager,
     userId: string,
     identity: ProviderIdentity,
-    back: string,
     client: ClientInfo,
   ): Promise<void> {
+    const linkedElsewhere = () =>
+      new AppError(
+        ErrorCode.FORBIDDEN,
+        'This provider account is already linked to another account.',
+      );
     try {
       await transaction(em, async (uow) => {
         const tx = uow.em;
@@ -585,9 +644,12 @@ export class OAuthService {
           subject: identity.subject,
         });
         if (taken && taken.user.id === userId) return;
-        if (taken) throw new OAuthFlowError('FORBIDDEN', back, 'identity linked to another user');
+        if (taken) throw linkedElsewhere();
         if (await tx.count(LinkedAccount, { user: userId, provider: identity.provider }))
-          throw new OAuthFlowError('FORBIDDEN', back, 'provider already linked');
+          throw new AppError(
+            ErrorCode.FORBIDDEN,
+            'Another account of this provider is linked: unlink it first.',
+          );
         tx.create(LinkedAccount, {
           user: tx.getReference(User, userId),
           provider: identity.provider,
@@ -610,8 +672,7 @@ export class OAuthService {
         );
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException)
-        throw new OAuthFlowError('FORBIDDEN', back, 'identity linked meanwhile');
+      if (err instanceof UniqueConstraintViolationException) throw linkedElsewhere();
       throw err;
     }
   }
@@ -628,6 +689,7 @@ export class OAuthService {
       codeVerifier?: string;
       nonce?: string;
       browserHash?: string;
+      identity?: ProviderIdentity;
       ttlMs: number;
     },
   ): Promise<void> {
@@ -643,6 +705,9 @@ export class OAuthService {
       codeVerifier: fields.codeVerifier ?? null,
       nonce: fields.nonce ?? null,
       browserHash: fields.browserHash ?? null,
+      subject: fields.identity?.subject ?? null,
+      email: fields.identity?.email ?? null,
+      emailVerified: fields.identity?.emailVerified ?? null,
       expiresAt: new Date(now + fields.ttlMs),
       createdAt: new Date(now),
     });
@@ -652,10 +717,14 @@ export class OAuthService {
   private async consumeState(
     em: EntityManager,
     handle: string,
-    kind: OAuthStateKind,
+    kind: OAuthStateKind | OAuthStateKind[],
     provider: string | null,
   ): Promise<OAuthState | null> {
-    const where = { id: sha256(handle), kind, ...(provider ? { provider } : {}) };
+    const where = {
+      id: sha256(handle),
+      kind: Array.isArray(kind) ? { $in: kind } : kind,
+      ...(provider ? { provider } : {}),
+    };
     const row = await em.findOne(OAuthState, where, { refresh: true });
     if (!row) return null;
     const deleted = await em.nativeDelete(OAuthState, where);
