@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+import { relayMetricsScrapes } from './cluster-metrics';
 import type { Config } from './config';
 import type { App } from './app';
 import type { Logger } from './logger';
@@ -47,12 +48,15 @@ const CRASH_LOOP_MS = 5_000;
 /**
  * The node:cluster primary for WORKERS > 1: applies migrations once, holds the shared memory
  * rate-limit store, forks the workers (which share the listening port), relays cache invalidations
- * between them, replaces a worker that dies, and on SIGTERM/SIGINT drains every worker, then exits.
+ * and metrics scrapes between them, replaces a worker that dies, and on SIGTERM/SIGINT drains every
+ * worker, then exits.
  * Resolves with the URL once every worker listens; rejects if one fails to start.
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<string> {
   // Every worker's limiters count in this one store: one budget per host, never one per worker.
   if (config.rateLimit.store === 'memory') new RateLimiterClusterMaster();
+  // A scrape of any worker gathers every worker's metrics through here.
+  if (config.metricsToken) relayMetricsScrapes();
   // Workers are forked first and build their apps while the primary migrates (the ORM is loaded
   // here only now, so forking waits for nothing); each starts serving once migrations are done.
   const migrated = (async () => {

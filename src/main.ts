@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import type { App } from './app';
 import { primaryMigrated, runPrimary, shareWithSiblings } from './cluster';
+import { shareMetrics } from './cluster-metrics';
 import { createLogger } from './logger';
 import { ConfigError, loadConfig, type Config } from './config';
 import { errorFields } from './errors';
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
     await created.close();
     process.exit(0);
   }
+  // Before listening, so the first scrape this worker answers already covers the host.
+  if (cluster.isWorker) shareMetrics(created.services.metrics, config.workers);
   const url = await created.listen();
   if (cluster.isWorker) {
     shareWithSiblings(created);

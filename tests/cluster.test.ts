@@ -1,5 +1,3 @@
-import { request } from 'node:http';
-import { readdirSync, readFileSync } from 'node:fs';
 import {
   ACTIVATE,
   codeOf,
@@ -13,8 +11,9 @@ import {
   uniqueEmail,
   type Tokens,
 } from './helpers/flows';
+import { requestAlone } from './helpers/http';
 import { linkToken } from './helpers/inbox';
-import { useProcesses, type AuthqlProcess } from './helpers/process';
+import { childrenOf, useProcesses, type AuthqlProcess } from './helpers/process';
 
 /**
  * WORKERS=2 as users run it: a real primary with two workers in production mode on one SQLite file
@@ -36,51 +35,22 @@ interface Answer {
   errors?: Array<{ message: string; extensions?: { code?: string } }>;
 }
 
-/** One POST on a connection of its own (no keep-alive): the next request may land on the other worker. */
-function post(
+/** One POST on a connection of its own: the next request may land on the other worker. */
+async function post(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
   token?: string,
 ): Promise<Answer> {
-  const body = JSON.stringify({ query, variables });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, ...(JSON.parse(text) as object) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+  const { status, text } = await requestAlone(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
   });
-}
-
-/** The pids of a process's children (the cluster workers), from /proc. */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return { status, ...(JSON.parse(text) as object) };
 }
 
 const alive = (pid: number) => {

@@ -260,6 +260,49 @@ describe('limits', () => {
     }
   });
 
+  it('a code try is charged to its IP budget first (sign-in codes: sign-in; activation, reset: token), then the address', async () => {
+    const limited = await startTestServer({
+      TRUST_PROXY: '1',
+      RATE_LIMIT_SIGNIN_PER_IP: '2',
+      RATE_LIMIT_TOKEN_PER_IP: '2',
+      RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '3',
+    });
+    const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+    const attempts = {
+      signIn: (email: string, ip: string) =>
+        limited.gql(SIGN_IN_WITH_CODE, { email, code: '123456' }, from(ip)),
+      activate: (email: string, ip: string) =>
+        limited.gql(ACTIVATE_WITH_CODE, { email, code: '123456' }, from(ip)),
+      reset: (email: string, ip: string) =>
+        limited.gql(
+          RESET_WITH_CODE,
+          { email, code: '123456', newPassword: NEW_PASSWORD },
+          from(ip),
+        ),
+    };
+    try {
+      const attacker = '203.0.113.7';
+      for (let i = 0; i < 2; i++)
+        expect(codeOf(await attempts.signIn(uniqueEmail(), attacker))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await attempts.signIn(uniqueEmail(), attacker))).toBe('TOO_MANY_REQUESTS');
+      // The sign-in budget is spent; the token budget is untouched, and is the one these spend.
+      expect(codeOf(await attempts.activate(uniqueEmail(), attacker))).toBe('INVALID_TOKEN');
+      expect(codeOf(await attempts.reset(uniqueEmail(), attacker))).toBe('INVALID_TOKEN');
+      expect(codeOf(await attempts.activate(uniqueEmail(), attacker))).toBe('TOO_MANY_REQUESTS');
+
+      // Tries the IP limit refuses cost the address nothing: it still has its 3 failures, then no more.
+      const victim = uniqueEmail('victim');
+      for (const attempt of [attempts.signIn, attempts.activate, attempts.reset])
+        expect(codeOf(await attempt(victim, attacker))).toBe('TOO_MANY_REQUESTS');
+      expect(codeOf(await attempts.signIn(victim, '198.51.100.1'))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await attempts.activate(victim, '198.51.100.2'))).toBe('INVALID_TOKEN');
+      expect(codeOf(await attempts.reset(victim, '198.51.100.3'))).toBe('INVALID_TOKEN');
+      expect(codeOf(await attempts.signIn(victim, '198.51.100.4'))).toBe('TOO_MANY_REQUESTS');
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('mailed-code tries spend the account failure budget of signIn, before the code is checked', async () => {
     const limited = await startTestServer({ RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '3' });
     try {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { configProblems } from './helpers/config';
 import { createActiveUser, ME, PASSWORD, SIGN_IN, signIn, uniqueEmail } from './helpers/flows';
 import { freePort } from './helpers/inbox';
+import { sample } from './helpers/metrics';
 import { startTestServer, type TestServer } from './helpers/server';
 
 const TOKEN = randomBytes(24).toString('hex');
@@ -10,26 +11,6 @@ const scrape = (server: TestServer, authorization?: string) =>
   fetch(`${server.origin}/metrics`, {
     headers: authorization ? { authorization } : {},
   });
-
-/** The value of one sample line of the exposition, or undefined. */
-function sample(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (!(rest.startsWith('{') || rest.startsWith(' '))) continue;
-    const labelPart = rest.startsWith('{') ? rest.slice(1, rest.indexOf('}')) : '';
-    const have = labelPart ? labelPart.split(',') : [];
-    if (wanted.every((w) => have.includes(w)) && have.length === wanted.length) {
-      return Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return undefined;
-}
 
 describe('GET /metrics', () => {
   let server: TestServer;
@@ -132,6 +113,9 @@ describe('GET /metrics', () => {
     expect(sample(text, 'authql_outbox_depth', { kind: 'mail' })).toBe(0);
 
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    // One process (WORKERS=1): no gathering from siblings, no per-worker series.
+    expect(text).not.toContain('authql_metrics_workers');
+    expect(text).not.toContain('worker=');
     // Labels never carry what a client chose: no email, no operation name.
     expect(text).not.toContain(user.email);
     expect(text).not.toContain('nope');

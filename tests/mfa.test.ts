@@ -245,15 +245,29 @@ describe('secret rotation', () => {
 describe('turning TOTP off and replacing recovery codes', () => {
   it('disableTotp needs the password, mails the owner, kills open tickets and the recovery codes', async () => {
     const { email } = await createActiveUser(server);
-    const { tokens, recoveryCodes } = await enableTotp(server, email);
+    const { tokens, recoveryCodes } = await enableTotp(server, email, {
+      'user-agent': 'mfa-on/1.0',
+    });
     const open = await passwordTicket(server, email, PASSWORD);
     const token = { token: tokens.accessToken };
     const wrong = await server.gql(DISABLE_TOTP, { password: 'not the password' }, token);
     expect(codeOf(wrong)).toBe('UNAUTHENTICATED');
     const before = server.inbox.for(email).length;
-    expect((await server.gql(DISABLE_TOTP, { password: PASSWORD }, token)).data).toEqual({
-      disableTotp: true,
-    });
+    const disabled = await server.gql(
+      DISABLE_TOTP,
+      { password: PASSWORD },
+      { ...token, headers: { 'user-agent': 'mfa-off/1.0' } },
+    );
+    expect(disabled.data).toEqual({ disableTotp: true });
+    // Both switches carry the client, like every other security event.
+    const events = await server.gql(`{ securityEvents { type ip userAgent } }`, {}, token);
+    const switches = (events.data!.securityEvents as Array<{ type: string }>).filter((e) =>
+      e.type.startsWith('mfa_'),
+    );
+    expect(switches).toEqual([
+      { type: 'mfa_disabled', ip: '127.0.0.1', userAgent: 'mfa-off/1.0' },
+      { type: 'mfa_enabled', ip: '127.0.0.1', userAgent: 'mfa-on/1.0' },
+    ]);
     expect((await server.inbox.waitFor(email, before + 1)).subject).toBe(
       'Two-step verification is off',
     );

@@ -620,12 +620,47 @@ describe('passkey API', () => {
       challengeId: b.challengeId,
       response: { id: b.options.allowCredentials[0].id },
     });
-    expect(codeOf(finish)).toBe('INVALID_TOKEN');
+    expect(codeOf(finish)).toBe('UNAUTHENTICATED');
 
     const discoverable = await server.gql(START_SIGN_IN, {});
     expect(discoverable.data!.startPasskeySignIn.options.allowCredentials).toEqual([]);
     expect(codeOf(await server.gql(START_SIGN_IN, { email: 'not an email' }))).toBe(
       'BAD_USER_INPUT',
+    );
+  });
+
+  it('finishes a sign-in for an unknown address, one without passkeys and one with passkeys alike', async () => {
+    const holder = await tokenOf('holder');
+    expect((await register(holder.token, soft())).errors).toBeUndefined();
+    const without = await createActiveUser(server, uniqueEmail('without'));
+    // The asker's own passkey: a stand-in challenge must refuse it as a real one for another account does.
+    const asker = await tokenOf('asker');
+    const own = soft();
+    expect((await register(asker.token, own)).errors).toBeUndefined();
+    const nobodys = soft();
+    const answers: unknown[] = [];
+    for (const email of [uniqueEmail('unknown'), without.email, holder.email]) {
+      for (const authenticator of [nobodys, own]) {
+        const started = await server.gql(START_SIGN_IN, { email });
+        const { challengeId, options } = started.data!.startPasskeySignIn;
+        const response = authenticator.get(options);
+        const first = await server.gql(FINISH_SIGN_IN, { challengeId, response });
+        const again = await server.gql(FINISH_SIGN_IN, { challengeId, response });
+        answers.push({
+          data: first.data,
+          code: codeOf(first),
+          message: first.errors?.[0]?.message,
+          again: codeOf(again),
+        });
+      }
+    }
+    expect(answers).toEqual(
+      Array(6).fill({
+        data: null,
+        code: 'UNAUTHENTICATED',
+        message: 'Passkey sign-in failed.',
+        again: 'INVALID_TOKEN',
+      }),
     );
   });
 

@@ -2,7 +2,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
-import { CODE_TTL_MS, EmailCodes } from '../codes/email-codes';
+import { useMailedCode } from '../codes/code-attempt';
+import { CODE_TTL_MS } from '../codes/email-codes';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { invalidToken } from '../errors';
 import type { Config } from '../config';
@@ -136,25 +137,18 @@ export class AccountService {
    * address's sign-in failure budget (given back on success). Throws INVALID_TOKEN, BAD_USER_INPUT,
    * TOO_MANY_REQUESTS.
    */
-  async activateWithCode(
+  activateWithCode(
     em: EntityManager,
     rawEmail: unknown,
     rawCode: unknown,
     client: ClientInfo,
   ): Promise<User> {
-    const email = normalizeEmail(rawEmail);
-    const code = EmailCodes.normalize(rawCode);
-    if (!code) throw invalidCode();
-    await this.limits.tokenAttempt(client.ip);
-    await this.limits.beforeCode(email);
-    const user = await em.findOne(User, { email });
-    const row = user
-      ? await this.tokens.matchCode(em, user.id, TokenPurpose.ACTIVATION, code)
-      : null;
-    if (!row) throw invalidCode();
-    const activated = await this.activateRow(em, row, client);
-    await this.limits.codeSucceeded(email);
-    return activated;
+    return useMailedCode(em, this.limits, rawEmail, rawCode, client, {
+      ipBudget: 'token',
+      refused: invalidCode,
+      find: (userId, code) => this.tokens.matchCode(em, userId, TokenPurpose.ACTIVATION, code),
+      use: (_user, row) => this.activateRow(em, row, client),
+    });
   }
 
   /** Spends the activation row (link or code) and activates its account. Throws INVALID_TOKEN. */

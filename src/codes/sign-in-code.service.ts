@@ -4,14 +4,15 @@ import ms from 'ms';
 import type { SignInFlow } from '../auth/sign-in-flow';
 import { runInBackground } from '../background';
 import { transaction } from '../database/unit-of-work';
-import { AppError, ErrorCode, TooManyRequestsError } from '../errors';
+import { AppError, ErrorCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
-import { CODE_TTL_MS, EmailCodes } from './email-codes';
+import { useMailedCode } from './code-attempt';
+import { CODE_TTL_MS, type EmailCodes } from './email-codes';
 import { SignInCode } from './sign-in-code.entity';
 
 const invalidSignInCode = () => new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid email or code.');
@@ -74,35 +75,29 @@ export class SignInCodeService {
     rawCode: unknown,
     client: ClientInfo,
   ): Promise<IssuedTokens> {
-    const email = normalizeEmail(rawEmail);
-    const code = EmailCodes.normalize(rawCode);
-    if (!code) throw invalidSignInCode();
-    try {
-      await this.limits.beforeSignIn(email, client.ip);
-      await this.limits.beforeCode(email);
-    } catch (err) {
-      if (err instanceof TooManyRequestsError) {
+    const user = await useMailedCode(em, this.limits, rawEmail, rawCode, client, {
+      ipBudget: 'sign-in',
+      refused: invalidSignInCode,
+      find: (userId, code) => this.codes.match(em, SignInCode, { user: userId }, code),
+      use: async (user, rowId) => {
+        const spent = await em.nativeUpdate(
+          SignInCode,
+          { id: rowId, usedAt: null },
+          { usedAt: new Date() },
+        );
+        return spent === 1 ? user : null;
+      },
+      onLimited: (err) =>
         this.logger.warn(
           { event: 'sign_in_refused', method: 'EMAIL_CODE', scope: err.scope, ip: client.ip },
           'sign-in refused: rate limit',
-        );
-      }
-      throw err;
-    }
-    const user = await em.findOne(User, { email });
-    const rowId = user ? await this.codes.match(em, SignInCode, { user: user.id }, code) : null;
-    const spent =
-      rowId !== null &&
-      (await em.nativeUpdate(SignInCode, { id: rowId, usedAt: null }, { usedAt: new Date() })) ===
-        1;
-    if (!user || !spent) {
-      this.logger.info(
-        { event: 'sign_in_failed', method: 'EMAIL_CODE', userId: user?.id ?? null, ip: client.ip },
-        'sign-in failed',
-      );
-      throw invalidSignInCode();
-    }
-    await this.limits.codeSucceeded(email);
+        ),
+      onRefused: (userId) =>
+        this.logger.info(
+          { event: 'sign_in_failed', method: 'EMAIL_CODE', userId, ip: client.ip },
+          'sign-in failed',
+        ),
+    });
     return this.flow.finish(em, user, 'EMAIL_CODE', client);
   }
 }

@@ -1,4 +1,11 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+} from 'prom-client';
 
 /** Counts by two bounded labels, kept as plain numbers: the hot path builds no label strings. */
 class Tally {
@@ -36,12 +43,38 @@ export interface MetricsSources {
   outbox: OutboxProbe;
 }
 
+/** One process's metrics as prom-client's JSON: what a worker sends a sibling for its scrape. */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/** The other workers of a node:cluster host, asked at scrape time (src/cluster-metrics.ts). */
+export interface Siblings {
+  /** This worker's `worker` label value. */
+  readonly worker: string;
+  /** Workers the host runs (WORKERS), this one included. */
+  readonly workers: number;
+  /** The snapshots of the siblings that answered in time; never rejects. */
+  gather(): Promise<MetricsSnapshot[]>;
+}
+
+// Gauges whose sum over workers means nothing (a ratio, a per-process limit, a start time): one series
+// per worker instead. Everything else is aggregated as prom-client marks it (sum; event-loop lag
+// averaged or min/max; the version taken once).
+const PER_WORKER = new Set([
+  'authql_cache_hit_ratio',
+  'process_max_fds',
+  'process_start_time_seconds',
+]);
+
 /**
  * Prometheus metrics of one app instance, on a registry of its own (tests run several apps in one
  * process). When METRICS_TOKEN is unset nothing is registered and every record call returns at once.
  */
 export class Metrics {
-  readonly registry: Registry | null;
+  /** This process's own metrics: what a sibling's scrape gathers from it. */
+  private readonly registry: Registry | null;
+  /** Read from the database, so already host-wide: rendered once per scrape, never summed. */
+  private readonly hostWide: Registry | null;
+  private siblings: Siblings | null = null;
   private readonly operations = new Tally();
   private readonly signIns = new Tally();
   private readonly refusals = new Tally();
@@ -49,7 +82,8 @@ export class Metrics {
 
   constructor(enabled: boolean, sources: MetricsSources | null = null) {
     this.registry = enabled ? new Registry() : null;
-    if (!this.registry || !sources) return;
+    this.hostWide = enabled ? new Registry() : null;
+    if (!this.registry || !this.hostWide || !sources) return;
     const registers = [this.registry];
     // Unprefixed (process_*, nodejs_*): the names Node.js dashboards expect.
     collectDefaultMetrics({ register: this.registry });
@@ -132,7 +166,7 @@ export class Metrics {
       name: 'authql_outbox_depth',
       help: 'Outbox rows (mail, webhook) waiting to be delivered; failed-for-good rows excluded.',
       labelNames: ['kind'],
-      registers,
+      registers: [this.hostWide],
       async collect() {
         this.reset();
         for (const row of await probe()) this.set({ kind: row.kind }, row.depth);
@@ -142,7 +176,7 @@ export class Metrics {
       name: 'authql_outbox_oldest_age_seconds',
       help: 'Age of the oldest outbox row waiting to be delivered (0 when empty).',
       labelNames: ['kind'],
-      registers,
+      registers: [this.hostWide],
       async collect() {
         this.reset();
         for (const row of await probe()) this.set({ kind: row.kind }, row.oldestAgeSec);
@@ -171,9 +205,53 @@ export class Metrics {
     this.bcryptWait?.observe(ms / 1000);
   }
 
+  /** From now on a scrape here covers every worker of the host (WORKERS > 1). */
+  shareWith(siblings: Siblings): void {
+    this.siblings = siblings;
+  }
+
+  /** This process's own metrics, host-wide gauges left out: what a sibling's scrape gathers. */
+  async snapshot(): Promise<MetricsSnapshot> {
+    if (!this.registry) return [];
+    const metrics = await this.registry.getMetricsAsJSON();
+    const worker = this.siblings?.worker;
+    if (worker === undefined) return metrics;
+    return metrics.map((metric) =>
+      PER_WORKER.has(metric.name)
+        ? {
+            ...metric,
+            // Each series now comes from one worker: taken as is, never summed nor omitted.
+            aggregator: 'first',
+            values: metric.values.map((v) => ({ ...v, labels: { ...v.labels, worker } })),
+          }
+        : metric,
+    );
+  }
+
   /** The Prometheus text exposition; null when metrics are off. */
   async render(): Promise<{ contentType: string; body: string } | null> {
-    if (!this.registry) return null;
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    if (!this.registry || !this.hostWide) return null;
+    const { contentType } = this.registry;
+    if (!this.siblings) {
+      return { contentType, body: await Registry.merge([this.registry, this.hostWide]).metrics() };
+    }
+    const [own, others, hostWide] = await Promise.all([
+      this.snapshot(),
+      this.siblings.gather(),
+      this.hostWide.getMetricsAsJSON(),
+    ]);
+    const included = 1 + others.length;
+    const coverage = {
+      name: 'authql_metrics_workers',
+      help: 'Workers whose metrics this scrape sums (included) and those that did not answer in time (missing).',
+      type: 'gauge',
+      aggregator: 'sum',
+      values: [
+        { labels: { state: 'included' }, value: included },
+        { labels: { state: 'missing' }, value: Math.max(0, this.siblings.workers - included) },
+      ],
+    };
+    const host = AggregatorRegistry.aggregate([own, ...others, hostWide, [coverage]]);
+    return { contentType, body: await host.metrics() };
   }
 }

@@ -23,7 +23,7 @@ export class MfaResolver {
     @Ctx() ctx: Context,
   ): Promise<string[]> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.mfa.confirmEnrollment(ctx.em, viewer.userId, code);
+    return ctx.services.mfa.confirmEnrollment(ctx.em, viewer.userId, code, ctx.client);
   }
 
   @Directive('@auth')
@@ -33,7 +33,7 @@ export class MfaResolver {
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.mfa.disable(ctx.em, viewer.userId, password);
+    return ctx.services.mfa.disable(ctx.em, viewer.userId, password, ctx.client);
   }
 
   @Directive('@auth')

@@ -74,7 +74,12 @@ export class MfaService {
    * The code spends a point of the account's failure budget, given back when right.
    * Throws BAD_USER_INPUT (no enrolment pending, already on, wrong code), TOO_MANY_REQUESTS.
    */
-  async confirmEnrollment(em: EntityManager, userId: string, rawCode: unknown): Promise<string[]> {
+  async confirmEnrollment(
+    em: EntityManager,
+    userId: string,
+    rawCode: unknown,
+    client: ClientInfo,
+  ): Promise<string[]> {
     const user = await em.findOneOrFail(User, { id: userId }, { populate: ['totpSecret'] });
     if (user.totpEnabledAt) throw badInput('Two-step verification is already on.');
     if (!user.totpSecret) throw badInput('Start an enrolment first (startTotpEnrollment).');
@@ -101,19 +106,26 @@ export class MfaService {
       await this.events.record(uow, {
         type: SecurityEventType.MFA_ENABLED,
         userId,
-        ip: null,
-        userAgent: null,
+        ...client,
       });
       this.userCache.invalidateOnCommit(uow, userId);
       return fresh;
     });
     await this.limits.codeSucceeded(user.email);
-    this.logger.info({ event: 'mfa_enabled', userId }, 'two-step verification turned on');
+    this.logger.info(
+      { event: 'mfa_enabled', userId, ip: client.ip },
+      'two-step verification turned on',
+    );
     return codes;
   }
 
   /** Turns TOTP off and voids the recovery codes and open tickets. Throws UNAUTHENTICATED (password). */
-  async disable(em: EntityManager, userId: string, password: unknown): Promise<true> {
+  async disable(
+    em: EntityManager,
+    userId: string,
+    password: unknown,
+    client: ClientInfo,
+  ): Promise<true> {
     const user = await this.confirmPassword(em, userId, password);
     await transaction(em.fork(), async (uow) => {
       await uow.em.nativeUpdate(
@@ -128,14 +140,16 @@ export class MfaService {
         await this.events.record(uow, {
           type: SecurityEventType.MFA_DISABLED,
           userId,
-          ip: null,
-          userAgent: null,
+          ...client,
         });
       }
       this.userCache.invalidateOnCommit(uow, userId);
     });
     if (user.totpEnabledAt) {
-      this.logger.info({ event: 'mfa_disabled', userId }, 'two-step verification turned off');
+      this.logger.info(
+        { event: 'mfa_disabled', userId, ip: client.ip },
+        'two-step verification turned off',
+      );
     }
     return true;
   }

@@ -21,7 +21,7 @@ export enum ChallengeKind {
  */
 @Entity({ tableName: 'passkey_challenges' })
 export class PasskeyChallenge {
-  [OptionalProps]?: 'createdAt' | 'usedAt' | 'user';
+  [OptionalProps]?: 'createdAt' | 'usedAt' | 'user' | 'decoy';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -46,4 +46,11 @@ export class PasskeyChallenge {
 
   @Property({ type: 'datetime', nullable: true })
   usedAt: Date | null = null;
+
+  /**
+   * A stand-in for an address without passkeys: spent like any challenge, but it never signs anyone
+   * in, so finishing it answers as a wrong credential does for a real account.
+   */
+  @Property({ type: 'boolean', default: false })
+  decoy: boolean = false;
 }

@@ -242,7 +242,8 @@ export class PasskeyService {
       userVerification: 'required',
       timeout: CHALLENGE_TTL_MS,
     });
-    // A stand-in is stored already spent (one write either way): it can never finish a sign-in.
+    // A stand-in is stored live and marked: finishing it spends it and answers as a wrong credential
+    // for a real account does (a spent one would answer INVALID_TOKEN and give the address away).
     const decoy = email !== null && user === null;
     const challengeId = await this.saveChallenge(
       em,
@@ -257,8 +258,9 @@ export class PasskeyService {
   /**
    * Verifies the assertion and hands the account to SignInFlow (amr ["hwk","user"]). Throws
    * INVALID_TOKEN (challenge unknown, used or expired), UNAUTHENTICATED (anything about the response:
-   * unknown credential, another account's, bad signature, origin, no user verification, counter),
-   * and what SignInFlow.finish throws (ACCOUNT_NOT_ACTIVATED, ACCOUNT_DISABLED).
+   * unknown credential, another account's, a stand-in challenge of an address without passkeys, bad
+   * signature, origin, no user verification, counter), and what SignInFlow.finish throws
+   * (ACCOUNT_NOT_ACTIVATED, ACCOUNT_DISABLED).
    */
   async finishSignIn(
     em: EntityManager,
@@ -294,6 +296,8 @@ export class PasskeyService {
       throw signInFailed();
     };
     if (!passkey) return refuse('unknown credential');
+    // After the same lookups as a real challenge: no credential can finish a stand-in's sign-in.
+    if (spent.decoy) return refuse('challenge of an address without passkeys');
     if (spent.userId !== null && spent.userId !== passkey.user.id)
       return refuse('credential of another account than the email named');
     const userHandle = (response as { response?: { userHandle?: unknown } }).response?.userHandle;
@@ -343,15 +347,14 @@ export class PasskeyService {
     kind: ChallengeKind,
     challenge: string,
     user: User | null,
-    spent = false,
+    decoy = false,
   ): Promise<string> {
-    const now = new Date();
     const row = em.create(PasskeyChallenge, {
       kind,
       challenge,
       user,
-      expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS),
-      usedAt: spent ? now : null,
+      expiresAt: new Date(Date.now() + CHALLENGE_TTL_MS),
+      decoy,
     });
     await em.flush();
     return row.id;
@@ -366,7 +369,7 @@ export class PasskeyService {
     id: string,
     kind: ChallengeKind,
     userId?: string,
-  ): Promise<{ challenge: string; userId: string | null }> {
+  ): Promise<{ challenge: string; userId: string | null; decoy: boolean }> {
     if (!UUID.test(id)) throw challengeSpent();
     const now = new Date();
     const where = {
@@ -379,7 +382,7 @@ export class PasskeyService {
     const row = await em.findOne(PasskeyChallenge, where);
     if (!row || (await em.nativeUpdate(PasskeyChallenge, where, { usedAt: now })) !== 1)
       throw challengeSpent();
-    return { challenge: row.challenge, userId: row.user?.id ?? null };
+    return { challenge: row.challenge, userId: row.user?.id ?? null, decoy: row.decoy };
   }
 
   /** A credential id that is the same for the same address every time, and belongs to no one. */

@@ -1,7 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
 import { runInBackground } from '../background';
-import { CODE_TTL_MS, EmailCodes } from '../codes/email-codes';
+import { useMailedCode } from '../codes/code-attempt';
+import { CODE_TTL_MS } from '../codes/email-codes';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
@@ -99,26 +100,22 @@ export class PasswordService {
    * address's sign-in failure budget (given back on success). Throws INVALID_TOKEN, BAD_USER_INPUT,
    * TOO_MANY_REQUESTS.
    */
-  async resetWithCode(
+  resetWithCode(
     em: EntityManager,
     rawEmail: unknown,
     rawCode: unknown,
     newPassword: unknown,
     client: ClientInfo,
   ): Promise<true> {
-    const email = normalizeEmail(rawEmail);
-    const code = EmailCodes.normalize(rawCode);
-    if (!code) throw invalidCode();
-    // Before the code is tried, so a weak password costs no try and can be corrected.
-    assertPasswordAcceptable(newPassword, email);
-    await this.limits.tokenAttempt(client.ip);
-    await this.limits.beforeCode(email);
-    const user = await em.findOne(User, { email });
-    const row = user ? await this.tokens.matchCode(em, user.id, TokenPurpose.RESET, code) : null;
-    if (!user || !row) throw invalidCode();
-    await this.resetRow(em, user, row, newPassword, client);
-    await this.limits.codeSucceeded(email);
-    return true;
+    return useMailedCode(em, this.limits, rawEmail, rawCode, client, {
+      ipBudget: 'token',
+      refused: invalidCode,
+      // Before the code is tried, so a weak password costs no try and can be corrected.
+      precheck: (email) => assertPasswordAcceptable(newPassword, email),
+      find: (userId, code) => this.tokens.matchCode(em, userId, TokenPurpose.RESET, code),
+      // A string: precheck asserted it.
+      use: (user, row) => this.resetRow(em, user, row, newPassword as string, client),
+    });
   }
 
   /** Spends the reset row (link or code), sets the password and ends every session. */

@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 export interface GqlResult<T = Record<string, unknown>> {
   status: number;
   data: T | null | undefined;
@@ -24,4 +26,41 @@ export async function postGraphql<T = Record<string, any>>(
   });
   const body = (await res.json()) as Record<string, any>;
   return { status: res.status, data: body.data, errors: body.errors, body };
+}
+
+/**
+ * One request on a connection of its own (no keep-alive): against a WORKERS > 1 server the next one
+ * may land on another worker, as a separate client's would. Rejects after `timeoutMs` if set.
+ */
+export function requestAlone(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    timeoutMs?: number;
+  } = {},
+): Promise<{ status: number; text: string }> {
+  const { method = 'GET', headers = {}, body, timeoutMs } = options;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        agent: false,
+        headers:
+          body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
+        ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

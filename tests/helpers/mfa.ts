@@ -54,7 +54,11 @@ export interface MfaUser {
  * Turns TOTP on for a signed-in user, confirming with the code of the previous step, so the current
  * and the next step are still unused for the sign-ins of the test.
  */
-export async function enableTotp(server: TestServer, email: string): Promise<MfaUser> {
+export async function enableTotp(
+  server: TestServer,
+  email: string,
+  headers: Record<string, string> = {},
+): Promise<MfaUser> {
   const tokens = await signIn(server, email);
   const started = await server.gql(START_TOTP, {}, { token: tokens.accessToken });
   expect(started.errors).toBeUndefined();
@@ -64,7 +68,7 @@ export async function enableTotp(server: TestServer, email: string): Promise<Mfa
   const confirmed = await server.gql(
     CONFIRM_TOTP,
     { code: totpCode(secret, -1) },
-    { token: tokens.accessToken },
+    { token: tokens.accessToken, headers },
   );
   expect(confirmed.errors).toBeUndefined();
   // The "turned on" notice, so a test counting mails after this starts from a settled inbox.
