@@ -1,5 +1,5 @@
-import { mkdirSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { MigrationObject, Options, Platform } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
 import type { Migrator } from '@mikro-orm/migrations';
@@ -19,6 +19,7 @@ import { Passkey } from '../passkeys/passkey.entity';
 import { PasskeyChallenge } from '../passkeys/passkey-challenge.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
+import { allApplied, MIGRATIONS_TABLE } from './migration-check';
 
 interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
@@ -174,28 +175,19 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
   });
 }
 
-const MIGRATION_FILE = /^(Migration\d+)\.[jt]s$/;
-
 /**
- * True when every migration file of the dialect's folder is recorded as executed: the usual start-up,
- * answered by one query without loading the migrator. Conservative: a file it cannot account for, a
- * missing table or any error answers false, and the migrator then decides from its own list.
+ * True when every migration is recorded as executed: the usual start-up, answered by one query
+ * without loading the migrator. Any error answers false, and the migrator then decides.
  */
 async function nothingPending(orm: MikroORM): Promise<boolean> {
   try {
-    const folder = join(
-      __dirname,
-      '..',
-      'migrations',
-      isPostgres(orm.em) ? 'postgresql' : 'sqlite',
-    );
-    const files = readdirSync(folder).flatMap((f) => MIGRATION_FILE.exec(f)?.[1] ?? []);
-    const table = orm.config.get('migrations').tableName ?? 'mikro_orm_migrations';
-    const rows = (await orm.em.getConnection().execute(`select name from ${table}`)) as {
+    const rows = (await orm.em.getConnection().execute(`select name from ${MIGRATIONS_TABLE}`)) as {
       name: string;
     }[];
-    const executed = new Set(rows.map((r) => r.name));
-    return files.length > 0 && files.every((name) => executed.has(name));
+    return allApplied(
+      isPostgres(orm.em) ? 'postgresql' : 'sqlite',
+      rows.map((r) => r.name),
+    );
   } catch {
     return false;
   }
