@@ -3,4 +3,4 @@ import { loadConfig } from './src/config';
 import { createOrmConfig } from './src/database/orm';
 
 /** For MikroORM tooling: the same configuration the server uses, from the same environment. */
-export default createOrmConfig(loadConfig());
+export default createOrmConfig(loadConfig(), undefined, true);

@@ -35,15 +35,16 @@ async function main(): Promise<void> {
   const accounts = Number(process.argv[2] ?? 200);
 
   const totp = new Totp(new ServerSecrets('bench-secret-0123456789abcdef0123456789', []), 'bench');
-  const secret = totp.newSecret();
+  const secret = await totp.newSecret();
   const sealed = totp.seal(secret);
-  for (let i = 0; i < 200; i++) totp.verify(totp.open(sealed), '000000', null);
+  for (let i = 0; i < 200; i++) await totp.verify(totp.open(sealed), '000000', null);
   const runs = 1000;
   let start = performance.now();
-  for (let i = 0; i < runs; i++) totp.verify(totp.open(sealed), generateSync({ secret }), null);
+  for (let i = 0; i < runs; i++)
+    await totp.verify(totp.open(sealed), generateSync({ secret }), null);
   const rightUs = ((performance.now() - start) / runs) * 1000;
   start = performance.now();
-  for (let i = 0; i < runs; i++) totp.verify(totp.open(sealed), '000000', null);
+  for (let i = 0; i < runs; i++) await totp.verify(totp.open(sealed), '000000', null);
   const wrongUs = ((performance.now() - start) / runs) * 1000;
   start = performance.now();
   for (let i = 0; i < runs; i++) generateSync({ secret });

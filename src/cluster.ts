@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { relayMetricsScrapes } from './cluster-metrics';
 import type { Config } from './config';
+import { sqliteUpToDate } from './database/migration-check';
 import type { App } from './app';
 import type { Logger } from './logger';
 
@@ -60,6 +61,9 @@ export async function runPrimary(config: Config, logger: Logger): Promise<string
   // Workers are forked first and build their apps while the primary migrates (the ORM is loaded
   // here only now, so forking waits for nothing); each starts serving once migrations are done.
   const migrated = (async () => {
+    // Nothing to migrate (the usual restart) is known from one read with the bare SQLite driver.
+    const { database } = config;
+    if (database.driver === 'sqlite' && (await sqliteUpToDate(database.path))) return;
     const { migrate, openDatabase } = await import('./database/orm');
     const orm = await openDatabase(config, (message) => logger.debug({ orm: message }, 'orm'));
     try {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { accountDisabled, unauthenticated } from './errors';
 import { clientInfo, type ClientIp } from './http/client-ip';
+import { whenReady, type MaybePromise } from './maybe-promise';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
 import type { Role } from './users/role';
@@ -16,16 +17,23 @@ export interface Context {
   em: EntityManager;
   client: ClientInfo;
   services: Services;
-  /** Resolved on first use only, so public operations never pay for the session check. */
-  viewer(): Promise<Viewer | null>;
-  /** The viewer, or UNAUTHENTICATED / ACCOUNT_DISABLED (what @auth answers). */
-  authenticate(): Promise<Viewer>;
+  /**
+   * Resolved on first use only, so public operations never pay for the session check. Ready at once
+   * (no promise) when the token, the session and the account were all answered from memory.
+   */
+  viewer(): MaybePromise<Viewer | null>;
+  /** The viewer, or UNAUTHENTICATED / ACCOUNT_DISABLED (what @auth answers); ready at once as viewer(). */
+  authenticate(): MaybePromise<Viewer>;
 }
 
 /** A valid token whose account an administrator disabled (its sessions were ended with it). */
 const DISABLED = Symbol('disabled');
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+const BEARER = 'Bearer ';
+// Bounds a hostile Authorization header before any other work (the token's own shape is checked by
+// verifyAccess, only for a token it has not verified before).
+const MAX_HEADER_LENGTH = 4096;
+const UNRESOLVED = Symbol('unresolved');
 
 /**
  * Builds the per-request context. Never throws: a missing or bad token yields viewer() === null, and
@@ -47,7 +55,7 @@ export function createContextBuilder(
  */
 class RequestContext implements Context {
   private forked: EntityManager | null = null;
-  private resolved: Promise<Viewer | null | typeof DISABLED> | null = null;
+  private resolved: MaybePromise<Viewer | null | typeof DISABLED> | typeof UNRESOLVED = UNRESOLVED;
 
   constructor(
     private readonly orm: MikroORM,
@@ -60,41 +68,42 @@ class RequestContext implements Context {
     return (this.forked ??= this.orm.em.fork());
   }
 
-  async viewer(): Promise<Viewer | null> {
-    const viewer = await this.resolve();
-    return viewer === DISABLED ? null : viewer;
+  viewer(): MaybePromise<Viewer | null> {
+    return whenReady(this.resolve(), (viewer) => (viewer === DISABLED ? null : viewer));
   }
 
-  async authenticate(): Promise<Viewer> {
-    const viewer = await this.resolve();
-    if (viewer === DISABLED) throw accountDisabled();
-    if (!viewer) throw unauthenticated();
-    return viewer;
+  authenticate(): MaybePromise<Viewer> {
+    return whenReady(this.resolve(), (viewer) => {
+      if (viewer === DISABLED) throw accountDisabled();
+      if (!viewer) throw unauthenticated();
+      return viewer;
+    });
   }
 
-  private resolve(): Promise<Viewer | null | typeof DISABLED> {
-    return (this.resolved ??= resolveViewer(this.authorization, () => this.em, this.services));
+  private resolve(): MaybePromise<Viewer | null | typeof DISABLED> {
+    if (this.resolved === UNRESOLVED)
+      this.resolved = resolveViewer(this.authorization, () => this.em, this.services);
+    return this.resolved;
   }
 }
 
-async function resolveViewer(
+function resolveViewer(
   header: string | undefined,
   em: () => EntityManager,
   services: Services,
-): Promise<Viewer | null | typeof DISABLED> {
-  if (!header || header.length > 4096) return null;
-  const match = BEARER.exec(header);
-  if (!match) return null;
-  const result = services.jwt.verifyAccess(match[1]!);
+): MaybePromise<Viewer | null | typeof DISABLED> {
+  if (!header || header.length > MAX_HEADER_LENGTH || !header.startsWith(BEARER)) return null;
+  const result = services.jwt.verifyAccess(header.slice(BEARER.length));
   if (!result.ok) return null;
   const { sub, sid, role } = result.claims;
   // A database failure here propagates as a masked error: access is denied, never granted.
-  if (!(await services.sessions.isLive(em, sid))) {
+  return whenReady(services.sessions.isLive(em, sid), (live) => {
+    if (live) return { userId: sub, sessionId: sid, role };
     // Off the hot path: only a token whose session is over pays for this (cached) read.
-    const user = await services.userCache.get(em, sub);
-    return user?.disabled ? DISABLED : null;
-  }
-  return { userId: sub, sessionId: sid, role };
+    return whenReady(services.userCache.lookup(em, sub), (user) =>
+      user?.disabled ? DISABLED : null,
+    );
+  });
 }
 
 /**
@@ -102,9 +111,10 @@ async function resolveViewer(
  * viewer means a field lost its directive: a server bug (masked INTERNAL_SERVER_ERROR), not a quiet
  * second guard, so the schema-walk test fails when a directive goes missing.
  */
-export async function requireViewer(ctx: Context): Promise<Viewer> {
-  const viewer = await ctx.viewer();
-  if (!viewer)
-    throw new Error('resolver reached without a viewer: is its @auth directive missing?');
-  return viewer;
+export function requireViewer(ctx: Context): MaybePromise<Viewer> {
+  return whenReady(ctx.viewer(), (viewer) => {
+    if (!viewer)
+      throw new Error('resolver reached without a viewer: is its @auth directive missing?');
+    return viewer;
+  });
 }

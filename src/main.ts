@@ -8,7 +8,6 @@ import { primaryMigrated, runPrimary, shareWithSiblings } from './cluster';
 import { shareMetrics } from './cluster-metrics';
 import { createLogger } from './logger';
 import { ConfigError, loadConfig, type Config } from './config';
-import { errorFields } from './errors';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -48,7 +47,9 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     running.close().then(
       () => process.exit(0),
-      (err: unknown) => {
+      async (err: unknown) => {
+        // Imported here: errors.ts loads the ORM, which a cluster primary must not wait for to fork.
+        const { errorFields } = await import('./errors');
         running.logger.error(errorFields(err), 'shutdown failed');
         process.exit(1);
       },

@@ -1,5 +1,5 @@
 import type { Connection, EntityManager } from '@mikro-orm/core';
-import { PostgreSqlConnection } from '@mikro-orm/postgresql';
+import { isPostgres } from '../database/orm';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { badInput } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
@@ -181,7 +181,7 @@ export class AdminService {
       const removesAnAdmin =
         actor.userId !== null && (set.role === Role.USER || set.disabled === true);
       const connection: Connection = uow.em.getConnection();
-      const postgres = uow.em.getConnection() instanceof PostgreSqlConnection;
+      const postgres = isPostgres(uow.em);
       if (removesAnAdmin && postgres) {
         await connection.execute(LOCK_ADMINS, [], 'all', uow.em.getTransactionContext());
       }

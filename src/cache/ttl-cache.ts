@@ -1,3 +1,4 @@
+import type { MaybePromise } from '../maybe-promise';
 import { BoundedMap } from './bounded-map';
 
 /** Told when a key was invalidated here, e.g. to broadcast it to sibling worker processes. */
@@ -26,11 +27,20 @@ export class TtlCache<K, V> {
   }
 
   /** The cached value, or `load()`'s; `keep` says whether a loaded value may be cached (default yes). */
-  get(key: K, load: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<V> {
+  get(key: K, load: () => Promise<V>, keep?: (value: V) => boolean): Promise<V> {
+    return Promise.resolve(this.lookup(key, load, keep));
+  }
+
+  /** As get(), but a value fresh in memory comes back as it is, not in a promise (the hot path). */
+  lookup(
+    key: K,
+    load: () => Promise<V>,
+    keep: (value: V) => boolean = () => true,
+  ): MaybePromise<V> {
     const hit = this.entries.get(key);
     if (hit && hit.until > Date.now()) {
       this.hits++;
-      return Promise.resolve(hit.value);
+      return hit.value;
     }
     this.misses++;
     const pending = this.inFlight.get(key);

@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Options } from '@mikro-orm/core';
+import type { MigrationObject, Options, Platform } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
 import type { Migrator } from '@mikro-orm/migrations';
-import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { SqliteDriver, type SqlEntityManager } from '@mikro-orm/sqlite';
+import type { SqlEntityManager } from '@mikro-orm/sqlite';
 import type { Config } from '../config';
 import { SecurityEvent } from '../events/security-event.entity';
 import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
@@ -20,8 +19,7 @@ import { Passkey } from '../passkeys/passkey.entity';
 import { PasskeyChallenge } from '../passkeys/passkey-challenge.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
-import { postgresqlMigrations } from '../migrations/postgresql';
-import { sqliteMigrations } from '../migrations/sqlite';
+import { allApplied, MIGRATIONS_TABLE } from './migration-check';
 
 interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
@@ -43,8 +41,16 @@ export const ENTITIES = [
   PasskeyChallenge,
 ];
 
-/** One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). */
-export function createOrmConfig(config: Config, log?: (message: string) => void): Options {
+/**
+ * One ORM configuration for both drivers; migrations are listed per dialect (their SQL differs). Only
+ * the configured driver's package is loaded, and the migration list (which loads the migrator's own
+ * modules, umzug and its CLI) only `withMigrations`: a server that does not migrate never pays for it.
+ */
+export async function createOrmConfig(
+  config: Config,
+  log?: (message: string) => void,
+  withMigrations = false,
+): Promise<Options> {
   const common = {
     ...(log ? { logger: log } : {}),
     entities: ENTITIES,
@@ -55,7 +61,9 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
     // Owned by rate-limiter-flexible (created by a migration): a generated migration must not drop it.
     schemaGenerator: { skipTables: [RATE_LIMIT_TABLE] },
   } satisfies Options;
+  const migrationsList = withMigrations ? await migrationsOf(config.database.driver) : undefined;
   if (config.database.driver === 'sqlite') {
+    const { SqliteDriver } = await import('@mikro-orm/sqlite');
     return {
       ...common,
       driver: SqliteDriver,
@@ -69,7 +77,7 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
           ),
       },
       migrations: {
-        migrationsList: sqliteMigrations,
+        migrationsList,
         path: 'src/migrations/sqlite',
         emit: 'ts',
         snapshot: false,
@@ -78,6 +86,7 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
       },
     } as Options;
   }
+  const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
   return {
     ...common,
     driver: PostgreSqlDriver,
@@ -85,7 +94,7 @@ export function createOrmConfig(config: Config, log?: (message: string) => void)
     // Fail a request within seconds when the database is unreachable, instead of queueing for a minute.
     pool: { min: 0, max: 10, acquireTimeoutMillis: 5_000 },
     migrations: {
-      migrationsList: postgresqlMigrations,
+      migrationsList,
       path: 'src/migrations/postgresql',
       emit: 'ts',
       snapshot: false,
@@ -102,9 +111,25 @@ export async function openDatabase(
   if (config.database.driver === 'sqlite' && config.database.path !== ':memory:') {
     mkdirSync(dirname(config.database.path), { recursive: true });
   }
-  const orm = await MikroORM.init(createOrmConfig(config, log));
+  const orm = await MikroORM.init(await createOrmConfig(config, log));
   if (config.database.driver === 'sqlite') beginImmediately(orm);
+  else postgresConfigs.add(orm.config);
   return orm;
+}
+
+// The configurations of ORMs opened on PostgreSQL: code asks the dialect here, as `instanceof
+// PostgreSqlConnection` would load the PostgreSQL driver package into a SQLite server.
+const postgresConfigs = new WeakSet<object>();
+
+/** Whether this EntityManager, connection or ORM talks to PostgreSQL (else SQLite). */
+export function isPostgres(source: { getPlatform(): Platform }): boolean {
+  return postgresConfigs.has(source.getPlatform().getConfig());
+}
+
+async function migrationsOf(driver: Config['database']['driver']): Promise<MigrationObject[]> {
+  return driver === 'sqlite'
+    ? (await import('../migrations/sqlite')).sqliteMigrations
+    : (await import('../migrations/postgresql')).postgresqlMigrations;
 }
 
 interface KnexTransaction {
@@ -139,15 +164,33 @@ const MIGRATION_LOCK = 7_264_581_930;
  * processes starting together queue on an advisory lock, so exactly one of them migrates.
  */
 export async function migrate(orm: MikroORM): Promise<string[]> {
+  if (await nothingPending(orm)) return [];
   const migrator = await loadMigrator(orm);
   const run = async () => (await migrator.up()).map((m) => m.name);
-  const connection = orm.em.getConnection();
-  if (!(connection instanceof PostgreSqlConnection)) return run();
+  if (!isPostgres(orm.em)) return run();
   // The lock lives in its own transaction and is released when that transaction ends.
-  return connection.getKnex().transaction(async (trx) => {
+  return (orm.em as unknown as SqlEntityManager).getKnex().transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
     return run();
   });
+}
+
+/**
+ * True when every migration is recorded as executed: the usual start-up, answered by one query
+ * without loading the migrator. Any error answers false, and the migrator then decides.
+ */
+async function nothingPending(orm: MikroORM): Promise<boolean> {
+  try {
+    const rows = (await orm.em.getConnection().execute(`select name from ${MIGRATIONS_TABLE}`)) as {
+      name: string;
+    }[];
+    return allApplied(
+      isPostgres(orm.em) ? 'postgresql' : 'sqlite',
+      rows.map((r) => r.name),
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -156,6 +199,13 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
  */
 export async function loadMigrator(orm: MikroORM): Promise<Migrator> {
   const { Migrator: MigratorClass } = await import('@mikro-orm/migrations');
-  if (!orm.config.getExtension('@mikro-orm/migrator')) MigratorClass.register(orm);
+  if (!orm.config.getExtension('@mikro-orm/migrator')) {
+    const options = orm.config.get('migrations');
+    if (!options.migrationsList) {
+      const driver = isPostgres(orm.em) ? 'postgresql' : 'sqlite';
+      orm.config.set('migrations', { ...options, migrationsList: await migrationsOf(driver) });
+    }
+    MigratorClass.register(orm);
+  }
   return orm.getMigrator() as Migrator;
 }

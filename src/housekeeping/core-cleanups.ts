@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
-import { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
+import { isPostgres } from '../database/orm';
 import { transaction } from '../database/unit-of-work';
 import { Session } from '../sessions/session.entity';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
@@ -59,7 +59,7 @@ export function addCoreCleanups(
       // Still inactive at the moment of deletion: an activation racing this run wins. The rows are
       // locked first (PostgreSQL; SQLite's writer lock does the same), so the accounts announced as
       // user.deleted are exactly the ones deleted.
-      const postgres = tx.getConnection() instanceof PostgreSqlConnection;
+      const postgres = isPostgres(tx);
       const doomed = await tx.find(
         User,
         { id: { $in: ids }, isActive: false },

@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
+import { isPostgres } from '../database/orm';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { errorFields } from '../errors';
 import type { Logger } from '../logger';
@@ -204,7 +204,7 @@ export class Mailer {
     const until = new Date(now.getTime() + this.leaseMs);
     const free = '(locked_until is null or locked_until < ?)';
     // PostgreSQL: concurrent claimers skip each other's rows instead of queueing on their locks.
-    const skipLocked = platform instanceof PostgreSqlPlatform ? ' for update skip locked' : '';
+    const skipLocked = isPostgres(em) ? ' for update skip locked' : '';
     const rows: Array<{
       id: string;
       kind: OutboxMail['kind'];

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { Transporter, TransportOptions as NodemailerOptions } from 'nodemailer';
+import { lazy } from '../lazy';
 
 export interface MailMessage {
   to: string;
@@ -23,25 +23,31 @@ export interface TransportOptions {
 const SMTP_CONNECTIONS = 5;
 // Reconnect now and then: a long-lived connection must not carry one server-side session forever.
 const SMTP_MESSAGES_PER_CONNECTION = 100;
+// Loaded at the first mail: a start-up (and a process with nothing to send) never pays for it.
+const nodemailer = lazy(() => import('nodemailer'));
 
 /** Delivers one message: over SMTP, or (no SMTP_URL) as an .eml file in the development outbox. */
 export class MailTransport {
-  private readonly transport: Transporter;
+  private transport: Transporter | null = null;
 
-  constructor(private readonly options: TransportOptions) {
-    this.transport = options.smtpUrl
+  constructor(private readonly options: TransportOptions) {}
+
+  private async transporter(): Promise<Transporter> {
+    const { createTransport } = await nodemailer();
+    this.transport ??= this.options.smtpUrl
       ? // Bounded timeouts: a hung SMTP server must not outlive the outbox lease (see mailer.ts).
-        nodemailer.createTransport({
-          url: options.smtpUrl,
+        createTransport({
+          url: this.options.smtpUrl,
           // A few long-lived connections instead of one connect + greeting (~100 ms) per mail.
           pool: true,
           maxConnections: SMTP_CONNECTIONS,
           maxMessages: SMTP_MESSAGES_PER_CONNECTION,
-          connectionTimeout: options.sendTimeoutMs,
-          greetingTimeout: options.sendTimeoutMs,
-          socketTimeout: options.sendTimeoutMs,
+          connectionTimeout: this.options.sendTimeoutMs,
+          greetingTimeout: this.options.sendTimeoutMs,
+          socketTimeout: this.options.sendTimeoutMs,
         } as NodemailerOptions)
-      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+      : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    return this.transport;
   }
 
   /** Sends that can usefully run at once: the pooled SMTP connections (one for the file outbox). */
@@ -56,12 +62,14 @@ export class MailTransport {
   }
 
   async send(message: MailMessage): Promise<void> {
-    const info = await this.transport.sendMail({ from: this.options.from, ...message });
+    const transport = await this.transporter();
+    const info = await transport.sendMail({ from: this.options.from, ...message });
     if (!this.options.smtpUrl) this.writeToOutbox(message, info.message as Buffer);
   }
 
+  /** After the last send (the mailer awaits its sends first). */
   close(): void {
-    this.transport.close();
+    this.transport?.close();
   }
 
   private writeToOutbox(message: MailMessage, raw: Buffer): void {

@@ -59,13 +59,13 @@ export class MfaService {
         'Two-step verification is already on: turn it off first to set up another authenticator.',
       );
     }
-    const secret = this.totp.newSecret();
+    const secret = await this.totp.newSecret();
     await em.nativeUpdate(
       User,
       { id: userId, totpEnabledAt: null },
       { totpSecret: this.totp.seal(secret) },
     );
-    const otpauthUri = this.totp.uri(secret, user.email);
+    const otpauthUri = await this.totp.uri(secret, user.email);
     return { secret, otpauthUri, qrCodeSvg: await this.totp.qrCodeSvg(otpauthUri) };
   }
 
@@ -87,7 +87,7 @@ export class MfaService {
     if (!SIX_DIGITS.test(code))
       throw badInput('Enter the 6-digit code your authenticator app shows.');
     await this.limits.beforeCode(user.email);
-    const step = this.totp.verify(this.totp.open(user.totpSecret), code, null);
+    const step = await this.totp.verify(this.totp.open(user.totpSecret), code, null);
     if (step === null) {
       throw badInput(
         'That code is not right: check the clock of your device and try the current code.',
@@ -242,7 +242,11 @@ export class MfaService {
     if (typeof rawCode !== 'string' || rawCode.length > 32) return null;
     const code = rawCode.replace(/\s+/g, '');
     if (SIX_DIGITS.test(code)) {
-      const step = this.totp.verify(this.totp.open(user.totpSecret!), code, user.totpLastStep);
+      const step = await this.totp.verify(
+        this.totp.open(user.totpSecret!),
+        code,
+        user.totpLastStep,
+      );
       if (step === null) return null;
       // Conditional on the last step read: of two requests with one code, only the first counts.
       const accepted = await em.nativeUpdate(

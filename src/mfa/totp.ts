@@ -1,7 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { generateSecret, generateURI, verifySync } from 'otplib';
-import QRCode from 'qrcode';
+import { lazy } from '../lazy';
 import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
+
+// Loaded at the first use of a second factor: most requests (and every start-up) never need them.
+const otplib = lazy(() => import('otplib'));
+const qrcode = lazy(() => import('qrcode'));
 
 const FORMAT = 'v1';
 const SIX_DIGITS = /^\d{6}$/;
@@ -19,15 +22,16 @@ export class Totp {
   ) {}
 
   /** A new Base32 secret of 160 bits (RFC 4226's recommended length). */
-  newSecret(): string {
-    return generateSecret({ length: 20 });
+  async newSecret(): Promise<string> {
+    return (await otplib()).generateSecret({ length: 20 });
   }
 
-  uri(secret: string, email: string): string {
-    return generateURI({ issuer: this.issuer, label: email, secret });
+  async uri(secret: string, email: string): Promise<string> {
+    return (await otplib()).generateURI({ issuer: this.issuer, label: email, secret });
   }
 
-  qrCodeSvg(uri: string): Promise<string> {
+  async qrCodeSvg(uri: string): Promise<string> {
+    const { default: QRCode } = await qrcode();
     return QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
   }
 
@@ -35,9 +39,9 @@ export class Totp {
    * The time step `code` belongs to, or null when it is wrong, or of step `afterStep` or earlier (a
    * replay: each step is accepted once per account).
    */
-  verify(secret: string, code: string, afterStep: number | null): number | null {
+  async verify(secret: string, code: string, afterStep: number | null): Promise<number | null> {
     if (!SIX_DIGITS.test(code)) return null;
-    const result = verifySync({
+    const result = (await otplib()).verifySync({
       secret,
       token: code,
       epochTolerance: 30,

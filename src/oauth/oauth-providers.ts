@@ -1,7 +1,8 @@
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
-import * as oidc from 'openid-client';
+import type { createRemoteJWKSet, JWTPayload } from 'jose';
+import type { Configuration } from 'openid-client';
 import type { OAuthConfig, OAuthProviderConfig } from '../config';
 import { AppError, badInput } from '../errors';
+import { lazy } from '../lazy';
 import { normalizeEmail } from '../users/email';
 
 /** What a provider says about the person who signed in, once its token was verified. */
@@ -24,9 +25,13 @@ const DEFAULT_PARAMS = { scope: 'openid email profile' };
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/;
 const DISCOVERY_TIMEOUT_SEC = 10;
 
+// Loaded at the first social sign-in: a server without OAUTH_PROVIDERS never starts them up.
+export const openidClient = lazy(() => import('openid-client'));
+const jose = lazy(() => import('jose'));
+
 /** One configured OpenID provider: discovery (cached, retried after a failure) and its remote JWKS. */
 export class OAuthProvider {
-  private configuration: Promise<oidc.Configuration> | null = null;
+  private configuration: Promise<Configuration> | null = null;
   private jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
 
   constructor(
@@ -45,17 +50,19 @@ export class OAuthProvider {
   }
 
   /** The discovered configuration; a failed discovery is not cached, so the next request retries. */
-  discover(): Promise<oidc.Configuration> {
-    this.configuration ??= oidc
-      .discovery(
-        new URL(this.config.issuer),
-        this.config.clientId,
-        this.config.clientSecret ?? undefined,
-        undefined,
-        {
-          timeout: DISCOVERY_TIMEOUT_SEC,
-          ...(this.allowHttp ? { execute: [oidc.allowInsecureRequests] } : {}),
-        },
+  discover(): Promise<Configuration> {
+    this.configuration ??= openidClient()
+      .then((oidc) =>
+        oidc.discovery(
+          new URL(this.config.issuer),
+          this.config.clientId,
+          this.config.clientSecret ?? undefined,
+          undefined,
+          {
+            timeout: DISCOVERY_TIMEOUT_SEC,
+            ...(this.allowHttp ? { execute: [oidc.allowInsecureRequests] } : {}),
+          },
+        ),
       )
       .catch((err: unknown) => {
         this.configuration = null;
@@ -71,6 +78,7 @@ export class OAuthProvider {
    */
   async verifyIdToken(idToken: string): Promise<IdTokenCheck> {
     const metadata = (await this.discover()).serverMetadata();
+    const { createRemoteJWKSet, jwtVerify, errors: joseErrors } = await jose();
     if (!metadata.jwks_uri) throw new Error(`provider ${this.name} publishes no jwks_uri`);
     this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri));
     const algorithms = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((a) =>

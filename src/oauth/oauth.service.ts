@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import * as oidc from 'openid-client';
+import type { Configuration } from 'openid-client';
 import type { SignInFlow } from '../auth/sign-in-flow';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
@@ -19,6 +19,7 @@ import { Passkey } from '../passkeys/passkey.entity';
 import { LinkedAccount } from './linked-account.entity';
 import {
   identityFrom,
+  openidClient,
   type OAuthProvider,
   type OAuthProviders,
   type ProviderIdentity,
@@ -143,7 +144,8 @@ export class OAuthService {
         throw new OAuthFlowError('INVALID_TOKEN', target, 'link ticket expired', appState ?? null);
       linkUserId = ticket.user.id;
     }
-    let configuration: oidc.Configuration;
+    const oidc = await openidClient();
+    let configuration: Configuration;
     try {
       configuration = await provider.discover();
     } catch (err) {
@@ -460,6 +462,7 @@ export class OAuthService {
     // openid-client reads the response from a URL: rebuilt on the public callback URL, as registered.
     const current = new URL(this.callbackUrl(provider.name));
     for (const [key, value] of params) current.searchParams.append(key, value);
+    const oidc = await openidClient();
     try {
       const configuration = await provider.discover();
       const tokens = await oidc.authorizationCodeGrant(configuration, current, {

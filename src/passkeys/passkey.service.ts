@@ -1,14 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { SignInFlow } from '../auth/sign-in-flow';
 import type { WebAuthnConfig } from '../config';
@@ -22,6 +18,7 @@ import type { Mailer } from '../mail/mailer';
 import type { Metrics } from '../metrics/metrics';
 import type { TemplateName } from '../mail/templates';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
+import { lazy } from '../lazy';
 import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
 import { ChallengeKind, PasskeyChallenge } from './passkey-challenge.entity';
@@ -47,6 +44,9 @@ const challengeSpent = () =>
 const notConfigured = () =>
   // A deployment fault, not the client's: masked as INTERNAL_SERVER_ERROR, explained in the log.
   new Error('passkeys are off: set WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS (APP_URL is no web URL)');
+
+// @simplewebauthn/server and its ASN.1 parsers cost a tenth of a start-up: loaded at the first passkey call.
+const simpleWebAuthn = lazy(() => import('@simplewebauthn/server'));
 
 /**
  * Passkeys (WebAuthn) with @simplewebauthn/server: registration for a signed-in user, and sign-in that
@@ -80,6 +80,7 @@ export class PasskeyService {
     const user = await em.findOneOrFail(User, userId);
     const existing = await this.list(em, userId);
     if (existing.length >= MAX_PASSKEYS_PER_USER) throw tooMany();
+    const { generateRegistrationOptions } = await simpleWebAuthn();
     const options = await generateRegistrationOptions({
       rpName: webauthn.rpName,
       rpID: webauthn.rpId,
@@ -125,6 +126,7 @@ export class PasskeyService {
       ChallengeKind.REGISTRATION,
       userId,
     );
+    const { verifyRegistrationResponse } = await simpleWebAuthn();
     let verified;
     try {
       verified = await verifyRegistrationResponse({
@@ -236,6 +238,7 @@ export class PasskeyService {
         allow = [this.decoyCredential(email)];
       }
     }
+    const { generateAuthenticationOptions } = await simpleWebAuthn();
     const options = await generateAuthenticationOptions({
       rpID: webauthn.rpId,
       allowCredentials: allow,
@@ -306,6 +309,7 @@ export class PasskeyService {
       Buffer.from(userHandle, 'base64url').toString('utf8') !== passkey.user.id
     )
       return refuse('user handle of another account');
+    const { verifyAuthenticationResponse } = await simpleWebAuthn();
     let newCounter: number;
     try {
       const verified = await verifyAuthenticationResponse({

@@ -6,6 +6,7 @@ import { accountDisabled, invalidToken, tokenExpired } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
+import type { MaybePromise } from '../maybe-promise';
 import type { JwtService } from '../tokens/jwt';
 import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
@@ -228,11 +229,12 @@ export class SessionService {
 
   /**
    * Whether access tokens of this session may still be honoured (cached for SESSION_CACHE_TTL). The same
-   * read fetches the session's user, so a cold `me` costs one query, not two.
+   * read fetches the session's user, so a cold `me` costs one query, not two. A cached answer comes
+   * back at once, not in a promise.
    */
-  isLive(em: () => EntityManager, sessionId: string): Promise<boolean> {
+  isLive(em: () => EntityManager, sessionId: string): MaybePromise<boolean> {
     // `em` is asked for only on a miss: a request answered from the cache never forks one.
-    return this.cache.isLive(sessionId, async () => this.readLive(em(), sessionId));
+    return this.cache.lookup(sessionId, async () => this.readLive(em(), sessionId));
   }
 
   private async revokeForReuse(

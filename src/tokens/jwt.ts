@@ -52,8 +52,17 @@ interface KeyEntry {
 // Bounds a hostile Authorization header before any parsing or HMAC work.
 const MAX_TOKEN_LENGTH = 4096;
 // Access tokens already verified, so a client sending the same token again costs a Map lookup, not a
-// jsonwebtoken run (~45 µs, most of `me`). Keyed by the exact token string; bounded, oldest evicted.
+// jsonwebtoken run (~45 µs, most of `me`). Bounded, oldest evicted; an entry answers only for the exact
+// token string it was verified from.
 const VERIFIED_CACHE_SIZE = 10_000;
+// Three base64url segments, nothing else: what a compact JWS can be (a well-formed 4-segment or padded
+// token is refused before any parsing).
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+interface VerifiedAccess {
+  token: string;
+  result: { ok: true; claims: AccessClaims };
+}
 
 /**
  * Signs and verifies every JWT authql issues. The algorithm is pinned, `exp` is required, and each kind
@@ -68,7 +77,8 @@ export class JwtService {
   /** Access-token keys by kid: the server's own set, the only place a token's kid may pick from. */
   private readonly accessKeys: Map<string, KeyEntry>;
   private readonly publicJwks: PublicJwk[];
-  private readonly verified = new BoundedMap<string, AccessClaims>(VERIFIED_CACHE_SIZE);
+  /** Keyed by the signature segment: hashing ~40 characters per lookup instead of the whole token. */
+  private readonly verified = new BoundedMap<string, VerifiedAccess>(VERIFIED_CACHE_SIZE);
 
   constructor(private readonly options: JwtOptions) {
     const emailKeys = hmacEntries(options.secrets.keys(KeyLabel.EMAIL_TOKEN));
@@ -146,23 +156,35 @@ export class JwtService {
     });
   }
 
+  /**
+   * Verifies an access token. What the signature proves (key, algorithm, issuer, audience, typ) is
+   * remembered per token; its expiry is checked on every call, and whether its session and account still
+   * allow it is the caller's check (the session and user caches), never remembered here.
+   */
   verifyAccess(token: string): VerifyResult<AccessClaims> {
-    const known = this.verified.get(token);
-    if (known) {
+    const signature = token.slice(token.lastIndexOf('.') + 1);
+    const known = this.verified.get(signature);
+    // The whole token must match: another header or payload under a copied signature is a new token.
+    if (known?.token === token) {
       // The same expiry rule as jsonwebtoken's: expired once now >= exp + clock tolerance.
-      if (Math.floor(Date.now() / 1000) < known.exp + this.options.clockSkewSec)
-        return { ok: true, claims: known };
-      this.verified.delete(token);
+      if (Math.floor(Date.now() / 1000) < known.result.claims.exp + this.options.clockSkewSec)
+        return known.result;
+      this.verified.delete(signature);
       return { ok: false, reason: 'expired' };
     }
+    if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token))
+      return { ok: false, reason: 'invalid' };
     const result = this.verify(token, 'access');
     if (!result.ok) return result;
     const c = result.claims;
     if (typeof c.sid !== 'string' || typeof c.role !== 'string' || !Array.isArray(c.amr))
       return { ok: false, reason: 'invalid' };
-    const claims = Object.freeze(c) as unknown as AccessClaims;
-    this.verified.set(token, claims);
-    return { ok: true, claims };
+    const verified = Object.freeze({
+      ok: true,
+      claims: Object.freeze(c) as unknown as AccessClaims,
+    });
+    this.verified.set(signature, { token, result: verified });
+    return verified;
   }
 
   verifyEmailToken(token: string, kind: 'activation' | 'reset'): VerifyResult<EmailTokenClaims> {

@@ -1,7 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { TtlCache } from '../cache/ttl-cache';
 import type { UnitOfWork } from '../database/unit-of-work';
+import type { MaybePromise } from '../maybe-promise';
 import { readLiveSessionUser, readUser, type UserSnapshot } from './user-snapshot';
+
+const isSnapshot = (snapshot: UserSnapshot | null) => snapshot !== null;
 
 /**
  * Remembers the public view of a user for a short TTL (SESSION_CACHE_TTL), so `me` costs no database
@@ -20,11 +23,12 @@ export class UserCache {
    * is asked for only on a miss: a `me` answered from the cache never forks one.
    */
   get(em: () => EntityManager, id: string): Promise<UserSnapshot | null> {
-    return this.cache.get(
-      id,
-      () => readUser(em(), id),
-      (snapshot) => snapshot !== null,
-    );
+    return Promise.resolve(this.lookup(em, id));
+  }
+
+  /** As get(), but a snapshot in memory comes back at once, not in a promise (every `me`). */
+  lookup(em: () => EntityManager, id: string): MaybePromise<UserSnapshot | null> {
+    return this.cache.lookup(id, () => readUser(em(), id), isSnapshot);
   }
 
   /** Every write to a user registers this: the next `get` after the commit reads the database again. */

@@ -7,8 +7,11 @@ registerEnumType(Role, {
   description: 'What a user may do: ADMIN includes everything USER may.',
 });
 
-/** The GraphQL view of a user: never the entity, so no stored field can leak by accident. */
-@ObjectType('User')
+/**
+ * The GraphQL view of a user: never the entity, so no stored field can leak by accident. Plain data with
+ * no middleware: graphql-js reads its fields directly (simpleResolvers), with no wrapper per field.
+ */
+@ObjectType('User', { simpleResolvers: true })
 export class UserView {
   @Field(() => ID)
   id!: string;

@@ -1,0 +1,9 @@
+/**
+ * `load()` on the first call, its result kept for every later one. For feature libraries a boot does
+ * not need (`lazy(() => import('…'))`): each costs start-up time in every process, even when the
+ * feature is never used.
+ */
+export function lazy<T>(load: () => T): () => T {
+  let loaded: { value: T } | null = null;
+  return () => (loaded ??= { value: load() }).value;
+}
