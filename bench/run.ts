@@ -465,11 +465,13 @@ async function main(): Promise<void> {
     // warm both the same way (code, not caches: those expire within SESSION_CACHE_TTL before measuring).
     const warm = async (server: ServerHandle, users: number, tokens: string[]) => {
       await signIn(server.url, users, 2, P.warmupS);
+      // Every token twice, on both servers alike: a warm-up over a tenth of them left the large server's
+      // cold path (first verification of a token, session and user reads) less JIT-warm than the small
+      // one's, which alone made the 100,000-users latency look 1.5–1.8× (bench/scale-check.ts).
       await load({
         url: server.url,
         connections: 4,
-        durationS: P.warmupS,
-        overallRate: PROBE_RATE,
+        amount: tokens.length * 2,
         next: meRequests(tokens),
         expect: isMe,
       });
