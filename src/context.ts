@@ -100,9 +100,7 @@ function resolveViewer(
   return whenReady(services.sessions.isLive(em, sid), (live) => {
     if (live) return { userId: sub, sessionId: sid, role };
     // Off the hot path: only a token whose session is over pays for this (cached) read.
-    return whenReady(services.userCache.lookup(em, sub), (user) =>
-      user?.disabled ? DISABLED : null,
-    );
+    return whenReady(services.userCache.get(em, sub), (user) => (user?.disabled ? DISABLED : null));
   });
 }
 

@@ -20,7 +20,7 @@ describe('the session cache (one TtlCache behind sessions and users)', () => {
     read.resolve(true);
     // The racing request got the answer it read; nothing after it may.
     await expect(racing).resolves.toBe(true);
-    await expect(cache.isLive('s1', () => Promise.resolve(true))).resolves.toBe(false);
+    expect(await cache.isLive('s1', () => Promise.resolve(true))).toBe(false);
   });
 
   it('coalesces concurrent loads of one key into one read', async () => {

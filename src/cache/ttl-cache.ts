@@ -26,17 +26,11 @@ export class TtlCache<K, V> {
     this.entries = new BoundedMap(maxEntries);
   }
 
-  /** The cached value, or `load()`'s; `keep` says whether a loaded value may be cached (default yes). */
-  get(key: K, load: () => Promise<V>, keep?: (value: V) => boolean): Promise<V> {
-    return Promise.resolve(this.lookup(key, load, keep));
-  }
-
-  /** As get(), but a value fresh in memory comes back as it is, not in a promise (the hot path). */
-  lookup(
-    key: K,
-    load: () => Promise<V>,
-    keep: (value: V) => boolean = () => true,
-  ): MaybePromise<V> {
+  /**
+   * The cached value, or `load()`'s; `keep` says whether a loaded value may be cached (default yes). A
+   * value fresh in memory comes back as it is, not in a promise (the per-request path).
+   */
+  get(key: K, load: () => Promise<V>, keep: (value: V) => boolean = () => true): MaybePromise<V> {
     const hit = this.entries.get(key);
     if (hit && hit.until > Date.now()) {
       this.hits++;

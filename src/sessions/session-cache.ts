@@ -14,13 +14,9 @@ export class SessionCache {
     this.cache = new TtlCache(ttlMs, maxEntries);
   }
 
-  isLive(sessionId: string, load: () => Promise<boolean>): Promise<boolean> {
+  /** An answer in memory comes back at once, not in a promise (every protected request). */
+  isLive(sessionId: string, load: () => Promise<boolean>): MaybePromise<boolean> {
     return this.cache.get(sessionId, load);
-  }
-
-  /** As isLive, but an answer in memory comes back at once, not in a promise (every protected request). */
-  lookup(sessionId: string, load: () => Promise<boolean>): MaybePromise<boolean> {
-    return this.cache.lookup(sessionId, load);
   }
 
   /**

@@ -234,7 +234,7 @@ export class SessionService {
    */
   isLive(em: () => EntityManager, sessionId: string): MaybePromise<boolean> {
     // `em` is asked for only on a miss: a request answered from the cache never forks one.
-    return this.cache.lookup(sessionId, async () => this.readLive(em(), sessionId));
+    return this.cache.isLive(sessionId, async () => this.readLive(em(), sessionId));
   }
 
   private async revokeForReuse(

@@ -20,15 +20,11 @@ export class UserCache {
 
   /**
    * The user's snapshot, or null if there is no such user (never cached: that is the rare path). `em`
-   * is asked for only on a miss: a `me` answered from the cache never forks one.
+   * is asked for only on a miss: a `me` answered from the cache never forks one, and gets the snapshot
+   * at once, not in a promise.
    */
-  get(em: () => EntityManager, id: string): Promise<UserSnapshot | null> {
-    return Promise.resolve(this.lookup(em, id));
-  }
-
-  /** As get(), but a snapshot in memory comes back at once, not in a promise (every `me`). */
-  lookup(em: () => EntityManager, id: string): MaybePromise<UserSnapshot | null> {
-    return this.cache.lookup(id, () => readUser(em(), id), isSnapshot);
+  get(em: () => EntityManager, id: string): MaybePromise<UserSnapshot | null> {
+    return this.cache.get(id, () => readUser(em(), id), isSnapshot);
   }
 
   /** Every write to a user registers this: the next `get` after the commit reads the database again. */

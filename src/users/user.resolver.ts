@@ -12,7 +12,7 @@ export class UserResolver {
     // Called by every app all day: answered from memory without a promise when the caches hold it.
     return whenReady(requireViewer(ctx), (viewer) =>
       whenReady(
-        ctx.services.userCache.lookup(() => ctx.em, viewer.userId),
+        ctx.services.userCache.get(() => ctx.em, viewer.userId),
         (user) => {
           if (!user) throw unauthenticated();
           return UserView.from(user);
