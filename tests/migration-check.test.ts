@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config';
 import { sqliteUpToDate } from '../src/database/migration-check';
-import { loadMigrator, migrate, openDatabase } from '../src/database/orm';
-import { createDatabase, TEST_SECRET } from './helpers/server';
+import { loadMigrator, migrate } from '../src/database/orm';
+import { withFreshDatabase } from './helpers/fresh-database';
 
 // A start-up skips the migrator when every migration is recorded as executed: it must never skip one
 // that is not (the cluster primary's bare-driver check and migrate()'s own check alike).
@@ -14,17 +13,9 @@ describe('the "nothing to migrate" check of a start-up', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('applies a migration recorded as pending, and skips only when none is', async () => {
-    const database = await createDatabase(dir);
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATA_DIR: dir,
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_SECRET,
-    });
-    const sqlitePath = config.database.driver === 'sqlite' ? config.database.path : null;
-    if (sqlitePath) expect(await sqliteUpToDate(sqlitePath)).toBe(false); // no file yet
-    const orm = await openDatabase(config, () => {});
-    try {
+    expect(await sqliteUpToDate(join(dir, 'no-such-file.sqlite'))).toBe(false);
+    await withFreshDatabase(async (orm, config) => {
+      const sqlitePath = config.database.driver === 'sqlite' ? config.database.path : null;
       const migrator = await loadMigrator(orm);
       const all = (await migrator.getPendingMigrations()).map((m) => m.name);
       const last = all[all.length - 1]!;
@@ -33,9 +24,6 @@ describe('the "nothing to migrate" check of a start-up', () => {
       expect(await migrate(orm)).toEqual([last]);
       if (sqlitePath) expect(await sqliteUpToDate(sqlitePath)).toBe(true);
       expect(await migrate(orm)).toEqual([]);
-    } finally {
-      await orm.close(true);
-      await database.drop();
-    }
+    });
   });
 });

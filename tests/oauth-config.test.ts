@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../src/config';
-import { loadMigrator, openDatabase } from '../src/database/orm';
+import { loadMigrator } from '../src/database/orm';
 import { OAuthState, OAuthStateKind } from '../src/oauth/oauth-state.entity';
 import { configProblems, tempDataDir } from './helpers/config';
-import { createDatabase, TEST_SECRET } from './helpers/server';
+import { withFreshDatabase } from './helpers/fresh-database';
+import { TEST_SECRET } from './helpers/server';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -100,16 +98,7 @@ describe('social sign-in configuration', () => {
 
 describe('password-less accounts migration', () => {
   it('makes password_hash nullable without touching existing users and their sessions', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'authql-migration-'));
-    const database = await createDatabase(dir);
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATA_DIR: dir,
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_SECRET,
-    });
-    const orm = await openDatabase(config, () => {});
-    try {
+    await withFreshDatabase(async (orm, config) => {
       const migrator = await loadMigrator(orm);
       await migrator.up({ to: 'Migration20261205000000' });
       const userId = randomUUID();
@@ -134,27 +123,14 @@ describe('password-less accounts migration', () => {
       );
       if (config.database.driver === 'sqlite')
         expect(await conn.execute('pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
-    } finally {
-      await orm.close(true);
-      await database.drop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('link codes migration', () => {
   it('adds the link_code kind and its identity columns, keeping the flows in progress', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'authql-migration-'));
-    const database = await createDatabase(dir);
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATA_DIR: dir,
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_SECRET,
-    });
-    const orm = await openDatabase(config, () => {});
-    const sqlite = config.database.driver === 'sqlite';
-    try {
+    await withFreshDatabase(async (orm, config) => {
+      const sqlite = config.database.driver === 'sqlite';
       const migrator = await loadMigrator(orm);
       await migrator.up({ to: 'Migration20261212000000' });
       const conn = orm.em.getConnection();
@@ -216,10 +192,6 @@ describe('link codes migration', () => {
       expect(await conn.execute(kept)).toEqual([flowRow]);
       await migrator.up();
       expect(await conn.execute(kept)).toEqual([flowRow]);
-    } finally {
-      await orm.close(true);
-      await database.drop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,36 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import {
   DatabaseSchema,
   type AbstractSqlConnection,
   type AbstractSqlPlatform,
 } from '@mikro-orm/sqlite';
-import { loadConfig, type Config } from '../src/config';
-import { loadMigrator, openDatabase } from '../src/database/orm';
-import { createDatabase, TEST_SECRET } from './helpers/server';
-
-/** A fresh database (SQLite file, or PostgreSQL under AUTHQL_TEST_POSTGRES), opened and not yet migrated. */
-async function withFreshDatabase(run: (orm: MikroORM, config: Config) => Promise<void>) {
-  const dir = mkdtempSync(join(tmpdir(), 'authql-drift-'));
-  const database = await createDatabase(dir);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATA_DIR: dir,
-    DATABASE_URL: database.url,
-    JWT_SECRET: TEST_SECRET,
-  });
-  const orm = await openDatabase(config, () => {});
-  try {
-    await run(orm, config);
-  } finally {
-    await orm.close(true);
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import type { Config } from '../src/config';
+import { loadMigrator } from '../src/database/orm';
+import { withFreshDatabase } from './helpers/fresh-database';
 
 /**
  * The migrated SQLite schema as MikroORM reads it, with one reading corrected: 6.6.16 keeps only the
