@@ -5,17 +5,13 @@
  * moves far less than req/s on a shared machine. `--prof DIR` runs the server under `--cpu-prof`.
  */
 import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import bcrypt from 'bcrypt';
-import { JwtService } from '../src/tokens/jwt';
-import { ServerSecrets } from '../src/tokens/secrets';
-import { Role } from '../src/users/role';
-import { seedDatabase } from './seed';
+import { accessTokens, seedDatabase } from './seed';
 import { cpuSecondsOf, serverEnv, startServer } from './server';
+import { wrkLoad, type WrkRequest } from './wrk';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,38 +29,6 @@ const SESSIONS = Number(arg('sessions', '100'));
 const ME = JSON.stringify({ query: '{ me { id email role isActive createdAt } }' });
 const TYPENAME = JSON.stringify({ query: '{ __typename }' });
 
-const lua = (str: string) => JSON.stringify(str);
-
-function script(body: string, tokens: string[] | null): string {
-  const common = `wrk.method = "POST"\nwrk.headers["content-type"] = "application/json"\nwrk.body = ${lua(body)}\n`;
-  if (!tokens) return common;
-  // One session: a static header, so wrk runs no Lua per request.
-  if (tokens.length === 1) return `${common}wrk.headers["authorization"] = "Bearer ${tokens[0]}"\n`;
-  return `${common}local tokens = { ${tokens.map(lua).join(', ')} }
-local i = 0
-request = function()
-  i = i + 1
-  wrk.headers["authorization"] = "Bearer " .. tokens[(i % #tokens) + 1]
-  return wrk.format()
-end
-`;
-}
-
-async function wrk(url: string, scriptPath: string, seconds: number) {
-  const { stdout } = await promisify(execFile)('wrk', [
-    '-t1',
-    '-c16',
-    `-d${seconds}s`,
-    '-s',
-    scriptPath,
-    url,
-  ]);
-  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
-  const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-  return { requests, rps, bad };
-}
-
 /** Kernel-mode CPU seconds of the process (stime, /proc). */
 function systemSecondsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -76,27 +40,19 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'authql-hotpath-'));
   const secret = randomBytes(48).toString('base64url');
-  const jwt = new JwtService({
-    secrets: new ServerSecrets(secret, []),
-    issuer: 'authql',
-    audience: 'authql',
-    clockSkewSec: 30,
-  });
   try {
     const hash = await bcrypt.hash('bench password 0123', 4);
     const db = join(dir, 'hot.sqlite');
     const seeded = await seedDatabase(db, dir, secret, 1000, SESSIONS, hash);
-    const tokens = seeded.sessions.map(
-      (s) =>
-        jwt.signAccess({ sub: s.userId, sid: s.sessionId, role: Role.USER, amr: ['pwd'] }, 3600)
-          .token,
-    );
-    const meLua = join(dir, 'me.lua');
-    const typenameLua = join(dir, 'typename.lua');
-    writeFileSync(meLua, script(ME, tokens));
-    // `--same-client`: `{ __typename }` carries the same Authorization headers (never read for it), so
-    // wrk and the server's HTTP layer do the same work for both and only `me`'s own work differs.
-    writeFileSync(typenameLua, script(TYPENAME, SAME_CLIENT ? tokens : null));
+    const tokens = accessTokens(secret, seeded, SESSIONS);
+    const withTokens = (body: string): WrkRequest[] =>
+      tokens.map((token) => ({ body, headers: { authorization: `Bearer ${token}` } }));
+    const requests = {
+      me: withTokens(ME),
+      // `--same-client`: `{ __typename }` carries the same Authorization headers (never read for it), so
+      // wrk and the server's HTTP layer do the same work for both and only `me`'s own work differs.
+      typename: SAME_CLIENT ? withTokens(TYPENAME) : [{ body: TYPENAME }],
+    };
     const nodeArgs = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
     const env = serverEnv(secret, db, dir, TTL ? { SESSION_CACHE_TTL: TTL } : {});
     const server = await startServer('hotpath', env, nodeArgs);
@@ -110,14 +66,21 @@ async function main(): Promise<void> {
       const measure = async (name: 'me' | 'typename', label: string = name) => {
         const before = cpuSecondsOf(server.pid);
         const sys0 = systemSecondsOf(server.pid);
-        const r = await wrk(server.url, name === 'me' ? meLua : typenameLua, SECONDS);
-        if (r.bad > 0) throw new Error(`${name}: ${r.bad} non-2xx responses`);
-        const cpuUs = ((cpuSecondsOf(server.pid) - before) / r.requests) * 1e6;
-        const sysUs = ((systemSecondsOf(server.pid) - sys0) / r.requests) * 1e6;
+        const r = await wrkLoad({
+          url: server.url,
+          connections: 16,
+          durationS: SECONDS,
+          requests: requests[name],
+          expect: name === 'me' ? '{"data":{"me":{"id"' : '"__typename":"Query"',
+        });
+        if (r.failed > 0) throw new Error(`${name}: ${r.failed} failed responses`);
+        const rps = r.ok / r.seconds;
+        const cpuUs = ((cpuSecondsOf(server.pid) - before) / r.ok) * 1e6;
+        const sysUs = ((systemSecondsOf(server.pid) - sys0) / r.ok) * 1e6;
         process.stderr.write(
-          `${label}: ${r.rps.toFixed(0)} req/s, ${cpuUs.toFixed(1)} µs, of which kernel ${sysUs.toFixed(1)} µs (${r.requests} requests)\n`,
+          `${label}: ${rps.toFixed(0)} req/s, ${cpuUs.toFixed(1)} µs, of which kernel ${sysUs.toFixed(1)} µs (${r.ok} requests)\n`,
         );
-        return { ...r, cpuUs };
+        return { rps, cpuUs };
       };
       // Warm-up (JIT, caches), not counted.
       if (ONLY !== 'me') await measure('typename', 'warm-up typename');

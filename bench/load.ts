@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { wrkAvailable, wrkLoad } from './wrk';
+import { wrkAvailable, wrkLoad, type WrkResult } from './wrk';
 
 export interface LoadOptions {
   url: string;
@@ -18,16 +18,10 @@ export interface LoadOptions {
 /** Distinct requests wrk cycles through (it cannot call `next`): drawn from `next` up front. */
 const WRK_VARIANTS = 1_000;
 
-export interface LoadResult {
+/** wrk's counts, or autocannon's (its latencies then kept at microsecond resolution, not whole ms). */
+export interface LoadResult extends WrkResult {
   /** Successful (2xx and verified) responses per second of wall time. */
   rps: number;
-  ok: number;
-  failed: number;
-  seconds: number;
-  /** Latencies of all responses in ms, at microsecond resolution (autocannon's own are whole ms). */
-  p50: number;
-  p99: number;
-  mean: number;
 }
 
 export function percentile(sorted: number[], p: number): number {

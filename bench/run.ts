@@ -11,12 +11,9 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import bcrypt from 'bcrypt';
-import { JwtService } from '../src/tokens/jwt';
-import { ServerSecrets } from '../src/tokens/secrets';
-import { Role } from '../src/users/role';
 import { load, loadGenerator, median, type LoadResult } from './load';
 import { MailSink, queueMails } from './mail';
-import { seedDatabase, type Seeded } from './seed';
+import { accessTokens, seedDatabase } from './seed';
 import {
   cpuSecondsOf,
   ROOT,
@@ -101,16 +98,6 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function tokensFor(jwt: JwtService, seeded: Seeded, count: number): string[] {
-  return seeded.sessions
-    .slice(0, count)
-    .map(
-      (s) =>
-        jwt.signAccess({ sub: s.userId, sid: s.sessionId, role: Role.USER, amr: ['pwd'] }, 3600)
-          .token,
-    );
-}
-
 function cycle<T>(items: T[]): () => T {
   let i = 0;
   return () => items[i++ % items.length]!;
@@ -190,12 +177,6 @@ async function main(): Promise<void> {
   const began = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'authql-bench-'));
   const secret = randomBytes(48).toString('base64url');
-  const jwt = new JwtService({
-    secrets: new ServerSecrets(secret, []),
-    issuer: 'authql',
-    audience: 'authql',
-    clockSkewSec: 30,
-  });
   const servers: ServerHandle[] = [];
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
@@ -228,9 +209,9 @@ async function main(): Promise<void> {
     servers.push(s);
     const l = metricsOnly ? s : await startServer('large', serverEnv(secret, largeDb, dir));
     if (l !== s) servers.push(l);
-    const smallTokens = tokensFor(jwt, small, 1000);
+    const smallTokens = accessTokens(secret, small, 1000);
     const clientTokens = smallTokens.slice(0, THROUGHPUT_SESSIONS);
-    const largeTokens = tokensFor(jwt, large, 1000);
+    const largeTokens = accessTokens(secret, large, 1000);
 
     const run =
       (url: string, me: boolean, durationS = P.throughputS) =>
@@ -529,7 +510,7 @@ async function main(): Promise<void> {
     ]);
     servers.push(r);
     const coldCount = Math.min(large.sessions.length - 100, Math.ceil(P.rssTotal / RSS_COLD_EVERY));
-    const cold = tokensFor(jwt, large, coldCount + 100);
+    const cold = accessTokens(secret, large, coldCount + 100);
     const hot = cold.splice(0, 100);
     let i = 0;
     const mixed = () => {

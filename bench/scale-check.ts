@@ -6,15 +6,12 @@
  * tokens; the large one with a tenth of them), to show what that difference alone costs.
  */
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
-import { JwtService } from '../src/tokens/jwt';
-import { ServerSecrets } from '../src/tokens/secrets';
-import { Role } from '../src/users/role';
-import { seedDatabase, type Seeded } from './seed';
+import { load } from './load';
+import { accessTokens, seedDatabase, type Seeded } from './seed';
 import { serverEnv, startServer } from './server';
 
 const arg = (name: string, fallback: string) => {
@@ -34,63 +31,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 
 /** Open loop: one request every 1/RATE s over keep-alive connections; mean latency in ms. */
+/** Mean `me` latency (ms) at RATE req/s over 4 connections, the tokens in turn (the bench's probe). */
 async function probe(url: string, tokens: string[], seconds: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-  const latencies: number[] = [];
-  const sent: Promise<void>[] = [];
-  const started = performance.now();
-  for (let i = 0; i < seconds * RATE; i++) {
-    const due = started + (i * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    const token = tokens[i % tokens.length]!;
-    sent.push(
-      new Promise<void>((resolve, reject) => {
-        const t0 = performance.now();
-        const req = request(
-          url,
-          {
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          },
-          (res) => {
-            let body = '';
-            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-            res.on('end', () => {
-              if (!body.startsWith('{"data":{"me":{"id"')) reject(new Error(`me failed: ${body}`));
-              latencies.push(performance.now() - t0);
-              resolve();
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(ME);
-      }),
-    );
-  }
-  await Promise.all(sent);
-  agent.destroy();
-  return latencies.reduce((a, b) => a + b, 0) / latencies.length;
+  let i = 0;
+  const r = await load({
+    url,
+    connections: 4,
+    durationS: seconds,
+    overallRate: RATE,
+    next: () => ({
+      body: ME,
+      headers: { authorization: `Bearer ${tokens[i++ % tokens.length]!}` },
+    }),
+    expect: '{"data":{"me":{"id"',
+  });
+  if (r.failed > 0) throw new Error(`me: ${r.failed} failed responses`);
+  return r.mean;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'authql-scale-'));
   const secret = randomBytes(48).toString('base64url');
-  const jwt = new JwtService({
-    secrets: new ServerSecrets(secret, []),
-    issuer: 'authql',
-    audience: 'authql',
-    clockSkewSec: 30,
-  });
-  const tokensOf = (seeded: Seeded) =>
-    seeded.sessions
-      .slice(0, TOKENS)
-      .map(
-        (s) =>
-          jwt.signAccess({ sub: s.userId, sid: s.sessionId, role: Role.USER, amr: ['pwd'] }, 3600)
-            .token,
-      );
+  const tokensOf = (seeded: Seeded) => accessTokens(secret, seeded, TOKENS);
   const servers: { stop(): Promise<void> }[] = [];
   try {
     const hash = await bcrypt.hash('bench password 0123', 4);

@@ -2,6 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sqlite';
 import { loadConfig } from '../src/config';
 import { migrate, openDatabase } from '../src/database/orm';
+import { JwtService } from '../src/tokens/jwt';
+import { ServerSecrets } from '../src/tokens/secrets';
+import { Role } from '../src/users/role';
 
 export interface SeededSession {
   sessionId: string;
@@ -14,6 +17,26 @@ export interface Seeded {
   sessions: SeededSession[];
   emailOf(index: number): string;
   seconds: number;
+}
+
+/**
+ * Access tokens (1 h) for the first `count` seeded sessions, signed with `secret` as a server started
+ * with it would sign them: clients of the bench without a sign-in each.
+ */
+export function accessTokens(secret: string, seeded: Seeded, count: number): string[] {
+  const jwt = new JwtService({
+    secrets: new ServerSecrets(secret, []),
+    issuer: 'authql',
+    audience: 'authql',
+    clockSkewSec: 30,
+  });
+  return seeded.sessions
+    .slice(0, count)
+    .map(
+      (s) =>
+        jwt.signAccess({ sub: s.userId, sid: s.sessionId, role: Role.USER, amr: ['pwd'] }, 3600)
+          .token,
+    );
 }
 
 const ROWS_PER_INSERT = 500;
