@@ -25,6 +25,7 @@ import {
 import { freePort } from './helpers/inbox';
 import { enableTotp } from './helpers/mfa';
 import { captureLog } from './helpers/log';
+import { PRODUCTION_ENV } from './helpers/production';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // Passkeys end to end: Debian's chromium (playwright-core) with the DevTools virtual authenticator,
@@ -365,10 +366,10 @@ describe('passkeys in a real browser', () => {
 describe('passkey API', () => {
   // A software authenticator (bench/soft-authenticator.ts) answers as a browser on the listed origin would.
   const soft = () => new SoftAuthenticator('localhost', example.origin);
-  async function register(token: string, authenticator: SoftAuthenticator) {
-    const started = await server.gql(START_REGISTRATION, {}, { token });
+  async function register(token: string, authenticator: SoftAuthenticator, on = server) {
+    const started = await on.gql(START_REGISTRATION, {}, { token });
     const { challengeId, options } = started.data!.startPasskeyRegistration;
-    return server.gql(
+    return on.gql(
       FINISH_REGISTRATION,
       { challengeId, response: authenticator.create(options) },
       { token },
@@ -379,9 +380,9 @@ describe('passkey API', () => {
     const { challengeId, options } = started.data!.startPasskeySignIn;
     return server.gql(FINISH_SIGN_IN, { challengeId, response: authenticator.get(options) });
   }
-  async function tokenOf(label: string) {
-    const user = await createActiveUser(server, uniqueEmail(label));
-    return { ...user, token: (await signIn(server, user.email)).accessToken };
+  async function tokenOf(label: string, on = server) {
+    const user = await createActiveUser(on, uniqueEmail(label));
+    return { ...user, token: (await signIn(on, user.email)).accessToken };
   }
 
   it('refuses a passkey without user verification, at registration and at sign-in', async () => {
@@ -630,38 +631,48 @@ describe('passkey API', () => {
   });
 
   it('finishes a sign-in for an unknown address, one without passkeys and one with passkeys alike', async () => {
-    const holder = await tokenOf('holder');
-    expect((await register(holder.token, soft())).errors).toBeUndefined();
-    const without = await createActiveUser(server, uniqueEmail('without'));
-    // The asker's own passkey: a stand-in challenge must refuse it as a real one for another account does.
-    const asker = await tokenOf('asker');
-    const own = soft();
-    expect((await register(asker.token, own)).errors).toBeUndefined();
-    const nobodys = soft();
-    const answers: unknown[] = [];
-    for (const email of [uniqueEmail('unknown'), without.email, holder.email]) {
-      for (const authenticator of [nobodys, own]) {
-        const started = await server.gql(START_SIGN_IN, { email });
-        const { challengeId, options } = started.data!.startPasskeySignIn;
-        const response = authenticator.get(options);
-        const first = await server.gql(FINISH_SIGN_IN, { challengeId, response });
-        const again = await server.gql(FINISH_SIGN_IN, { challengeId, response });
-        answers.push({
-          data: first.data,
-          code: codeOf(first),
-          message: first.errors?.[0]?.message,
-          again: codeOf(again),
-        });
+    // A security property: checked as deployed (production mode), on a server of its own.
+    const prod = await startTestServer({
+      ...PRODUCTION_ENV,
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: example.origin,
+    });
+    try {
+      const holder = await tokenOf('holder', prod);
+      expect((await register(holder.token, soft(), prod)).errors).toBeUndefined();
+      const without = await createActiveUser(prod, uniqueEmail('without'));
+      // The asker's own passkey: a stand-in challenge must refuse it as a real one for another account does.
+      const asker = await tokenOf('asker', prod);
+      const own = soft();
+      expect((await register(asker.token, own, prod)).errors).toBeUndefined();
+      const nobodys = soft();
+      const answers: unknown[] = [];
+      for (const email of [uniqueEmail('unknown'), without.email, holder.email]) {
+        for (const authenticator of [nobodys, own]) {
+          const started = await prod.gql(START_SIGN_IN, { email });
+          const { challengeId, options } = started.data!.startPasskeySignIn;
+          const response = authenticator.get(options);
+          const first = await prod.gql(FINISH_SIGN_IN, { challengeId, response });
+          const again = await prod.gql(FINISH_SIGN_IN, { challengeId, response });
+          answers.push({
+            data: first.data,
+            code: codeOf(first),
+            message: first.errors?.[0]?.message,
+            again: codeOf(again),
+          });
+        }
       }
+      expect(answers).toEqual(
+        Array(6).fill({
+          data: null,
+          code: 'UNAUTHENTICATED',
+          message: 'Passkey sign-in failed.',
+          again: 'INVALID_TOKEN',
+        }),
+      );
+    } finally {
+      await prod.close();
     }
-    expect(answers).toEqual(
-      Array(6).fill({
-        data: null,
-        code: 'UNAUTHENTICATED',
-        message: 'Passkey sign-in failed.',
-        again: 'INVALID_TOKEN',
-      }),
-    );
   });
 
   it('keeps passkey mutations and the list behind a signed-in user', async () => {
