@@ -320,7 +320,10 @@ async function main(): Promise<void> {
         next: meRequests(clientTokens),
         expect: isMe,
       });
+    // Warm as long as a measured round too: the metrics-off server has served every scenario above, and a
+    // JIT-cold server against it showed a 0.8× "cost" in quick runs that full, equally warm runs do not.
     await meOn(P.warmupS);
+    await meOn();
     if (metricsOnly) await me();
     // CPU time per request as well: on a shared machine it moves less than throughput does.
     const withCpu = async (server: ServerHandle, run: () => Promise<LoadResult>) => {
