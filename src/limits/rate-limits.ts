@@ -89,14 +89,7 @@ export class RateLimits {
     } = {},
   ): Promise<{ ok: boolean; locked: boolean }> {
     const k = key(email);
-    let taken: RateLimiterRes;
-    try {
-      taken = await this.signInFailures.consume(k);
-    } catch (err) {
-      if (err instanceof RateLimiterRes)
-        throw new TooManyRequestsError(err.msBeforeNext / 1000, 'account');
-      throw err;
-    }
+    const taken = await consume(this.signInFailures, k, 'account', true);
     let ok: boolean;
     try {
       ok = await check();
@@ -119,7 +112,7 @@ export class RateLimits {
    * limit with the password. `codeSucceeded` gives the point back. Throws TOO_MANY_REQUESTS (`account`).
    */
   async beforeCode(email: string): Promise<void> {
-    await consume(this.signInFailures, key(email), 'account');
+    await consume(this.signInFailures, key(email), 'account', true);
   }
 
   /** A right code returns the point `beforeCode` took; earlier failures stay counted. */
@@ -161,13 +154,26 @@ export class RateLimits {
   }
 }
 
-async function consume(limiter: RateLimiterAbstract, k: string, scope: string): Promise<void> {
+/**
+ * Takes a point, or throws TOO_MANY_REQUESTS. rate-limiter-flexible counts a refused consume too; with
+ * `refusedIsFree` that point is given back: for the account's failure budget, whose points stand for
+ * checks really made (tries refused while other tries were in flight, later given back, must not lock
+ * the owner out). Per-IP budgets keep counting refusals: a flood gains nothing by it either way.
+ */
+async function consume(
+  limiter: RateLimiterAbstract,
+  k: string,
+  scope: string,
+  refusedIsFree = false,
+): Promise<RateLimiterRes> {
   try {
-    await limiter.consume(k);
+    return await limiter.consume(k);
   } catch (err) {
     // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an Error when the store fails.
-    if (err instanceof RateLimiterRes)
+    if (err instanceof RateLimiterRes) {
+      if (refusedIsFree) await limiter.reward(k, 1).catch(() => {});
       throw new TooManyRequestsError(err.msBeforeNext / 1000, scope);
+    }
     throw err;
   }
 }
