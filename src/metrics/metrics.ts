@@ -1,11 +1,10 @@
-import {
-  AggregatorRegistry,
-  collectDefaultMetrics,
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-} from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { lazy } from '../lazy';
+
+// Loaded by the first Metrics with METRICS_TOKEN set: without it the ~30 ms it costs a start-up buys nothing.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const promClient = lazy(() => require('prom-client') as typeof PromClient);
 
 /** Counts by two bounded labels, kept as plain numbers: the hot path builds no label strings. */
 class Tally {
@@ -81,9 +80,11 @@ export class Metrics {
   private readonly bcryptWait: Histogram<string> | null = null;
 
   constructor(enabled: boolean, sources: MetricsSources | null = null) {
-    this.registry = enabled ? new Registry() : null;
-    this.hostWide = enabled ? new Registry() : null;
-    if (!this.registry || !this.hostWide || !sources) return;
+    const prom = enabled ? promClient() : null;
+    this.registry = prom ? new prom.Registry() : null;
+    this.hostWide = prom ? new prom.Registry() : null;
+    if (!prom || !this.registry || !this.hostWide || !sources) return;
+    const { collectDefaultMetrics, Counter, Gauge, Histogram } = prom;
     const registers = [this.registry];
     // Unprefixed (process_*, nodejs_*): the names Node.js dashboards expect.
     collectDefaultMetrics({ register: this.registry });
@@ -233,7 +234,10 @@ export class Metrics {
     if (!this.registry || !this.hostWide) return null;
     const { contentType } = this.registry;
     if (!this.siblings) {
-      return { contentType, body: await Registry.merge([this.registry, this.hostWide]).metrics() };
+      return {
+        contentType,
+        body: await promClient().Registry.merge([this.registry, this.hostWide]).metrics(),
+      };
     }
     const [own, others, hostWide] = await Promise.all([
       this.snapshot(),
@@ -251,7 +255,7 @@ export class Metrics {
         { labels: { state: 'missing' }, value: Math.max(0, this.siblings.workers - included) },
       ],
     };
-    const host = AggregatorRegistry.aggregate([own, ...others, hostWide, [coverage]]);
+    const host = promClient().AggregatorRegistry.aggregate([own, ...others, hostWide, [coverage]]);
     return { contentType, body: await host.metrics() };
   }
 }

@@ -1,12 +1,18 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import { badInput } from '../errors';
+import { lazy } from '../lazy';
 
 export const PASSWORD_MIN_BYTES = 8;
 // bcrypt ignores everything after 72 bytes: longer passwords are refused rather than silently truncated.
 export const PASSWORD_MAX_BYTES = 72;
 
-// ~49,000 common passwords from zxcvbn-ts, lower-cased once at load.
-const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+// ~49,000 common passwords from zxcvbn-ts, lower-cased once, at the first password checked: decompressing
+// the dictionary is ~60 ms that a start-up (and every process that never checks a password) need not pay.
+const common = lazy(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { dictionary } = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
+  return new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+});
 
 // NFC can shrink a string to a third of its UTF-16 length at most (Hangul jamo): anything longer stays too long.
 const NORMALIZE_MAX_LENGTH = 3 * PASSWORD_MAX_BYTES;
@@ -42,7 +48,7 @@ export function assertPasswordAcceptable(
   // bcrypt stops at a NUL byte, which would make everything after it meaningless.
   if (nfc.includes('\u0000')) throw badInput('Password must not contain a NUL character.');
   const lowered = nfc.toLowerCase();
-  if (COMMON.has(lowered) || COMMON.has(lowered.trim())) {
+  if (common().has(lowered) || common().has(lowered.trim())) {
     throw badInput('This password is too common: choose one that is harder to guess.');
   }
   const localPart = email.split('@')[0] ?? '';
