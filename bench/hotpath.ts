@@ -26,6 +26,8 @@ const ONLY = arg('only', '');
 const TTL = arg('ttl', '');
 const SAME_CLIENT = process.argv.includes('--same-client');
 const SESSIONS = Number(arg('sessions', '100'));
+// `--workers auto`: the server's WORKERS (default 1).
+const WORKERS = arg('workers', '1');
 const ME = JSON.stringify({ query: '{ me { id email role isActive createdAt } }' });
 const TYPENAME = JSON.stringify({ query: '{ __typename }' });
 
@@ -54,7 +56,10 @@ async function main(): Promise<void> {
       typename: SAME_CLIENT ? withTokens(TYPENAME) : [{ body: TYPENAME }],
     };
     const nodeArgs = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
-    const env = serverEnv(secret, db, dir, TTL ? { SESSION_CACHE_TTL: TTL } : {});
+    const env = serverEnv(secret, db, dir, {
+      WORKERS,
+      ...(TTL ? { SESSION_CACHE_TTL: TTL } : {}),
+    });
     const server = await startServer('hotpath', env, nodeArgs);
     try {
       const check = await fetch(server.url, {

@@ -16,10 +16,12 @@ import { MailSink, queueMails } from './mail';
 import { accessTokens, seedDatabase } from './seed';
 import {
   cpuSecondsOf,
+  machineBusySeconds,
   ROOT,
   serverEnv,
   startServer,
   timeStartup,
+  treeCpuSecondsOf,
   type ServerHandle,
 } from './server';
 
@@ -235,24 +237,44 @@ async function main(): Promise<void> {
       servers.push(apolloFloor);
       const auto = await startServer('auto', { ...smallEnv, WORKERS: 'auto' });
       servers.push(auto);
-      const scenarios = {
-        hello: run(hello.url, false),
-        apollo: run(apolloFloor.url, false),
-        typename: run(s.url, false),
-        me: run(s.url, true),
-        meAuto: run(auto.url, true),
+      // What the server (primary and workers) and the whole machine spent during a run, in cores: with
+      // the load generator on the same cores, how far a second worker can go is read from these.
+      const withCores = (server: ServerHandle, scenario: () => Promise<LoadResult>) => async () => {
+        const [cpu0, busy0, t0] = [
+          treeCpuSecondsOf(server.pid),
+          machineBusySeconds(),
+          performance.now(),
+        ];
+        const result = await scenario();
+        const wall = (performance.now() - t0) / 1000;
+        return {
+          ...result,
+          serverCores: (treeCpuSecondsOf(server.pid) - cpu0) / wall,
+          machineCores: (machineBusySeconds() - busy0) / wall,
+        };
       };
-      for (const [url, me] of [
-        [hello.url, false],
-        [apolloFloor.url, false],
-        [s.url, false],
-        [s.url, true],
-        [auto.url, true],
+      const scenarios = {
+        hello: withCores(hello, run(hello.url, false)),
+        apollo: withCores(apolloFloor, run(apolloFloor.url, false)),
+        typename: withCores(s, run(s.url, false)),
+        me: withCores(s, run(s.url, true)),
+        meAuto: withCores(auto, run(auto.url, true)),
+      };
+      // Each worker of the WORKERS=auto server warms its own JIT on its share of the connections: it
+      // gets the warm-up of one process per worker, or the comparison is a warm process against cold ones.
+      for (const [url, me, workers] of [
+        [hello.url, false, 1],
+        [apolloFloor.url, false, 1],
+        [s.url, false, 1],
+        [s.url, true, 1],
+        [auto.url, true, availableParallelism()],
       ] as const)
-        await run(url, me, P.warmupS)();
+        await run(url, me, P.warmupS * workers)();
       const t = await rotated(scenarios);
       for (const [name, results] of Object.entries(t)) check(name, results);
       const rps = (name: keyof typeof scenarios) => median(t[name].map((r) => r.rps));
+      const cores = (name: 'me' | 'meAuto', of: 'serverCores' | 'machineCores') =>
+        fmt(median(t[name].map((r) => r[of])), 2);
       const ratioRow = (
         scenario: string,
         baseline: string,
@@ -284,7 +306,7 @@ async function main(): Promise<void> {
           0.4,
         ),
         ratioRow(
-          `\`me\` with \`WORKERS=auto\` (${availableParallelism()} cores)`,
+          `\`me\` with \`WORKERS=auto\` (${availableParallelism()} cores; server used ${cores('meAuto', 'serverCores')} cores of a machine ${cores('meAuto', 'machineCores')} busy, 1 worker ${cores('me', 'serverCores')} of ${cores('me', 'machineCores')}: the rest is the load generator)`,
           '`me` with 1 worker',
           rps('meAuto'),
           rps('me'),

@@ -58,6 +58,38 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The process's children (Linux /proc; a cluster primary's workers), or none once it is gone. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds of the process and every live descendant (a cluster primary and its workers). */
+export function treeCpuSecondsOf(pid: number): number {
+  let total = 0;
+  try {
+    total = cpuSecondsOf(pid);
+  } catch {
+    return 0;
+  }
+  for (const child of childrenOf(pid)) total += treeCpuSecondsOf(child);
+  return total;
+}
+
+/** Busy CPU seconds of the whole machine so far, every core (Linux /proc/stat, 100 ticks/s). */
+export function machineBusySeconds(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  // idle and iowait (4th and 5th) are not busy.
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
 export function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmRSS:\s+(\d+) kB/.exec(status);
