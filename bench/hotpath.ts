@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
 import { accessTokens, seedDatabase } from './seed';
-import { cpuSecondsOf, serverEnv, startServer } from './server';
+import { serverEnv, startServer, treeCpuSecondsOf as cpuSecondsOf } from './server';
 import { wrkLoad, type WrkRequest } from './wrk';
 
 const arg = (name: string, fallback: string) => {

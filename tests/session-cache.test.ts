@@ -23,6 +23,17 @@ describe('the session cache (one TtlCache behind sessions and users)', () => {
     expect(await cache.isLive('s1', () => Promise.resolve(true))).toBe(false);
   });
 
+  it('lets go of expired entries on its own, so an idle process does not keep a burst in memory', async () => {
+    const cache = new SessionCache(100);
+    for (let i = 0; i < 1000; i++) await cache.isLive(`s${i}`, () => Promise.resolve(true));
+    cache.markEnded(['ended']);
+    expect(cache.cache.size).toBe(1001);
+    // No lookup touches the cache meanwhile: only its own sweep (every second at least) can drop them.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(cache.cache.size).toBe(1);
+    expect(await cache.isLive('ended', () => Promise.resolve(true))).toBe(false);
+  });
+
   it('coalesces concurrent loads of one key into one read', async () => {
     const cache = new SessionCache(60_000);
     let reads = 0;

@@ -28,4 +28,9 @@ export class BoundedMap<K, V> {
   delete(key: K): boolean {
     return this.map.delete(key);
   }
+
+  /** Deletes every entry whose value is `stale`. */
+  deleteWhere(stale: (value: V) => boolean): void {
+    for (const [key, value] of this.map) if (stale(value)) this.map.delete(key);
+  }
 }

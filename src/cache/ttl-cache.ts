@@ -1,6 +1,8 @@
 import type { MaybePromise } from '../maybe-promise';
 import { BoundedMap } from './bounded-map';
 
+const MIN_SWEEP_EVERY_MS = 1_000;
+
 /** Told when a key was invalidated here, e.g. to broadcast it to sibling worker processes. */
 export type InvalidationListener<K> = (key: K) => void;
 
@@ -24,6 +26,29 @@ export class TtlCache<K, V> {
     maxEntries: number,
   ) {
     this.entries = new BoundedMap(maxEntries);
+    // An expired entry is otherwise only replaced or evicted, so a process that served a burst of
+    // sessions would hold them all while idle. The timer holds the cache weakly: it never keeps a
+    // cache alive, and stops once the cache is gone.
+    const cache = new WeakRef(this);
+    const timer = setInterval(
+      () => {
+        const alive = cache.deref();
+        if (alive) alive.sweep();
+        else clearInterval(timer);
+      },
+      Math.max(MIN_SWEEP_EVERY_MS, 2 * ttlMs),
+    );
+    timer.unref();
+  }
+
+  /** Entries held (expired ones until the next sweep). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Drops the expired entries (pinned ones never expire). */
+  sweep(now = Date.now()): void {
+    this.entries.deleteWhere((entry) => entry.until <= now);
   }
 
   /**
