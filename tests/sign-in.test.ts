@@ -17,7 +17,22 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** The user's row as stored (its timestamps as the driver returns them). */
+const storedUser = async (id: string) =>
+  (
+    await server.app.orm.em.fork().getConnection().execute('select * from users where id = ?', [id])
+  )[0] as Record<string, unknown>;
+
 describe('signIn', () => {
+  it('writes nothing to the user: the row, updated_at included, is as it was', async () => {
+    const user = await createActiveUser(server);
+    const before = await storedUser(user.id);
+    await new Promise((r) => setTimeout(r, 5)); // a rewrite would now store another updated_at
+    await signIn(server, user.email);
+    await signIn(server, user.email);
+    expect(await storedUser(user.id)).toEqual(before);
+  });
+
   it('returns an access token, a refresh token and the user; the access token opens `me`', async () => {
     const user = await createActiveUser(server);
     const tokens = await signIn(server, user.email);

@@ -16,15 +16,15 @@ export class SignInCode {
   @Property({ type: 'string', length: 64, hidden: true })
   codeHash!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   codeExpiresAt!: Date;
 
   @Property({ type: 'integer', default: 0 })
   codeAttempts: number = 0;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   usedAt: Date | null = null;
 }

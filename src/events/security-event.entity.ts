@@ -21,7 +21,7 @@ export class SecurityEvent {
   type!: string;
 
   @Index()
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   at: Date = new Date();
 
   @Property({ type: 'string', length: 64, nullable: true })

@@ -6,6 +6,6 @@ export class HousekeepingLease {
   @PrimaryKey({ type: 'string', length: 64 })
   name!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   nextRunAt!: Date;
 }

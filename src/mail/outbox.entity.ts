@@ -24,24 +24,24 @@ export class OutboxMail {
   @Property({ type: 'text', hidden: true })
   payload!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 
   @Property({ type: 'integer', default: 0 })
   attempts: number = 0;
 
   @Index()
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   nextAttemptAt: Date = new Date();
 
   /** A sender's lease: while in the future, no other process may send this mail. */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   lockedUntil: Date | null = null;
 
   @Property({ type: 'string', length: 500, nullable: true })
   lastError: string | null = null;
 
   /** Set when the retries are exhausted; the row stays for an operator to inspect. */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   failedAt: Date | null = null;
 }

@@ -16,9 +16,9 @@ export class RecoveryCode {
   @Property({ type: 'string', length: 64, hidden: true })
   codeHash!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   usedAt: Date | null = null;
 }

@@ -30,6 +30,6 @@ export class LinkedAccount {
   @Property({ type: 'boolean' })
   emailVerified!: boolean;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 }

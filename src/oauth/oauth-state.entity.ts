@@ -66,9 +66,9 @@ export class OAuthState {
   @Property({ type: 'boolean', nullable: true })
   emailVerified: boolean | null = null;
 
-  @Property({ type: 'datetime', index: true })
+  @Property({ type: Date, index: true })
   expiresAt!: Date;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 }

@@ -37,14 +37,14 @@ export class PasskeyChallenge {
   @Property({ type: 'string', length: 64 })
   challenge!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 
   @Index()
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   expiresAt!: Date;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   usedAt: Date | null = null;
 
   /**

@@ -43,9 +43,9 @@ export class Passkey {
   @Property({ type: 'string', length: 64 })
   name!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   lastUsedAt: Date | null = null;
 }

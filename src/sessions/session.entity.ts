@@ -30,25 +30,25 @@ export class Session {
   previousTokenHash: string | null = null;
 
   /** When previousTokenHash stopped being current: the start of the reuse grace window. */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   rotatedAt: Date | null = null;
 
   /** Rotations so far: caps how far back a replayed ancestor token is traced (reuse detection). */
   @Property({ type: 'integer', default: 0 })
   generation: number = 0;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   lastUsedAt: Date = new Date();
 
   /** Absolute lifetime: rotation never extends it. */
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   expiresAt!: Date;
 
   @Index()
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   revokedAt: Date | null = null;
 
   /** How the session was signed in (RFC 8176 `amr`, space-separated): every access token it mints carries it. */

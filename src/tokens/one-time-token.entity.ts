@@ -21,13 +21,13 @@ export class OneTimeToken {
   @Enum({ items: () => TokenPurpose })
   purpose!: TokenPurpose;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   expiresAt!: Date;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   usedAt: Date | null = null;
 
   // An activation link activates the account with the password of the sign-up that asked for it.
@@ -39,7 +39,7 @@ export class OneTimeToken {
   codeHash: string | null = null;
 
   /** Codes live shorter than links: 10 minutes. */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   codeExpiresAt: Date | null = null;
 
   @Property({ type: 'integer', default: 0 })

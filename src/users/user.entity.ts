@@ -39,21 +39,21 @@ export class User {
   @Property({ type: 'boolean', default: false })
   disabled: boolean = false;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: Date, onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
   /** When the password last changed (for operators); pending reset links die by retiring their rows. */
-  @Property({ type: 'datetime' })
+  @Property({ type: Date })
   passwordChangedAt: Date = new Date();
 
   /** The TOTP secret, encrypted (src/mfa/totp.ts); pending until `totpEnabledAt` is set. */
   @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
   totpSecret: string | null = null;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: Date, nullable: true })
   totpEnabledAt: Date | null = null;
 
   /** The last TOTP time step accepted: a code of this step or an earlier one is a replay. */
