@@ -1,7 +1,9 @@
 import type { MaybePromise } from '../maybe-promise';
 import { BoundedMap } from './bounded-map';
 
+// Sweeps run every two TTLs, within these bounds (a timer cannot wait beyond ~24.8 days).
 const MIN_SWEEP_EVERY_MS = 1_000;
+const MAX_SWEEP_EVERY_MS = 60_000;
 
 /** Told when a key was invalidated here, e.g. to broadcast it to sibling worker processes. */
 export type InvalidationListener<K> = (key: K) => void;
@@ -36,7 +38,7 @@ export class TtlCache<K, V> {
         if (alive) alive.sweep();
         else clearInterval(timer);
       },
-      Math.max(MIN_SWEEP_EVERY_MS, 2 * ttlMs),
+      Math.min(MAX_SWEEP_EVERY_MS, Math.max(MIN_SWEEP_EVERY_MS, 2 * ttlMs)),
     );
     timer.unref();
   }
