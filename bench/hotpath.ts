@@ -5,12 +5,12 @@
  * moves far less than req/s on a shared machine. `--prof DIR` runs the server under `--cpu-prof`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
 import { accessTokens, seedDatabase } from './seed';
-import { serverEnv, startServer, treeCpuSecondsOf as cpuSecondsOf } from './server';
+import { serverEnv, startServer, treeCpuSecondsOf } from './server';
 import { wrkLoad, type WrkRequest } from './wrk';
 
 const arg = (name: string, fallback: string) => {
@@ -30,12 +30,6 @@ const SESSIONS = Number(arg('sessions', '100'));
 const WORKERS = arg('workers', '1');
 const ME = JSON.stringify({ query: '{ me { id email role isActive createdAt } }' });
 const TYPENAME = JSON.stringify({ query: '{ __typename }' });
-
-/** Kernel-mode CPU seconds of the process (stime, /proc). */
-function systemSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100;
-}
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 
@@ -69,8 +63,8 @@ async function main(): Promise<void> {
       }).then((r) => r.text());
       if (!check.startsWith('{"data":{"me":{"id"')) throw new Error(`me failed: ${check}`);
       const measure = async (name: 'me' | 'typename', label: string = name) => {
-        const before = cpuSecondsOf(server.pid);
-        const sys0 = systemSecondsOf(server.pid);
+        const before = treeCpuSecondsOf(server.pid);
+        const sys0 = treeCpuSecondsOf(server.pid, true);
         const r = await wrkLoad({
           url: server.url,
           connections: 16,
@@ -80,8 +74,8 @@ async function main(): Promise<void> {
         });
         if (r.failed > 0) throw new Error(`${name}: ${r.failed} failed responses`);
         const rps = r.ok / r.seconds;
-        const cpuUs = ((cpuSecondsOf(server.pid) - before) / r.ok) * 1e6;
-        const sysUs = ((systemSecondsOf(server.pid) - sys0) / r.ok) * 1e6;
+        const cpuUs = ((treeCpuSecondsOf(server.pid) - before) / r.ok) * 1e6;
+        const sysUs = ((treeCpuSecondsOf(server.pid, true) - sys0) / r.ok) * 1e6;
         process.stderr.write(
           `${label}: ${rps.toFixed(0)} req/s, ${cpuUs.toFixed(1)} µs, of which kernel ${sysUs.toFixed(1)} µs (${r.ok} requests)\n`,
         );

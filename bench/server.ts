@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -50,35 +50,46 @@ export function serverEnv(
   };
 }
 
-/** CPU time (user + system) the process has used so far, in seconds (Linux /proc, 100 ticks/s). */
-export function cpuSecondsOf(pid: number): number {
+/** User and system CPU seconds the process has used so far (Linux /proc, 100 ticks/s). */
+function cpuTimesOf(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
-/** The process's children (Linux /proc; a cluster primary's workers), or none once it is gone. */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(' ')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
+/** CPU time (user + system) the process has used so far, in seconds. */
+export function cpuSecondsOf(pid: number): number {
+  const { user, system } = cpuTimesOf(pid);
+  return user + system;
 }
 
-/** CPU seconds of the process and every live descendant (a cluster primary and its workers). */
-export function treeCpuSecondsOf(pid: number): number {
+/** The pids of a process's children (a cluster primary's workers), from /proc. */
+export function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * CPU seconds of the process and every live descendant (a cluster primary and its workers); with
+ * `kernelOnly`, system time only.
+ */
+export function treeCpuSecondsOf(pid: number, kernelOnly = false): number {
   let total = 0;
   try {
-    total = cpuSecondsOf(pid);
+    total = kernelOnly ? cpuTimesOf(pid).system : cpuSecondsOf(pid);
   } catch {
     return 0;
   }
-  for (const child of childrenOf(pid)) total += treeCpuSecondsOf(child);
+  for (const child of childrenOf(pid)) total += treeCpuSecondsOf(child, kernelOnly);
   return total;
 }
 

@@ -7,3 +7,12 @@ export function lazy<T>(load: () => T): () => T {
   let loaded: { value: T } | null = null;
   return () => (loaded ??= { value: load() }).value;
 }
+
+/**
+ * `lazy()` for a CommonJS module a synchronous caller needs (where `import()` would make it async):
+ * `const prom = lazyRequire<typeof PromClient>('prom-client')`.
+ */
+export function lazyRequire<T>(id: string): () => T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return lazy(() => require(id) as T);
+}

@@ -11,6 +11,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { Config } from '../config';
+import { lazyRequire } from '../lazy';
 
 /** The table created by Migration20261201120000 (both dialects); the ORM's schema diff skips it. */
 export const RATE_LIMIT_TABLE = 'rate_limits';
@@ -29,6 +30,9 @@ export interface LimiterStore {
   ready(): Promise<void>;
   close(): Promise<void>;
 }
+
+// Loaded for RATE_LIMIT_STORE=redis://… only: the other stores would pay ~50 ms of start-up for it.
+const ioredis = lazyRequire<typeof IoRedis>('ioredis');
 
 const CLUSTER_TIMEOUT_MS = 3_000;
 // Expired rows of the database store are deleted by us (not the library's own timer) so close() can stop it.
@@ -71,9 +75,7 @@ export function createLimiterStore(config: Config, orm: MikroORM): LimiterStore 
 function redisStore(url: string): LimiterStore {
   // Redis down must cost a request milliseconds, not the offline queue's wait and reconnect curve: no
   // offline queue, no retries, short timeouts; the limiter then falls back to memory (insured, above).
-  // Loaded here, for RATE_LIMIT_STORE=redis://… only: the other stores would pay ~50 ms of start-up for it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { default: Redis } = require('ioredis') as typeof IoRedis;
+  const { default: Redis } = ioredis();
   const client = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -1,10 +1,9 @@
 import type * as PromClient from 'prom-client';
 import type { Counter, Histogram, Registry } from 'prom-client';
-import { lazy } from '../lazy';
+import { lazyRequire } from '../lazy';
 
 // Loaded by the first Metrics with METRICS_TOKEN set: without it the ~30 ms it costs a start-up buys nothing.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const promClient = lazy(() => require('prom-client') as typeof PromClient);
+const promClient = lazyRequire<typeof PromClient>('prom-client');
 
 /** Counts by two bounded labels, kept as plain numbers: the hot path builds no label strings. */
 class Tally {

@@ -1,6 +1,6 @@
 import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import { badInput } from '../errors';
-import { lazy } from '../lazy';
+import { lazy, lazyRequire } from '../lazy';
 
 export const PASSWORD_MIN_BYTES = 8;
 // bcrypt ignores everything after 72 bytes: longer passwords are refused rather than silently truncated.
@@ -8,11 +8,10 @@ export const PASSWORD_MAX_BYTES = 72;
 
 // ~49,000 common passwords from zxcvbn-ts, lower-cased once, at the first password checked: decompressing
 // the dictionary is ~60 ms that a start-up (and every process that never checks a password) need not pay.
-const common = lazy(() => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { dictionary } = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
-  return new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
-});
+const zxcvbnCommon = lazyRequire<typeof ZxcvbnCommon>('@zxcvbn-ts/language-common');
+const common = lazy(
+  () => new Set(zxcvbnCommon().dictionary['passwords-common'].map((p) => p.toLowerCase())),
+);
 
 // NFC can shrink a string to a third of its UTF-16 length at most (Hangul jamo): anything longer stays too long.
 const NORMALIZE_MAX_LENGTH = 3 * PASSWORD_MAX_BYTES;

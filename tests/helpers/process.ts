@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { postGraphql, type GqlResult } from './http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Inbox } from './inbox';
 import { createDatabase, LIFTED_LIMITS, TEST_SECRET } from './server';
@@ -81,20 +81,8 @@ export async function spawnAuthql(env: Record<string, string>): Promise<AuthqlPr
   };
 }
 
-/** The pids of a process's children (a cluster primary's workers), from /proc. */
-export function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+// One /proc reading for the bench and the tests.
+export { childrenOf } from '../../bench/server';
 
 export interface ProcessFixture {
   readonly inbox: Inbox;
