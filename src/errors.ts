@@ -13,6 +13,10 @@ export const ErrorCode = {
   MFA_REQUIRED: 'MFA_REQUIRED',
   /** An administrator disabled the account: sign-in, refresh and every protected field refuse it. */
   ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
+  /** A social provider did not vouch for the address: sign up by email, then link the provider. */
+  EMAIL_NOT_VERIFIED: 'EMAIL_NOT_VERIFIED',
+  /** The access token's `auth_time` is older than the field allows: sign in again or `reauthenticate`. */
+  REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { AccountLifecycle, counted } from './accounts/account-lifecycle';
 import { AdminService } from './admin/admin.service';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
@@ -6,6 +7,7 @@ import { SignInService } from './auth/sign-in.service';
 import { EmailCodes } from './codes/email-codes';
 import { addSignInCodeCleanups } from './codes/cleanups';
 import { SignInCodeService } from './codes/sign-in-code.service';
+import { registerSignInCodeLifecycle } from './codes/lifecycle';
 import type { Config } from './config';
 import { SecurityEvents } from './events/security-events';
 import { addCoreCleanups } from './housekeeping/core-cleanups';
@@ -14,12 +16,14 @@ import { RateLimits } from './limits/rate-limits';
 import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
 import { addOAuthCleanups } from './oauth/oauth-cleanups';
+import { registerOAuthLifecycle } from './oauth/lifecycle';
 import { OAuthProviders } from './oauth/oauth-providers';
 import { OAuthService } from './oauth/oauth.service';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
 import { addMfaCleanups } from './mfa/cleanups';
+import { registerMfaLifecycle } from './mfa/lifecycle';
 import { MfaTickets } from './mfa/mfa-tickets';
 import { MfaService } from './mfa/mfa.service';
 import { RecoveryCodes } from './mfa/recovery-codes';
@@ -27,15 +31,18 @@ import { Totp } from './mfa/totp';
 import { Metrics } from './metrics/metrics';
 import { PasswordHasher } from './password/password-hasher';
 import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
+import { registerPasskeyLifecycle } from './passkeys/lifecycle';
 import { PasswordService } from './password/password.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
 import { ServerSecrets } from './tokens/secrets';
-import { TokenPurpose } from './tokens/one-time-token.entity';
+import { OneTimeToken, TokenPurpose } from './tokens/one-time-token.entity';
+import { Session } from './sessions/session.entity';
 import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
+import { UserWriter } from './users/user-writer';
 import { WebhookSender, Webhooks } from './webhooks/webhooks';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
@@ -62,6 +69,10 @@ export interface Services {
   limits: RateLimits;
   /** The public view of users, cached per process; a user write registers invalidateOnCommit(uow, id). */
   userCache: UserCache;
+  /** The one writer of user rows: each write registers the cache invalidation in its unit of work. */
+  userWriter: UserWriter;
+  /** Proving an address (the reclaim rule) and deleting an account; features register what they hold. */
+  lifecycle: AccountLifecycle;
   /** Whether sessions are live, cached per process; WORKERS > 1 relays its ends to sibling workers. */
   sessionCache: SessionCache;
   /** Administration shared by the admin GraphQL operations and the CLI. */
@@ -141,6 +152,22 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
     secrets,
   );
+  const userWriter = new UserWriter(userCache);
+  const lifecycle = new AccountLifecycle(userWriter, mailer, events);
+  lifecycle.onReclaim('sessions', async (uow, userId) =>
+    counted((await sessions.revokeAll(uow, userId)).length, 'signed-in session'),
+  );
+  lifecycle.onUserDeleted('sessions', async (uow, userId) => {
+    await sessions.revokeAll(uow, userId);
+    // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
+    await uow.em.nativeDelete(Session, { user: userId });
+    await uow.em.nativeDelete(OneTimeToken, { user: userId });
+    return null;
+  });
+  registerMfaLifecycle(lifecycle, userWriter);
+  registerPasskeyLifecycle(lifecycle);
+  registerOAuthLifecycle(lifecycle);
+  registerSignInCodeLifecycle(lifecycle);
   const mfaTickets = new MfaTickets();
   const signInFlow = new SignInFlow(sessions, mfaTickets, events, metrics, logger);
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
@@ -175,9 +202,9 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       hasher,
       oneTimeTokens,
       mailer,
-      sessions,
       limits,
-      userCache,
+      userWriter,
+      lifecycle,
       events,
       webhooks,
       logger,
@@ -192,7 +219,9 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       sessions,
       mailer,
       limits,
-      userCache,
+      userWriter,
+      lifecycle,
+      mfaTickets,
       events,
       webhooks,
       logger,
@@ -212,6 +241,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, logger),
     users: new UserService(),
     userCache,
+    userWriter,
+    lifecycle,
     sessionCache,
     admin: new AdminService(sessions, userCache, events, webhooks, logger),
     events,

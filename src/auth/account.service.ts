@@ -16,16 +16,13 @@ import type { Mailer } from '../mail/mailer';
 import { confirmPassword } from '../password/confirm-password';
 import type { PasswordHasher } from '../password/password-hasher';
 import { assertPasswordAcceptable } from '../password/password-policy';
-import { SignInCode } from '../codes/sign-in-code.entity';
-import { MfaTicket } from '../mfa/mfa-ticket.entity';
-import { RecoveryCode } from '../mfa/recovery-code.entity';
-import { Session } from '../sessions/session.entity';
-import type { ClientInfo, SessionService } from '../sessions/session.service';
-import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
+import type { ClientInfo } from '../sessions/session.service';
+import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { EmailTokenClaims } from '../tokens/jwt';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
-import type { UserCache } from '../users/user-cache';
+import type { UserWriter } from '../users/user-writer';
+import type { AccountLifecycle } from '../accounts/account-lifecycle';
 import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 
@@ -37,9 +34,9 @@ export class AccountService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: OneTimeTokenService,
     private readonly mailer: Mailer,
-    private readonly sessions: SessionService,
     private readonly limits: RateLimits,
-    private readonly userCache: UserCache,
+    private readonly users: UserWriter,
+    private readonly lifecycle: AccountLifecycle,
     private readonly events: SecurityEvents,
     private readonly webhooks: Webhooks,
     private readonly logger: Logger,
@@ -161,17 +158,18 @@ export class AccountService {
       const id = await this.tokens.consume(uow.em, row, TokenPurpose.ACTIVATION);
       const passwordHash = await this.tokens.boundPasswordHash(uow.em, row);
       // Conditional on still waiting: of two links used at once, one activates; the other fails.
-      const activated = await uow.em.nativeUpdate(
-        User,
-        { id, isActive: false },
-        { isActive: true, updatedAt: new Date(), ...(passwordHash ? { passwordHash } : {}) },
+      const activated = await this.users.update(
+        uow,
+        id,
+        { isActive: true, ...(passwordHash ? { passwordHash } : {}) },
+        { isActive: false },
       );
       if (activated !== 1) throw invalidToken();
       // Every other sign-up's link and code (and password) is void once the address has an owner.
       await this.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
-      this.userCache.invalidateOnCommit(uow, id);
       await this.events.record(uow, { type: SecurityEventType.ACTIVATED, userId: id, ...client });
       const user = await uow.em.findOneOrFail(User, { id }, { refresh: true });
+      await this.lifecycle.proveAddress(uow, user, 'mail', client);
       await this.webhooks.queue(uow, 'user.activated', webhookUser(user));
       return id;
     });
@@ -198,14 +196,9 @@ export class AccountService {
       'Password is incorrect.',
     );
     await transaction(em, async (uow) => {
-      await this.sessions.revokeAll(uow, userId);
-      // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
-      await uow.em.nativeDelete(Session, { user: userId });
-      await uow.em.nativeDelete(OneTimeToken, { user: userId });
-      for (const entity of [RecoveryCode, MfaTicket, SignInCode] as const)
-        await uow.em.nativeDelete(entity as typeof RecoveryCode, { user: userId });
-      await uow.em.nativeDelete(User, { id: userId });
-      this.userCache.invalidateOnCommit(uow, userId);
+      // Every feature's holdings (sessions, tokens, codes, passkeys…) first, then the row.
+      await this.lifecycle.deleteUser(uow, userId);
+      await this.users.delete(uow, userId);
       await this.mailer.queue(uow, 'account-deleted', user.email);
       await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
       await this.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });

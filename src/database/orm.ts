@@ -10,6 +10,7 @@ import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
 import { OutboxMail } from '../mail/outbox.entity';
 import { LinkedAccount } from '../oauth/linked-account.entity';
 import { OAuthState } from '../oauth/oauth-state.entity';
+import { UsedIdToken } from '../oauth/used-id-token.entity';
 import { RATE_LIMIT_TABLE } from '../limits/stores';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { SignInCode } from '../codes/sign-in-code.entity';
@@ -20,6 +21,7 @@ import { PasskeyChallenge } from '../passkeys/passkey-challenge.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { allApplied, MIGRATIONS_TABLE } from './migration-check';
+import { ServerSetting } from './server-setting.entity';
 
 interface SqliteHandle {
   exec(sql: string, callback: (err: Error | null) => void): void;
@@ -37,8 +39,10 @@ export const ENTITIES = [
   SignInCode,
   LinkedAccount,
   OAuthState,
+  UsedIdToken,
   Passkey,
   PasskeyChallenge,
+  ServerSetting,
 ];
 
 /**

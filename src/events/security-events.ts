@@ -25,6 +25,8 @@ export const SecurityEventType = {
   DISABLED: 'disabled',
   ENABLED: 'enabled',
   DELETED: 'deleted',
+  /** The mailbox's owner proved the address and what an earlier, unproven holder added was removed. */
+  ACCOUNT_RECLAIMED: 'account_reclaimed',
 } as const;
 export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];
 

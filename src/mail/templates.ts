@@ -17,7 +17,8 @@ export type TemplateName =
   | 'recovery-code-used'
   | 'recovery-codes-regenerated'
   | 'passkey-added'
-  | 'passkey-removed';
+  | 'passkey-removed'
+  | 'account-reclaimed';
 
 export interface TemplateVars {
   /** Only the activation and reset-password mails use these. */
@@ -28,6 +29,8 @@ export interface TemplateVars {
   codeTtl?: string;
   /** recovery-code-used: how many unused recovery codes are left. */
   remaining?: string;
+  /** account-reclaimed: what was removed, one item per line ("2 passkeys"). */
+  removed?: string;
 }
 
 interface Template {
@@ -37,7 +40,7 @@ interface Template {
 }
 
 const PARTS = { subject: 'subject.txt', text: 'txt', html: 'html' } as const;
-const KNOWN_VARS = new Set(['appName', 'email', 'link', 'ttl', 'code', 'codeTtl', 'remaining']);
+const KNOWN_VARS = new Set(['appName', 'email', 'link', 'ttl', 'code', 'codeTtl', 'remaining', 'removed']);
 
 const page = (body: string) =>
   `<!doctype html>\n<html><body style="font-family:sans-serif;line-height:1.5">\n${body}\n</body></html>\n`;
@@ -142,6 +145,13 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
       '<p>A passkey was just removed from your {{appName}} account: it can no longer sign in.</p>\n<p>If this was not you, change your password and check the passkeys and sessions of your account.</p>',
     ),
   },
+  'account-reclaimed': {
+    subject: 'Your account is yours again',
+    text: 'You just proved that {{email}} is your address. Before that, someone who did not control this mailbox could have used your {{appName}} account, so we removed what they might have added:\n\n{{removed}}\n\nNothing else changed. Sign in as usual; if you use two-step verification or passkeys, set them up again.\n',
+    html: page(
+      '<p>You just proved that {{email}} is your address. Before that, someone who did not control this mailbox could have used your {{appName}} account, so we removed what they might have added:</p>\n<pre style="font-family:inherit">{{removed}}</pre>\n<p>Nothing else changed. Sign in as usual; if you use two-step verification or passkeys, set them up again.</p>',
+    ),
+  },
 };
 
 export class TemplateError extends Error {}
@@ -177,6 +187,7 @@ export class MailTemplates {
       code: vars.code ?? '',
       codeTtl: vars.codeTtl ?? '',
       remaining: vars.remaining ?? '',
+      removed: vars.removed ?? '',
     };
     const fill = (source: string, escape: (v: string) => string) =>
       source.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, key: string) => escape(values[key] ?? ''));

@@ -52,6 +52,13 @@ export class OAuthState {
   @Property({ type: 'string', length: 128, nullable: true })
   nonce: string | null = null;
 
+  /**
+   * FLOW and CODE: the app's own PKCE `code_challenge` (S256) given at start; exchangeOAuthCode then
+   * demands its verifier, so only the app that started the flow can spend the code (RFC 8252).
+   */
+  @Property({ type: 'string', length: 128, nullable: true })
+  appCodeChallenge: string | null = null;
+
   /** sha256 of the value of the cookie `start` set: the callback must come from that same browser. */
   @Property({ type: 'string', length: 64, nullable: true })
   browserHash: string | null = null;

@@ -16,9 +16,10 @@ import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { EmailTokenClaims } from '../tokens/jwt';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
-import type { UserCache } from '../users/user-cache';
+import type { UserWriter } from '../users/user-writer';
+import type { AccountLifecycle } from '../accounts/account-lifecycle';
+import type { MfaTickets } from '../mfa/mfa-tickets';
 import { webhookUser, type Webhooks } from '../webhooks/webhooks';
-import { LinkedAccount } from '../oauth/linked-account.entity';
 import { User } from '../users/user.entity';
 import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
@@ -36,7 +37,9 @@ export class PasswordService {
     private readonly sessions: SessionService,
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
-    private readonly userCache: UserCache,
+    private readonly users: UserWriter,
+    private readonly lifecycle: AccountLifecycle,
+    private readonly tickets: MfaTickets,
     private readonly events: SecurityEvents,
     private readonly webhooks: Webhooks,
     private readonly logger: Logger,
@@ -130,9 +133,9 @@ export class PasswordService {
     const ended = await transaction(em, async (uow) => {
       await this.tokens.consume(uow.em, row, TokenPurpose.RESET);
       await this.setPassword(uow, user.id, passwordHash, { activate: true });
-      // A reset proves the mailbox: provider links that only claimed an address (unverified) go, so
-      // whoever made an account from someone else's address loses it once the owner takes it back.
-      await uow.em.nativeDelete(LinkedAccount, { user: user.id, emailVerified: false });
+      // A reset proves the mailbox: if the account was not proven by mail before, whatever an earlier
+      // holder added (passkeys, TOTP, provider links that only claimed the address…) goes.
+      await this.lifecycle.proveAddress(uow, user, 'mail', client);
       await this.mailer.queue(uow, 'password-changed', user.email);
       await this.events.record(uow, {
         type: SecurityEventType.PASSWORD_RESET,
@@ -198,19 +201,13 @@ export class PasswordService {
     passwordHash: string,
     options: { activate: boolean },
   ): Promise<void> {
-    const now = new Date();
-    await uow.em.nativeUpdate(
-      User,
-      { id: userId },
-      {
-        passwordHash,
-        passwordChangedAt: now,
-        updatedAt: now,
-        ...(options.activate ? { isActive: true } : {}),
-      },
-    );
-    // A reset activates a waiting account: `me` must not show the old state.
-    this.userCache.invalidateOnCommit(uow, userId);
+    await this.users.update(uow, userId, {
+      passwordHash,
+      passwordChangedAt: new Date(),
+      ...(options.activate ? { isActive: true } : {}),
+    });
+    // A second step asked for before the change must not finish a sign-in after it.
+    await this.tickets.revokeAll(uow.em, userId);
     // A reset link mailed before this change must not work after it.
     await this.tokens.retire(uow.em, userId, TokenPurpose.RESET);
     // Nor a pending sign-up's activation link: it would set that sign-up's password.

@@ -15,7 +15,8 @@ export class Session {
     | 'previousTokenHash'
     | 'rotatedAt'
     | 'revokedAt'
-    | 'amr';
+    | 'amr'
+    | 'authTime';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -54,6 +55,13 @@ export class Session {
   /** How the session was signed in (RFC 8176 `amr`, space-separated): every access token it mints carries it. */
   @Property({ type: 'string', length: 64, default: 'pwd' })
   amr: string = 'pwd';
+
+  /**
+   * When the user last proved a factor in this session (sign-in or reauthentication): the `auth_time` of
+   * every access token it mints, which a refresh keeps. Null only for rows older than the column.
+   */
+  @Property({ type: Date, nullable: true })
+  authTime: Date | null = null;
 
   @Property({ type: 'string', length: 512, nullable: true })
   userAgent: string | null = null;

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Role } from './role';
 
+export type EmailProof = 'mail' | 'provider';
+
 @Entity({ tableName: 'users' })
 export class User {
   [OptionalProps]?:
@@ -15,7 +17,9 @@ export class User {
     | 'totpSecret'
     | 'totpEnabledAt'
     | 'totpLastStep'
-    | 'mfaEnabled';
+    | 'mfaEnabled'
+    | 'emailProof'
+    | 'emailVerified';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -59,6 +63,19 @@ export class User {
   /** The last TOTP time step accepted: a code of this step or an earlier one is a replay. */
   @Property({ type: 'integer', nullable: true, hidden: true })
   totpLastStep: number | null = null;
+
+  /**
+   * How the address was proven: 'mail' (the mailbox answered: activation, reset, email change),
+   * 'provider' (only a social provider vouched for it), null (never: a pending sign-up, or an account
+   * made from a provider's unverified claim before that was refused). A mailbox proof of an account not
+   * proven by mail before reclaims it (src/accounts/account-lifecycle.ts).
+   */
+  @Property({ type: 'string', length: 16, nullable: true })
+  emailProof: EmailProof | null = null;
+
+  get emailVerified(): boolean {
+    return this.emailProof !== null;
+  }
 
   get mfaEnabled(): boolean {
     return this.totpEnabledAt !== null;

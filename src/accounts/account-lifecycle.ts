@@ -1,0 +1,103 @@
+import type { UnitOfWork } from '../database/unit-of-work';
+import { SecurityEventType, type SecurityEvents } from '../events/security-events';
+import type { Mailer } from '../mail/mailer';
+import type { EmailProof, User } from '../users/user.entity';
+import type { UserWriter } from '../users/user-writer';
+
+/**
+ * Removes one kind of thing an account holds (its sessions, passkeys, TOTP…) inside the caller's unit of
+ * work, and says what went, for the owner's notice ("2 passkeys"); null or '' when there was none.
+ */
+export type Remover = (uow: UnitOfWork, userId: string) => Promise<string | null>;
+
+/** What `proveAddress` did: the proof now stored, and what a reclaim removed (empty: nothing). */
+export interface Proven {
+  proof: EmailProof;
+  reclaimed: boolean;
+  removed: string[];
+}
+
+/**
+ * The one home of what must happen when an address is proven and when an account is deleted. Features
+ * register what they hold (`onReclaim`, `onUserDeleted`) when the app is wired, so this module imports
+ * none of them and no flow can forget one.
+ *
+ * The reclaim rule: when the mailbox's owner proves an address the account had not proven by mail
+ * before (it was unproven, or a provider had only claimed it), or a verified provider proves an
+ * unproven one, whatever an unproven holder may have added goes: sessions, passkeys, TOTP, recovery
+ * codes, MFA tickets, unverified provider links; the owner is mailed the list and an event is written.
+ */
+export class AccountLifecycle {
+  private readonly reclaimers: Array<{ name: string; remove: Remover }> = [];
+  private readonly deleters: Array<{ name: string; remove: Remover }> = [];
+
+  constructor(
+    private readonly users: UserWriter,
+    private readonly mailer: Mailer,
+    private readonly events: SecurityEvents,
+  ) {}
+
+  /** Registers what a reclaim removes (in registration order). */
+  onReclaim(name: string, remove: Remover): void {
+    this.reclaimers.push({ name, remove });
+  }
+
+  /** Registers what an account's deletion removes, before the user row goes. */
+  onUserDeleted(name: string, remove: Remover): void {
+    this.deleters.push({ name, remove });
+  }
+
+  /** Whether proving the address `via` this way takes the account back from an earlier holder. */
+  static reclaims(current: EmailProof | null, via: EmailProof): boolean {
+    return via === 'mail' ? current !== 'mail' : current === null;
+  }
+
+  /**
+   * Records that the address of `user` was proven `via` the mailbox or a provider, applying the reclaim
+   * rule. Never downgrades a mailbox proof to a provider's. Call inside the change's unit of work.
+   */
+  async proveAddress(
+    uow: UnitOfWork,
+    user: Pick<User, 'id' | 'email' | 'emailProof'>,
+    via: EmailProof,
+    client: { ip: string | null; userAgent: string | null },
+  ): Promise<Proven> {
+    const current = user.emailProof;
+    const reclaimed = AccountLifecycle.reclaims(current, via);
+    const removed: string[] = [];
+    if (reclaimed) {
+      for (const { remove } of this.reclaimers) {
+        const what = await remove(uow, user.id);
+        if (what) removed.push(what);
+      }
+      if (removed.length > 0) {
+        await this.mailer.queue(uow, 'account-reclaimed', user.email, {
+          removed: removed.map((item) => `- ${item}`).join('\n'),
+        });
+        await this.events.record(uow, {
+          type: SecurityEventType.ACCOUNT_RECLAIMED,
+          userId: user.id,
+          ...client,
+          detail: { removed },
+        });
+      }
+    }
+    const proof: EmailProof = current === 'mail' ? 'mail' : via;
+    if (proof !== current) {
+      await this.users.update(uow, user.id, { emailProof: proof });
+      user.emailProof = proof;
+    }
+    return { proof, reclaimed, removed };
+  }
+
+  /** Runs every registered deletion step for `userId` (the caller deletes the user row after). */
+  async deleteUser(uow: UnitOfWork, userId: string): Promise<void> {
+    for (const { remove } of this.deleters) await remove(uow, userId);
+  }
+}
+
+/** "2 passkeys", "1 passkey", or null for none: the removers' answers. */
+export function counted(n: number, one: string, many = `${one}s`): string | null {
+  if (n <= 0) return null;
+  return `${n} ${n === 1 ? one : many}`;
+}

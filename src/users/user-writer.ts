@@ -1,0 +1,43 @@
+import type { EntityData, FilterQuery } from '@mikro-orm/core';
+import type { UnitOfWork } from '../database/unit-of-work';
+import type { UserCache } from './user-cache';
+import { User } from './user.entity';
+
+/**
+ * The one way a user row is written: each write registers the cache invalidation in its unit of work,
+ * so no caller remembers it (and none can forget it). Writes are native (one UPDATE, no change-set
+ * computation); `updatedAt` is set with them.
+ */
+export class UserWriter {
+  constructor(private readonly cache: UserCache) {}
+
+  /**
+   * Updates the user `id` (with extra conditions in `where`, e.g. `{ isActive: false }`) and answers how
+   * many rows changed: 0 when a condition failed, so a conditional update doubles as a race guard.
+   */
+  async update(
+    uow: UnitOfWork,
+    id: string,
+    fields: EntityData<User>,
+    where: FilterQuery<User> & object = {},
+  ): Promise<number> {
+    const changed = await uow.em.nativeUpdate(
+      User,
+      { ...where, id },
+      { ...fields, updatedAt: new Date() },
+    );
+    if (changed > 0) this.cache.invalidateOnCommit(uow, id);
+    return changed;
+  }
+
+  /** Deletes the user row (what it holds is removed first: AccountLifecycle.deleteUser). */
+  async delete(uow: UnitOfWork, id: string): Promise<void> {
+    await uow.em.nativeDelete(User, { id });
+    this.cache.invalidateOnCommit(uow, id);
+  }
+
+  /** A row written by other means (a flush of a new or loaded entity) must be read again after commit. */
+  changed(uow: UnitOfWork, id: string): void {
+    this.cache.invalidateOnCommit(uow, id);
+  }
+}
