@@ -131,7 +131,7 @@ async function requestCost(): Promise<Stat[]> {
   });
   const { sessionId, userId } = seeded.sessions[0]!;
   const { token } = jwt.signAccess(
-    { sub: userId, sid: sessionId, role: Role.USER, amr: ['pwd'] },
+    { sub: userId, sid: sessionId, role: Role.USER, amr: ['pwd'], authTime: new Date() },
     3600,
   );
   const server = await startServer(

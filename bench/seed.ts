@@ -34,8 +34,10 @@ export function accessTokens(secret: string, seeded: Seeded, count: number): str
     .slice(0, count)
     .map(
       (s) =>
-        jwt.signAccess({ sub: s.userId, sid: s.sessionId, role: Role.USER, amr: ['pwd'] }, 3600)
-          .token,
+        jwt.signAccess(
+          { sub: s.userId, sid: s.sessionId, role: Role.USER, amr: ['pwd'], authTime: new Date() },
+          3600,
+        ).token,
     );
 }
 

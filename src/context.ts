@@ -11,6 +11,10 @@ export interface Viewer {
   userId: string;
   sessionId: string;
   role: Role;
+  /** The token's `amr` (RFC 8176): how the session was signed in. */
+  amr: readonly string[];
+  /** The token's `auth_time` in seconds: when the user last proved a factor (`@auth(fresh: N)`). */
+  authTime: number;
 }
 
 export interface Context {
@@ -95,10 +99,12 @@ function resolveViewer(
   if (!header || header.length > MAX_HEADER_LENGTH || !header.startsWith(BEARER)) return null;
   const result = services.jwt.verifyAccess(header.slice(BEARER.length));
   if (!result.ok) return null;
-  const { sub, sid, role } = result.claims;
+  const { sub, sid, role, amr, iat } = result.claims;
+  // Tokens minted before auth_time existed count from their own issue time (never fresher than that).
+  const authTime = result.claims.auth_time ?? iat;
   // A database failure here propagates as a masked error: access is denied, never granted.
   return whenReady(services.sessions.isLive(em, sid), (live) => {
-    if (live) return { userId: sub, sessionId: sid, role };
+    if (live) return { userId: sub, sessionId: sid, role, amr, authTime };
     // Off the hot path: only a token whose session is over pays for this (cached) read.
     return whenReady(services.userCache.get(em, sub), (user) => (user?.disabled ? DISABLED : null));
   });

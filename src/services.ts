@@ -43,6 +43,7 @@ import { OneTimeTokenService } from './tokens/one-time-token.service';
 import { UserService } from './users/user.service';
 import { UserCache } from './users/user-cache';
 import { UserWriter } from './users/user-writer';
+import { User } from './users/user.entity';
 import { WebhookSender, Webhooks } from './webhooks/webhooks';
 
 /** Everything resolvers call. Services import neither type-graphql nor Apollo. */
@@ -164,11 +165,16 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     await uow.em.nativeDelete(OneTimeToken, { user: userId });
     return null;
   });
+  lifecycle.onWayIn('password', (em, userId) =>
+    em.count(User, { id: userId, passwordHash: { $ne: null } }),
+  );
   registerMfaLifecycle(lifecycle, userWriter);
   registerPasskeyLifecycle(lifecycle);
   registerOAuthLifecycle(lifecycle);
   registerSignInCodeLifecycle(lifecycle);
   const mfaTickets = new MfaTickets();
+  // A second step begun before every session ended must not finish a sign-in after it.
+  sessions.onAllEnded((uow, userId) => mfaTickets.revokeAll(uow.em, userId));
   const signInFlow = new SignInFlow(sessions, mfaTickets, events, metrics, logger);
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
   addCoreCleanups(housekeeping, config, webhooks);
@@ -221,7 +227,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       limits,
       userWriter,
       lifecycle,
-      mfaTickets,
       events,
       webhooks,
       logger,
@@ -254,6 +259,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     passkeys: new PasskeyService(
       config.webauthn,
       signInFlow,
+      lifecycle,
       mailer,
       events,
       metrics,

@@ -1,4 +1,6 @@
+import type { EntityManager } from '@mikro-orm/core';
 import type { UnitOfWork } from '../database/unit-of-work';
+import { AppError, ErrorCode } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Mailer } from '../mail/mailer';
 import type { EmailProof, User } from '../users/user.entity';
@@ -9,6 +11,9 @@ import type { UserWriter } from '../users/user-writer';
  * work, and says what went, for the owner's notice ("2 passkeys"); null or '' when there was none.
  */
 export type Remover = (uow: UnitOfWork, userId: string) => Promise<string | null>;
+
+/** How many ways in of one kind the user has (0: none). */
+export type WayInCounter = (em: EntityManager, userId: string) => Promise<number>;
 
 /** What `proveAddress` did: the proof now stored, and what a reclaim removed (empty: nothing). */
 export interface Proven {
@@ -30,6 +35,7 @@ export interface Proven {
 export class AccountLifecycle {
   private readonly reclaimers: Array<{ name: string; remove: Remover }> = [];
   private readonly deleters: Array<{ name: string; remove: Remover }> = [];
+  private readonly waysIn: Array<{ name: string; count: WayInCounter }> = [];
 
   constructor(
     private readonly users: UserWriter,
@@ -45,6 +51,25 @@ export class AccountLifecycle {
   /** Registers what an account's deletion removes, before the user row goes. */
   onUserDeleted(name: string, remove: Remover): void {
     this.deleters.push({ name, remove });
+  }
+
+  /** Registers a way to sign in (password, passkeys, provider links): counted by `assertWayInLeft`. */
+  onWayIn(name: string, count: WayInCounter): void {
+    this.waysIn.push({ name, count });
+  }
+
+  /**
+   * Call inside the transaction, after removing a way in (a passkey, a provider link): refuses with
+   * FORBIDDEN, rolling the removal back, when none is left. The user row is locked first, so two
+   * removals at once cannot each see the other's way in as still there.
+   */
+  async assertWayInLeft(uow: UnitOfWork, userId: string): Promise<void> {
+    await this.users.lock(uow, userId);
+    for (const { count } of this.waysIn) if ((await count(uow.em, userId)) > 0) return;
+    throw new AppError(
+      ErrorCode.FORBIDDEN,
+      'This is the only way to sign in to this account: set a password (request a reset), add a passkey or link another provider first.',
+    );
   }
 
   /** Whether proving the address `via` this way takes the account back from an earlier holder. */

@@ -53,7 +53,7 @@ export class AdminResolver {
     });
   }
 
-  @Directive('@auth(requires: ADMIN)')
+  @Directive('@auth(requires: ADMIN, fresh: 900)')
   @Mutation(() => UserView, { description: "Changes the role; ends the user's sessions." })
   async setUserRole(
     @Arg('id', () => ID) id: string,
@@ -63,7 +63,7 @@ export class AdminResolver {
     return UserView.from(await ctx.services.admin.setRole(ctx.em, await actorOf(ctx), id, role));
   }
 
-  @Directive('@auth(requires: ADMIN)')
+  @Directive('@auth(requires: ADMIN, fresh: 900)')
   @Mutation(() => UserView, { description: 'Ends every session; sign-in then fails.' })
   async disableUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserView> {
     return UserView.from(await ctx.services.admin.disable(ctx.em, await actorOf(ctx), id));

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { MigrationObject, Options, Platform } from '@mikro-orm/core';
+import type { MigrationObject, Options } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
 import type { Migrator } from '@mikro-orm/migrations';
 import type { SqlEntityManager } from '@mikro-orm/sqlite';
@@ -21,6 +21,9 @@ import { PasskeyChallenge } from '../passkeys/passkey-challenge.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { allApplied, MIGRATIONS_TABLE } from './migration-check';
+import { isPostgres, markPostgres } from './dialect';
+
+export { isPostgres };
 import { ServerSetting } from './server-setting.entity';
 
 interface SqliteHandle {
@@ -117,17 +120,8 @@ export async function openDatabase(
   }
   const orm = await MikroORM.init(await createOrmConfig(config, log));
   if (config.database.driver === 'sqlite') beginImmediately(orm);
-  else postgresConfigs.add(orm.config);
+  else markPostgres(orm.config);
   return orm;
-}
-
-// The configurations of ORMs opened on PostgreSQL: code asks the dialect here, as `instanceof
-// PostgreSqlConnection` would load the PostgreSQL driver package into a SQLite server.
-const postgresConfigs = new WeakSet<object>();
-
-/** Whether this EntityManager, connection or ORM talks to PostgreSQL (else SQLite). */
-export function isPostgres(source: { getPlatform(): Platform }): boolean {
-  return postgresConfigs.has(source.getPlatform().getConfig());
 }
 
 async function migrationsOf(driver: Config['database']['driver']): Promise<MigrationObject[]> {

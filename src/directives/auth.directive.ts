@@ -2,12 +2,16 @@ import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { defaultFieldResolver, extendSchema, parse } from 'graphql';
 import type { Context } from '../context';
+import { assertFresh } from '../sessions/freshness';
 import { AppError, ErrorCode } from '../errors';
 import { whenReady } from '../maybe-promise';
 import { Role, roleSatisfies } from '../users/role';
 
 export const AUTH_DIRECTIVE_SDL =
-  'directive @auth(requires: Role = USER) on OBJECT | FIELD_DEFINITION';
+  'directive @auth(requires: Role = USER, fresh: Int, mfa: Boolean = false) on OBJECT | FIELD_DEFINITION';
+
+/** RFC 8176 values that prove a second factor: an OTP, or a passkey (device-bound or synced). */
+const MULTI_FACTOR_AMR = new Set(['otp', 'hwk', 'swk', 'mfa']);
 
 /**
  * Adds the @auth definition and wraps every field that carries it (or whose type carries it), so the
@@ -26,6 +30,8 @@ export function applyAuthDirective(built: GraphQLSchema): GraphQLSchema {
       const rule = onField ?? onType;
       if (!rule) return fieldConfig;
       const requires = (rule.requires as Role | undefined) ?? Role.USER;
+      const fresh = rule.fresh as number | undefined;
+      const mfa = rule.mfa === true;
       const resolve = fieldConfig.resolve ?? defaultFieldResolver;
       return {
         ...fieldConfig,
@@ -35,6 +41,12 @@ export function applyAuthDirective(built: GraphQLSchema): GraphQLSchema {
             if (!roleSatisfies(viewer.role, requires)) {
               throw new AppError(ErrorCode.FORBIDDEN, 'You do not have permission to do this.');
             }
+            if (fresh !== undefined) assertFresh(viewer.authTime, fresh);
+            if (mfa && !viewer.amr.some((m) => MULTI_FACTOR_AMR.has(m)))
+              throw new AppError(
+                ErrorCode.MFA_REQUIRED,
+                'This needs a sign-in with a second factor (an authenticator code or a passkey).',
+              );
             return resolve(source, args, context, info);
           }),
       };

@@ -40,7 +40,16 @@ interface Template {
 }
 
 const PARTS = { subject: 'subject.txt', text: 'txt', html: 'html' } as const;
-const KNOWN_VARS = new Set(['appName', 'email', 'link', 'ttl', 'code', 'codeTtl', 'remaining', 'removed']);
+const KNOWN_VARS = new Set([
+  'appName',
+  'email',
+  'link',
+  'ttl',
+  'code',
+  'codeTtl',
+  'remaining',
+  'removed',
+]);
 
 const page = (body: string) =>
   `<!doctype html>\n<html><body style="font-family:sans-serif;line-height:1.5">\n${body}\n</body></html>\n`;

@@ -1,3 +1,4 @@
+import { FRESH_FOR_NEW_WAY_IN } from '../sessions/freshness';
 import { Arg, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
 import { AuthPayload } from '../auth/auth.types';
 import { requireViewer, type Context } from '../context';
@@ -5,7 +6,7 @@ import { TotpEnrollment } from './mfa.types';
 
 @Resolver()
 export class MfaResolver {
-  @Directive('@auth')
+  @Directive(`@auth(fresh: ${FRESH_FOR_NEW_WAY_IN})`)
   @Mutation(() => TotpEnrollment, {
     description: 'A new TOTP secret, inactive until confirmTotpEnrollment.',
   })
@@ -14,7 +15,7 @@ export class MfaResolver {
     return TotpEnrollment.from(await ctx.services.mfa.startEnrollment(ctx.em, viewer.userId));
   }
 
-  @Directive('@auth')
+  @Directive(`@auth(fresh: ${FRESH_FOR_NEW_WAY_IN})`)
   @Mutation(() => [String], {
     description: 'Turns TOTP on with a current code; returns 10 recovery codes, shown once.',
   })
@@ -27,25 +28,36 @@ export class MfaResolver {
   }
 
   @Directive('@auth')
-  @Mutation(() => Boolean, { description: 'Turns TOTP off; the recovery codes stop working.' })
+  @Mutation(() => Boolean, {
+    description:
+      'Turns TOTP off; the recovery codes stop working. Needs the password, or a fresh sign-in for an account without one.',
+  })
   async disableTotp(
-    @Arg('password', () => String) password: string,
+    @Arg('password', () => String, {
+      nullable: true,
+      description: 'Required when the account has a password; without one, a fresh sign-in.',
+    })
+    password: string | null,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.mfa.disable(ctx.em, viewer.userId, password, ctx.client);
+    return ctx.services.mfa.disable(ctx.em, viewer, password, ctx.client);
   }
 
-  @Directive('@auth')
+  @Directive(`@auth(fresh: ${FRESH_FOR_NEW_WAY_IN})`)
   @Mutation(() => [String], {
     description: 'Replaces every recovery code with 10 new ones, shown once.',
   })
   async regenerateRecoveryCodes(
-    @Arg('password', () => String) password: string,
+    @Arg('password', () => String, {
+      nullable: true,
+      description: 'Required when the account has a password; without one, a fresh sign-in.',
+    })
+    password: string | null,
     @Ctx() ctx: Context,
   ): Promise<string[]> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.mfa.regenerateRecoveryCodes(ctx.em, viewer.userId, password);
+    return ctx.services.mfa.regenerateRecoveryCodes(ctx.em, viewer, password);
   }
 
   @Mutation(() => AuthPayload, {

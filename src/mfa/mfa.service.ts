@@ -10,6 +10,7 @@ import { confirmPassword } from '../password/confirm-password';
 import type { PasswordHasher } from '../password/password-hasher';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import type { UserCache } from '../users/user-cache';
+import { assertFresh, FRESH_FOR_NEW_WAY_IN } from '../sessions/freshness';
 import { User } from '../users/user.entity';
 import { invalidTicket, type MfaTickets } from './mfa-tickets';
 import { RecoveryCode } from './recovery-code.entity';
@@ -20,6 +21,12 @@ export interface TotpEnrollmentData {
   secret: string;
   otpauthUri: string;
   qrCodeSvg: string;
+}
+
+/** Who asks, and when they last proved a factor (the token's auth_time, in seconds). */
+export interface ViewerProof {
+  userId: string;
+  authTime: number;
 }
 
 type Proof = { kind: 'totp' } | { kind: 'recovery'; remaining: number };
@@ -119,14 +126,18 @@ export class MfaService {
     return codes;
   }
 
-  /** Turns TOTP off and voids the recovery codes and open tickets. Throws UNAUTHENTICATED (password). */
+  /**
+   * Turns TOTP off and voids the recovery codes and open tickets. Throws UNAUTHENTICATED (password),
+   * REAUTHENTICATION_REQUIRED (an account without a password whose sign-in is not fresh).
+   */
   async disable(
     em: EntityManager,
-    userId: string,
+    viewer: ViewerProof,
     password: unknown,
     client: ClientInfo,
   ): Promise<true> {
-    const user = await this.confirmPassword(em, userId, password);
+    const userId = viewer.userId;
+    const user = await this.confirmPassword(em, viewer, password);
     await transaction(em.fork(), async (uow) => {
       await uow.em.nativeUpdate(
         User,
@@ -160,10 +171,11 @@ export class MfaService {
    */
   async regenerateRecoveryCodes(
     em: EntityManager,
-    userId: string,
+    viewer: ViewerProof,
     password: unknown,
   ): Promise<string[]> {
-    const user = await this.confirmPassword(em, userId, password);
+    const userId = viewer.userId;
+    const user = await this.confirmPassword(em, viewer, password);
     if (!user.totpEnabledAt)
       throw badInput('Two-step verification is off: there are no recovery codes.');
     const codes = await transaction(em.fork(), async (uow) => {
@@ -268,13 +280,26 @@ export class MfaService {
     return { kind: 'recovery', remaining };
   }
 
-  /** The shared re-confirmation, inside the account's failure budget. Throws UNAUTHENTICATED. */
-  private confirmPassword(em: EntityManager, userId: string, password: unknown): Promise<User> {
+  /**
+   * The shared re-confirmation, inside the account's failure budget. An account without a password
+   * (social or passkey only) proves itself by a fresh sign-in instead: no budget point is burnt on a
+   * password that cannot exist. Throws UNAUTHENTICATED, REAUTHENTICATION_REQUIRED.
+   */
+  private async confirmPassword(
+    em: EntityManager,
+    viewer: ViewerProof,
+    password: unknown,
+  ): Promise<User> {
+    const user = await em.findOne(User, { id: viewer.userId }, { populate: ['passwordHash'] });
+    if (user && user.passwordHash === null) {
+      assertFresh(viewer.authTime, FRESH_FOR_NEW_WAY_IN);
+      return user;
+    }
     return confirmPassword(
       em,
       this.hasher,
       this.limits,
-      userId,
+      viewer.userId,
       password,
       'Password is incorrect.',
     );

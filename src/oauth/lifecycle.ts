@@ -15,4 +15,5 @@ export function registerOAuthLifecycle(lifecycle: AccountLifecycle): void {
       'social sign-in link',
     );
   });
+  lifecycle.onWayIn('provider-links', (em, userId) => em.count(LinkedAccount, { user: userId }));
 }

@@ -1,3 +1,4 @@
+import { FRESH_FOR_NEW_WAY_IN } from '../sessions/freshness';
 import { Arg, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
 import { AuthPayload } from '../auth/auth.types';
 import { requireViewer, type Context } from '../context';
@@ -45,7 +46,7 @@ export class OAuthResolver {
     );
   }
 
-  @Directive('@auth')
+  @Directive(`@auth(fresh: ${FRESH_FOR_NEW_WAY_IN})`)
   @Mutation(() => String, {
     description:
       'A URL to open (10 minutes, once; append &redirect_to=<allowed URL>): it returns with ?link_code= for finishOAuthLink.',
@@ -58,7 +59,7 @@ export class OAuthResolver {
     return ctx.services.oauth.startLink(ctx.em, viewer.userId, provider);
   }
 
-  @Directive('@auth')
+  @Directive(`@auth(fresh: ${FRESH_FOR_NEW_WAY_IN})`)
   @Mutation(() => [LinkedAccountView], {
     description:
       "Links the identity behind startOAuthLink's link_code (60 s, once) if the viewer made that link; returns the viewer's links.",

@@ -8,4 +8,5 @@ export function registerPasskeyLifecycle(lifecycle: AccountLifecycle): void {
     await uow.em.nativeDelete(PasskeyChallenge, { user: userId });
     return counted(await uow.em.nativeDelete(Passkey, { user: userId }), 'passkey');
   });
+  lifecycle.onWayIn('passkeys', (em, userId) => em.count(Passkey, { user: userId }));
 }

@@ -1,3 +1,4 @@
+import { FRESH_FOR_NEW_WAY_IN } from '../sessions/freshness';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { AuthPayload } from '../auth/auth.types';
@@ -13,7 +14,7 @@ export class PasskeyResolver {
     return (await ctx.services.passkeys.list(ctx.em, viewer.userId)).map(PasskeyView.from);
   }
 
-  @Directive('@auth')
+  @Directive(`@auth(fresh: ${FRESH_FOR_NEW_WAY_IN})`)
   @Mutation(() => PasskeyChallengeView, {
     description: 'Options for navigator.credentials.create(); then finishPasskeyRegistration.',
   })
@@ -24,7 +25,7 @@ export class PasskeyResolver {
     );
   }
 
-  @Directive('@auth')
+  @Directive(`@auth(fresh: ${FRESH_FOR_NEW_WAY_IN})`)
   @Mutation(() => PasskeyView, {
     description:
       'Stores the passkey the platform created (RegistrationResponseJSON); mails the owner.',

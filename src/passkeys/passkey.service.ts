@@ -1,3 +1,4 @@
+import type { AccountLifecycle } from '../accounts/account-lifecycle';
 import { createHmac } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type {
@@ -58,6 +59,7 @@ export class PasskeyService {
   constructor(
     private readonly config: WebAuthnConfig | null,
     private readonly flow: SignInFlow,
+    private readonly lifecycle: AccountLifecycle,
     private readonly mailer: Mailer,
     private readonly events: SecurityEvents,
     private readonly metrics: Metrics,
@@ -187,6 +189,8 @@ export class PasskeyService {
     await transaction(em, async (uow) => {
       const deleted = await uow.em.nativeDelete(Passkey, { id, user: userId });
       if (deleted !== 1) throw badInput('No such passkey.');
+      // Like unlinkAccount: the account's last way in stays (the delete rolls back).
+      await this.lifecycle.assertWayInLeft(uow, userId);
       await this.mail(uow, 'passkey-removed', userId);
       await this.events.record(uow, {
         type: SecurityEventType.PASSKEY_REMOVED,

@@ -18,7 +18,6 @@ import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserWriter } from '../users/user-writer';
 import type { AccountLifecycle } from '../accounts/account-lifecycle';
-import type { MfaTickets } from '../mfa/mfa-tickets';
 import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 import { confirmPassword } from './confirm-password';
@@ -39,7 +38,6 @@ export class PasswordService {
     private readonly limits: RateLimits,
     private readonly users: UserWriter,
     private readonly lifecycle: AccountLifecycle,
-    private readonly tickets: MfaTickets,
     private readonly events: SecurityEvents,
     private readonly webhooks: Webhooks,
     private readonly logger: Logger,
@@ -206,8 +204,6 @@ export class PasswordService {
       passwordChangedAt: new Date(),
       ...(options.activate ? { isActive: true } : {}),
     });
-    // A second step asked for before the change must not finish a sign-in after it.
-    await this.tickets.revokeAll(uow.em, userId);
     // A reset link mailed before this change must not work after it.
     await this.tokens.retire(uow.em, userId, TokenPurpose.RESET);
     // Nor a pending sign-up's activation link: it would set that sign-up's password.

@@ -65,6 +65,8 @@ export class SessionService {
     const session = em.create(Session, {
       user,
       amr: amr.join(' '),
+      // Every factor of the session was proven just now: its tokens' auth_time, kept by refreshes.
+      authTime: new Date(),
       refreshTokenHash: sha256(secret),
       expiresAt: new Date(Date.now() + this.config.refreshTtlMs),
       ...clientColumns(client),
@@ -196,7 +198,18 @@ export class SessionService {
     return true;
   }
 
-  /** Ends every live session of the user except `keep`; returns the ended ids. */
+  /**
+   * Registers what must end whenever a user's sessions are ended at once (a password change or reset,
+   * sign-out everywhere, a disable, a reclaim): e.g. open MFA tickets, which would otherwise still
+   * finish a sign-in begun before.
+   */
+  onAllEnded(effect: (uow: UnitOfWork, userId: string) => Promise<void>): void {
+    this.allEnded.push(effect);
+  }
+
+  private readonly allEnded: Array<(uow: UnitOfWork, userId: string) => Promise<void>> = [];
+
+  /** Ends every live session of the user except `keep` (and what `onAllEnded` registered); returns the ended ids. */
   async revokeAll(uow: UnitOfWork, userId: string, keep?: string): Promise<string[]> {
     const { em } = uow;
     const live = await em.find(
@@ -213,6 +226,7 @@ export class SessionService {
       );
     }
     this.cache.endOnCommit(uow, ids);
+    for (const effect of this.allEnded) await effect(uow, userId);
     return ids;
   }
 
@@ -279,7 +293,13 @@ export class SessionService {
   private issue(session: Session, user: User, secret: string): IssuedTokens {
     const ttl = this.config.jwt.accessTtlSec;
     const { token } = this.jwt.signAccess(
-      { sub: user.id, sid: session.id, role: user.role, amr: session.amr.split(' ') },
+      {
+        sub: user.id,
+        sid: session.id,
+        role: user.role,
+        amr: session.amr.split(' '),
+        authTime: session.authTime ?? session.createdAt,
+      },
       ttl,
     );
     return { accessToken: token, refreshToken: `${session.id}.${secret}`, expiresIn: ttl, user };

@@ -13,6 +13,8 @@ export interface AccessClaims {
   role: Role;
   /** RFC 8176 authentication methods: ["pwd"], ["pwd","otp"], ["email"], ["hwk","user"], ["fed"]. */
   amr: string[];
+  /** When the user last proved a factor in this session (seconds; a refresh keeps it). */
+  auth_time?: number;
   jti: string;
   iat: number;
   exp: number;
@@ -120,12 +122,18 @@ export class JwtService {
   }
 
   signAccess(
-    claims: { sub: string; sid: string; role: Role; amr: readonly string[] },
+    claims: { sub: string; sid: string; role: Role; amr: readonly string[]; authTime: Date },
     ttlSec: number,
   ): { token: string; jti: string } {
     const jti = randomUUID();
     const token = jwt.sign(
-      { sid: claims.sid, role: claims.role, amr: claims.amr, typ: 'access' },
+      {
+        sid: claims.sid,
+        role: claims.role,
+        amr: claims.amr,
+        auth_time: Math.floor(claims.authTime.getTime() / 1000),
+        typ: 'access',
+      },
       this.signing.key,
       {
         algorithm: this.signing.alg,

@@ -1,4 +1,5 @@
-import type { EntityData, FilterQuery } from '@mikro-orm/core';
+import { LockMode, type EntityData, type FilterQuery } from '@mikro-orm/core';
+import { isPostgres } from '../database/dialect';
 import type { UnitOfWork } from '../database/unit-of-work';
 import type { UserCache } from './user-cache';
 import { User } from './user.entity';
@@ -28,6 +29,17 @@ export class UserWriter {
     );
     if (changed > 0) this.cache.invalidateOnCommit(uow, id);
     return changed;
+  }
+
+  /**
+   * Locks the user's row until the transaction ends, so checks made after it (the last way in, the last
+   * owner) cannot interleave with another transaction's. PostgreSQL: SELECT … FOR UPDATE; SQLite has one
+   * writer at a time, so a transaction that has written holds the lock already.
+   */
+  async lock(uow: UnitOfWork, id: string): Promise<void> {
+    if (isPostgres(uow.em))
+      await uow.em.findOne(User, { id }, { fields: ['id'], lockMode: LockMode.PESSIMISTIC_WRITE });
+    else await uow.em.nativeUpdate(User, { id }, { id });
   }
 
   /** Deletes the user row (what it holds is removed first: AccountLifecycle.deleteUser). */
