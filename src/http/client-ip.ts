@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import type { Config } from '../config';
-import type { ClientInfo } from '../sessions/session.service';
+import type { ClientInfo } from '../sessions/session.types';
 
 export type ClientIp = (req: IncomingMessage) => string | null;
 
@@ -9,7 +8,7 @@ export type ClientIp = (req: IncomingMessage) => string | null;
  * The one reader of a request's client IP (GraphQL, the pages, any lean node:http path): the socket
  * address, or with TRUST_PROXY the first address in X-Forwarded-For not added by a trusted proxy.
  */
-export function createClientIp(trustProxy: Config['trustProxy']): ClientIp {
+export function createClientIp(trustProxy: false | number | string[]): ClientIp {
   if (trustProxy === false) return (req) => req.socket.remoteAddress ?? null;
   // A hop count trusts the n addresses nearest the socket, whoever they are (as Express does).
   const trust =

@@ -1,9 +1,9 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import { isPostgres } from '../database/orm';
+import { isPostgres } from '../database/dialect';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { errorFields } from '../errors';
 import type { Logger } from '../logger';
-import type { WebhookMessage, WebhookSender } from '../webhooks/webhooks';
+import type { WebhookMessage, WebhookSender } from '../webhooks/webhook-sender';
 import { OUTBOX_KINDS, OutboxMail } from './outbox.entity';
 import type { OutboxCipher } from './outbox-cipher';
 import type { MailTemplates, TemplateName, TemplateVars } from './templates';

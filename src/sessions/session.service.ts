@@ -12,19 +12,10 @@ import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import { type User } from '../users/user.entity';
 import { Session } from './session.entity';
+import type { ClientInfo, IssuedTokens } from './session.types';
 import type { SessionCache } from './session-cache';
 
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
-
-export interface IssuedTokens {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  user: User;
-}
+export type { ClientInfo, IssuedTokens } from './session.types';
 
 /**
  * Reads whether a session is live from the database (the user cache's `readLiveSession`, which stores the
