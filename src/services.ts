@@ -249,7 +249,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     userWriter,
     lifecycle,
     sessionCache,
-    admin: new AdminService(sessions, userCache, events, webhooks, logger),
+    admin: new AdminService(sessions, userWriter, events, webhooks, logger),
     events,
     webhooks,
     metrics,

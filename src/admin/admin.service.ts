@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
 import { Role } from '../users/role';
-import type { UserCache } from '../users/user-cache';
+import type { UserWriter } from '../users/user-writer';
 import { User } from '../users/user.entity';
 import { MAX_PAGE } from '../users/user.service';
 import { webhookUser, type Webhooks } from '../webhooks/webhooks';
@@ -43,7 +43,7 @@ const KEEPS_AN_ADMIN = `(role <> 'ADMIN' or disabled = ? or exists (select 1 fro
 export class AdminService {
   constructor(
     private readonly sessions: SessionService,
-    private readonly userCache: UserCache,
+    private readonly users: UserWriter,
     private readonly events: SecurityEvents,
     private readonly webhooks: Webhooks,
     private readonly logger: Logger,
@@ -208,7 +208,8 @@ export class AdminService {
       if (result.affectedRows !== 1) {
         throw badInput('This would leave no enabled administrator: promote another one first.');
       }
-      this.userCache.invalidateOnCommit(uow, id);
+      // A guarded raw UPDATE (the last-admin rule in one statement): the writer still owns the cache.
+      this.users.changed(uow, id);
       await effects(uow, before);
     });
     const after = await em.findOneOrFail(User, { id }, { refresh: true });
