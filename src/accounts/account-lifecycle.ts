@@ -109,7 +109,7 @@ export class AccountLifecycle {
     }
     const proof: EmailProof = current === 'mail' ? 'mail' : via;
     if (proof !== current) {
-      await this.users.update(uow, user.id, { emailProof: proof });
+      await this.users.set(uow, user.id, { emailProof: proof });
       user.emailProof = proof;
     }
     return { proof, reclaimed, removed };

@@ -158,7 +158,7 @@ export class AccountService {
       const id = await this.tokens.consume(uow.em, row, TokenPurpose.ACTIVATION);
       const passwordHash = await this.tokens.boundPasswordHash(uow.em, row);
       // Conditional on still waiting: of two links used at once, one activates; the other fails.
-      const activated = await this.users.update(
+      const activated = await this.users.set(
         uow,
         id,
         { isActive: true, ...(passwordHash ? { passwordHash } : {}) },

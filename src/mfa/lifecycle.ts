@@ -7,7 +7,7 @@ import { RecoveryCode } from './recovery-code.entity';
 export function registerMfaLifecycle(lifecycle: AccountLifecycle, users: UserWriter): void {
   lifecycle.onReclaim('totp', async (uow, userId) => {
     // Pending enrolments too: a secret started by the earlier holder must not be confirmable later.
-    const off = await users.update(
+    const off = await users.set(
       uow,
       userId,
       { totpSecret: null, totpEnabledAt: null, totpLastStep: null },

@@ -199,7 +199,7 @@ export class PasswordService {
     passwordHash: string,
     options: { activate: boolean },
   ): Promise<void> {
-    await this.users.update(uow, userId, {
+    await this.users.set(uow, userId, {
       passwordHash,
       passwordChangedAt: new Date(),
       ...(options.activate ? { isActive: true } : {}),

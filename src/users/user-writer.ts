@@ -16,7 +16,7 @@ export class UserWriter {
    * Updates the user `id` (with extra conditions in `where`, e.g. `{ isActive: false }`) and answers how
    * many rows changed: 0 when a condition failed, so a conditional update doubles as a race guard.
    */
-  async update(
+  async set(
     uow: UnitOfWork,
     id: string,
     fields: EntityData<User>,
