@@ -9,14 +9,14 @@ export class OAuthResolver {
     description: 'The configured social sign-in providers (OAUTH_PROVIDERS).',
   })
   oauthProviders(@Ctx() ctx: Context): string[] {
-    return ctx.services.oauth.providerNames();
+    return ctx.services.oauth.providers.names();
   }
 
   @Directive('@auth')
   @Query(() => [LinkedAccountView])
   async linkedAccounts(@Ctx() ctx: Context): Promise<LinkedAccountView[]> {
     const viewer = await requireViewer(ctx);
-    return (await ctx.services.oauth.linkedAccounts(ctx.em, viewer.userId)).map((l) =>
+    return (await ctx.services.oauth.linking.linkedAccounts(ctx.em, viewer.userId)).map((l) =>
       LinkedAccountView.from(l),
     );
   }
@@ -28,7 +28,7 @@ export class OAuthResolver {
     @Arg('code', () => String) code: string,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
-    return AuthPayload.from(await ctx.services.oauth.exchange(ctx.em, code, ctx.client));
+    return AuthPayload.from(await ctx.services.oauth.web.exchange(ctx.em, code, ctx.client));
   }
 
   @Mutation(() => AuthPayload, {
@@ -41,7 +41,7 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     return AuthPayload.from(
-      await ctx.services.oauth.signInWithIdToken(ctx.em, provider, idToken, nonce, ctx.client),
+      await ctx.services.oauth.idTokens.signIn(ctx.em, provider, idToken, nonce, ctx.client),
     );
   }
 
@@ -55,7 +55,7 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<string> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.oauth.startLink(ctx.em, viewer.userId, provider);
+    return ctx.services.oauth.linking.startLink(ctx.em, viewer.userId, provider);
   }
 
   @Directive('@auth')
@@ -68,9 +68,9 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<LinkedAccountView[]> {
     const viewer = await requireViewer(ctx);
-    return (await ctx.services.oauth.finishLink(ctx.em, viewer.userId, code, ctx.client)).map((l) =>
-      LinkedAccountView.from(l),
-    );
+    return (
+      await ctx.services.oauth.linking.finishLink(ctx.em, viewer.userId, code, ctx.client)
+    ).map((l) => LinkedAccountView.from(l));
   }
 
   @Directive('@auth')
@@ -80,6 +80,6 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.oauth.unlink(ctx.em, viewer.userId, provider, ctx.client);
+    return ctx.services.oauth.linking.unlink(ctx.em, viewer.userId, provider, ctx.client);
   }
 }
