@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { AccountLifecycle } from '../accounts/account-lifecycle';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
-import { AppError, ErrorCode } from '../errors';
+import { AppError, emailNotVerified, ErrorCode } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
 import type { ClientInfo } from '../sessions/session.service';
@@ -30,11 +30,11 @@ export class OAuthAccounts {
   constructor(private readonly deps: OAuthAccountsDeps) {}
 
   /**
-   * The linking rules: a known (provider, subject) signs in its user. Otherwise a provider-verified
-   * email joins the account with that address (an account never activated loses its pending passwords
-   * and is activated: whoever signed up with that address before its owner gets nothing); an
-   * unverified email never joins an existing account; with no account, a new active one without a
-   * password is made. Throws FORBIDDEN.
+   * The linking rules: a known (provider, subject) signs in its user, verified or not. Otherwise only
+   * a provider-verified address counts: it joins the account with that address (proving it, with the
+   * reclaim rule; an account never activated loses its pending passwords and is activated), or makes a
+   * new active account without a password. Throws EMAIL_NOT_VERIFIED (the provider did not verify the
+   * address), FORBIDDEN (no address, or the account has another identity of that provider).
    */
   async resolve(em: EntityManager, identity: ProviderIdentity, client: ClientInfo): Promise<User> {
     try {
@@ -59,6 +59,8 @@ export class OAuthAccounts {
         ErrorCode.FORBIDDEN,
         'The provider did not share an email address: allow it to, then sign in again.',
       );
+    // An unproven claim on an address may not take an account, nor hold one its owner signs up for later.
+    if (!identity.emailVerified) throw emailNotVerified();
     const existing = await uow.em.findOne(User, { email });
     const { user, event } = existing
       ? await this.join(uow, existing, identity, client)
@@ -93,7 +95,7 @@ export class OAuthAccounts {
     return known.user;
   }
 
-  /** A verified address joins the account that has it; a never-activated one is activated. */
+  /** A verified address joins the account that has it, proving it; a never-activated one is activated. */
   private async join(
     uow: UnitOfWork,
     user: User,
@@ -101,14 +103,8 @@ export class OAuthAccounts {
     client: ClientInfo,
   ): Promise<{ user: User; event: string }> {
     const tx = uow.em;
-    if (!identity.emailVerified)
-      throw new AppError(
-        ErrorCode.FORBIDDEN,
-        'An account with this email exists and the provider has not verified the address: sign in another way and link the provider from your account.',
-      );
-    // A verified address proves the mailbox: links that only claimed an address go (someone may have
-    // made this account from the owner's address at a provider that does not verify it).
-    await tx.nativeDelete(LinkedAccount, { user: user.id, emailVerified: false });
+    // An account nobody had proven is reclaimed: whatever its earlier holder added goes.
+    await this.deps.lifecycle.proveAddress(uow, user, 'provider', client);
     if (await tx.count(LinkedAccount, { user: user.id, provider: identity.provider }))
       throw new AppError(
         ErrorCode.FORBIDDEN,
@@ -136,7 +132,12 @@ export class OAuthAccounts {
   }
 
   private create(uow: UnitOfWork, email: string): User {
-    return uow.em.create(User, { email, passwordHash: null, isActive: true });
+    return uow.em.create(User, {
+      email,
+      passwordHash: null,
+      isActive: true,
+      emailProof: 'provider',
+    });
   }
 
   /** The events, webhooks and log line of a new link (and of a new account). */

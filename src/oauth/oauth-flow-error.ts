@@ -1,6 +1,6 @@
 /** Codes the web flow puts in `?error=`; the app shows its own message for each. */
 export type OAuthRedirectError =
-  'ACCESS_DENIED' | 'INVALID_TOKEN' | 'FORBIDDEN' | 'INTERNAL_SERVER_ERROR';
+  'ACCESS_DENIED' | 'INVALID_TOKEN' | 'FORBIDDEN' | 'EMAIL_NOT_VERIFIED' | 'INTERNAL_SERVER_ERROR';
 
 /** A failure of the web flow that goes back to the app as `?error=`. */
 export class OAuthFlowError extends Error {

@@ -9,7 +9,7 @@ import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import { User } from '../users/user.entity';
 import type { OAuthAccounts } from './oauth-accounts';
-import { OAuthFlowError, withParams } from './oauth-flow-error';
+import { OAuthFlowError, type OAuthRedirectError, withParams } from './oauth-flow-error';
 import {
   identityFrom,
   openidClient,
@@ -22,6 +22,8 @@ import { CODE_KINDS, consumeState, saveState } from './oauth-state-store';
 const FLOW_TTL_MS = 10 * 60_000;
 const CODE_TTL_MS = 60_000;
 const MAX_APP_STATE = 512;
+/** The account rules' refusals the app gets as `?error=` (anything else is masked). */
+const REDIRECTED: readonly ErrorCode[] = [ErrorCode.FORBIDDEN, ErrorCode.EMAIL_NOT_VERIFIED];
 
 export interface StartedFlow {
   /** The provider's authorization URL. */
@@ -225,8 +227,8 @@ export class OAuthWebFlow {
       return { link_code: linkCode };
     }
     const user = await this.deps.accounts.resolve(em, identity, client).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === ErrorCode.FORBIDDEN)
-        throw new OAuthFlowError('FORBIDDEN', back, err.message);
+      if (err instanceof AppError && REDIRECTED.includes(err.code))
+        throw new OAuthFlowError(err.code as OAuthRedirectError, back, err.message);
       throw err;
     });
     const code = randomSecret();
