@@ -1,6 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { SoftAuthenticator } from '../bench/soft-authenticator';
 import { LinkedAccount } from '../src/oauth/linked-account.entity';
+import { UsedIdToken } from '../src/oauth/used-id-token.entity';
 import { User } from '../src/users/user.entity';
 import { TestBrowser } from './helpers/browser';
 import { codeOf, createActiveUser, ME, REFRESH, signIn, uniqueEmail } from './helpers/flows';
@@ -287,5 +289,101 @@ describe('a verified join proves the address (the reclaim rule)', () => {
     const joined = await nativeSignIn(providerAccount(email, true), 'second');
     expect(joined.data!.signInWithIdToken.user.id).toBe(user.id);
     expect((await server.gql(ME, {}, { token: accessToken })).data!.me.id).toBe(user.id);
+  });
+});
+
+describe('native ID tokens', () => {
+  it('are single use: the same token (by jti, else by iat) is refused the second time', async () => {
+    const sub = providerAccount(uniqueEmail('replay'));
+    const token = await nativeToken(sub);
+    expect(
+      (await server.gql(ID_TOKEN, { provider: 'test', idToken: token })).errors,
+    ).toBeUndefined();
+    const replay = await server.gql(ID_TOKEN, { provider: 'test', idToken: token });
+    expect([codeOf(replay), replay.data]).toEqual(['INVALID_TOKEN', null]);
+    // Kept until the token expires, then housekeeping may forget it.
+    const expiresAt = new Date(decodeJwt(token).exp! * 1000);
+    expect(await server.app.orm.em.fork().count(UsedIdToken, { expiresAt })).toBeGreaterThan(0);
+
+    // Without a jti, the key is the issue time: another token of the same second is the same token.
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const bare = await nativeToken(sub, { jti: undefined }, { issuedAt });
+    const twin = await nativeToken(sub, { jti: undefined, name: 'another token' }, { issuedAt });
+    const later = await nativeToken(sub, { jti: undefined }, { issuedAt: issuedAt - 5 });
+    expect(bare).not.toBe(twin);
+    const results = [];
+    for (const idToken of [bare, twin, later, bare])
+      results.push(codeOf(await server.gql(ID_TOKEN, { provider: 'test', idToken })));
+    expect(results).toEqual([undefined, 'INVALID_TOKEN', undefined, 'INVALID_TOKEN']);
+    // On another provider name the same issuer's token is the same token too.
+    const other = await nativeToken(sub);
+    expect(
+      (await server.gql(ID_TOKEN, { provider: 'test', idToken: other })).errors,
+    ).toBeUndefined();
+    expect(codeOf(await server.gql(ID_TOKEN, { provider: 'second', idToken: other }))).toBe(
+      'INVALID_TOKEN',
+    );
+  });
+
+  it('with several audiences, azp must be one of our client ids', async () => {
+    const sub = providerAccount(uniqueEmail('azp'));
+    const cases: Array<[string, Record<string, unknown>, string | undefined]> = [
+      ['several audiences, no azp', { aud: [CLIENT_ID, 'someone-else'] }, 'INVALID_TOKEN'],
+      [
+        'several audiences, azp not ours',
+        { aud: [CLIENT_ID, 'someone-else'], azp: 'someone-else' },
+        'INVALID_TOKEN',
+      ],
+      // Google's Android tokens: aud our web client, azp the Android client (maybe not listed).
+      ['one audience, azp another party', { azp: 'someone-else' }, undefined],
+      [
+        'several audiences, azp ours',
+        { aud: [CLIENT_ID, 'someone-else'], azp: CLIENT_ID },
+        undefined,
+      ],
+      ['azp an extra audience', { aud: [IOS_AUDIENCE, CLIENT_ID], azp: IOS_AUDIENCE }, undefined],
+      ['one audience, no azp', {}, undefined],
+    ];
+    for (const [label, claims, expected] of cases) {
+      const res = await server.gql(ID_TOKEN, {
+        provider: 'test',
+        idToken: await nativeToken(sub, claims),
+      });
+      expect([label, codeOf(res)]).toEqual([label, expected]);
+    }
+  });
+
+  it('refuses a token issued more than 60 s in the future', async () => {
+    const sub = providerAccount(uniqueEmail('iat'));
+    const ahead = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(sub, {}, { iatOffsetSec: 120 }),
+    });
+    expect(codeOf(ahead)).toBe('INVALID_TOKEN');
+    const slightly = await server.gql(ID_TOKEN, {
+      provider: 'test',
+      idToken: await nativeToken(sub, {}, { iatOffsetSec: 30 }),
+    });
+    expect(slightly.errors).toBeUndefined();
+  });
+
+  it('takes the raw nonce, never the hashed claim copied back', async () => {
+    const sub = providerAccount(uniqueEmail('nonce'));
+    const raw = randomBytes(16).toString('base64url');
+    const digest = createHash('sha256').update(raw).digest();
+    const hex = digest.toString('hex');
+    const signInWith = async (claim: string, given: string) =>
+      codeOf(
+        await server.gql(ID_TOKEN, {
+          provider: 'test',
+          idToken: await nativeToken(sub, { nonce: claim }),
+          nonce: given,
+        }),
+      );
+    expect(await signInWith(hex, hex)).toBe('INVALID_TOKEN');
+    expect(await signInWith(hex.toUpperCase(), hex.toUpperCase())).toBe('INVALID_TOKEN');
+    expect(await signInWith(hex, raw)).toBeUndefined();
+    expect(await signInWith(digest.toString('base64url'), raw)).toBeUndefined();
+    expect(await signInWith(raw, raw)).toBeUndefined();
   });
 });

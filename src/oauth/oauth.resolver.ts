@@ -32,12 +32,17 @@ export class OAuthResolver {
   }
 
   @Mutation(() => AuthPayload, {
-    description: "Native sign-in with the provider SDK's ID token; nonce as sent or its SHA-256.",
+    description: "Native sign-in with the provider SDK's ID token (each token works once).",
   })
   async signInWithIdToken(
     @Arg('provider', () => String) provider: string,
     @Arg('idToken', () => String) idToken: string,
-    @Arg('nonce', () => String, { nullable: true }) nonce: string | null,
+    @Arg('nonce', () => String, {
+      nullable: true,
+      description:
+        'The raw nonce the app generated; the token carries it or its SHA-256 (never send the hashed claim back).',
+    })
+    nonce: string | null,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     return AuthPayload.from(
