@@ -21,6 +21,9 @@ const APP_RETURN = 'https://app.test/oauth-done';
 const APP_SCHEME = 'com.example.app:/oauth';
 
 const EXCHANGE = `mutation ($code: String!) { exchangeOAuthCode(code: $code) { user { id email } } }`;
+const EXCHANGE_BOUND = `mutation ($code: String!, $codeVerifier: String) {
+  exchangeOAuthCode(code: $code, codeVerifier: $codeVerifier) { accessToken user { id email } }
+}`;
 const ID_TOKEN = `mutation ($provider: String!, $idToken: String!, $nonce: String) {
   signInWithIdToken(provider: $provider, idToken: $idToken, nonce: $nonce) {
     accessToken refreshToken user { id email }
@@ -97,6 +100,14 @@ async function webFlow(
   return new URL(res.url);
 }
 
+/** What `GET /oauth/test/start` answers, unfollowed. */
+async function startStatus(query: Record<string, string>): Promise<number> {
+  const res = await fetch(`${server.origin}/oauth/test/start?${new URLSearchParams(query)}`, {
+    redirect: 'manual',
+  });
+  return res.status;
+}
+
 /** An ID token of the provider for `sub` (with a fresh `jti` unless `extra` says otherwise). */
 async function nativeToken(
   sub: string,
@@ -146,6 +157,11 @@ async function legacyUnprovenAccount(email: string, claimantSub: string): Promis
   await em.flush();
   return user.id;
 }
+
+const pkcePair = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
 
 describe('no account from an unproven address', () => {
   it('refuses to create an account from an unverified provider email, natively and on the web', async () => {
@@ -385,5 +401,68 @@ describe('native ID tokens', () => {
     expect(await signInWith(hex, raw)).toBeUndefined();
     expect(await signInWith(digest.toString('base64url'), raw)).toBeUndefined();
     expect(await signInWith(raw, raw)).toBeUndefined();
+  });
+});
+
+describe("the web flow's code bound to the app (RFC 8252)", () => {
+  it('a code started with code_challenge needs the matching codeVerifier, and is spent by a wrong one', async () => {
+    const sub = providerAccount(uniqueEmail('pkce'));
+    const { verifier, challenge } = pkcePair();
+    const bound = (method?: string) =>
+      webFlow(sub, {
+        code_challenge: challenge,
+        ...(method ? { code_challenge_method: method } : {}),
+      }).then((back) => back.searchParams.get('code')!);
+
+    const missing = await bound('S256');
+    expect(codeOf(await server.gql(EXCHANGE_BOUND, { code: missing }))).toBe('INVALID_TOKEN');
+    expect(
+      codeOf(await server.gql(EXCHANGE_BOUND, { code: missing, codeVerifier: verifier })),
+    ).toBe('INVALID_TOKEN');
+
+    const wrong = await bound();
+    const other = pkcePair().verifier;
+    expect(codeOf(await server.gql(EXCHANGE_BOUND, { code: wrong, codeVerifier: other }))).toBe(
+      'INVALID_TOKEN',
+    );
+    expect(codeOf(await server.gql(EXCHANGE_BOUND, { code: wrong, codeVerifier: verifier }))).toBe(
+      'INVALID_TOKEN',
+    );
+
+    const right = await server.gql(EXCHANGE_BOUND, { code: await bound(), codeVerifier: verifier });
+    expect(right.errors).toBeUndefined();
+    expect(right.data!.exchangeOAuthCode.user.email).toBe(idp.accounts.get(sub)!.email);
+
+    // A verifier for a code that was never bound: someone else's code injected into this app.
+    const unbound = (await webFlow(sub)).searchParams.get('code')!;
+    expect(
+      codeOf(await server.gql(EXCHANGE_BOUND, { code: unbound, codeVerifier: verifier })),
+    ).toBe('INVALID_TOKEN');
+  });
+
+  it('refuses a malformed code_challenge or a method other than S256', async () => {
+    const { challenge } = pkcePair();
+    const base = { redirect_to: APP_RETURN };
+    expect(await startStatus({ ...base, code_challenge: challenge })).toBe(302);
+    expect(
+      await startStatus({ ...base, code_challenge: challenge, code_challenge_method: 'plain' }),
+    ).toBe(400);
+    expect(await startStatus({ ...base, code_challenge: 'short' })).toBe(400);
+    expect(await startStatus({ ...base, code_challenge: `${challenge.slice(1)}+` })).toBe(400);
+    expect(await startStatus({ ...base, code_challenge: 'a'.repeat(129) })).toBe(400);
+    expect(await startStatus({ ...base, code_challenge_method: 'S256' })).toBe(400);
+  });
+
+  it('a custom-scheme redirect_to (a native app) requires code_challenge', async () => {
+    expect(await startStatus({ redirect_to: APP_SCHEME })).toBe(400);
+    const sub = providerAccount(uniqueEmail('pkce-scheme'));
+    const { verifier, challenge } = pkcePair();
+    const back = await webFlow(sub, { code_challenge: challenge }, APP_SCHEME);
+    expect(back.protocol).toBe('com.example.app:');
+    const res = await server.gql(EXCHANGE_BOUND, {
+      code: back.searchParams.get('code'),
+      codeVerifier: verifier,
+    });
+    expect(res.errors).toBeUndefined();
   });
 });

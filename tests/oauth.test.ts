@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import jwt from 'jsonwebtoken';
 import { HousekeepingLease } from '../src/housekeeping/housekeeping-lease.entity';
@@ -100,11 +100,13 @@ async function webFlow(
   redirectTo = APP_RETURN,
   browser = new TestBrowser(),
   appState?: string,
+  codeChallenge?: string,
 ) {
   idp.nextLogin = login;
   const state = appState ? `&state=${encodeURIComponent(appState)}` : '';
+  const challenge = codeChallenge ? `&code_challenge=${codeChallenge}` : '';
   const res = await browser.open(
-    `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(redirectTo)}${state}`,
+    `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(redirectTo)}${state}${challenge}`,
     [server.origin, idp.issuer],
   );
   expect(res.left).toBe(true);
@@ -245,15 +247,26 @@ describe('social sign-in', () => {
 
   it('returns to a custom-scheme app URL from the allow-list, echoing the app state', async () => {
     const appState = 'app state/with+symbols&=';
+    // A native app binds the code to itself (RFC 8252): another app claiming the scheme cannot spend it.
+    const verifier = randomBytes(32).toString('base64url');
     const back = await webFlow(
       providerAccount(uniqueEmail('scheme')),
       APP_SCHEME,
       undefined,
       appState,
+      createHash('sha256').update(verifier).digest('base64url'),
     );
     expect(back.protocol).toBe('com.example.app:');
     expect(back.searchParams.get('code')).toBeTruthy();
     expect(back.searchParams.get('state')).toBe(appState);
+    const exchanged = await server.gql(
+      `mutation ($code: String!, $codeVerifier: String) {
+        exchangeOAuthCode(code: $code, codeVerifier: $codeVerifier) { user { email } }
+      }`,
+      { code: back.searchParams.get('code'), codeVerifier: verifier },
+    );
+    expect(exchanged.errors).toBeUndefined();
+    secrets.push(verifier);
     const declined = await webFlow(null, APP_RETURN, undefined, 'app-2');
     expect([declined.searchParams.get('error'), declined.searchParams.get('state')]).toEqual([
       'ACCESS_DENIED',

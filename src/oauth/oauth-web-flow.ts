@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Configuration } from 'openid-client';
 import type { SignInFlow } from '../auth/sign-in-flow';
@@ -39,6 +40,9 @@ export interface StartParams {
   link?: string;
   /** The app's own state, echoed back. */
   state?: string;
+  /** The app's own PKCE challenge (S256): exchangeOAuthCode then demands its verifier. */
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
 }
 
 export interface OAuthWebFlowDeps {
@@ -84,6 +88,15 @@ export class OAuthWebFlow {
       throw new OAuthFlowError('INVALID_TOKEN', null, 'redirect_to is not an allowed URL');
     if (appState !== undefined && (appState.length === 0 || appState.length > MAX_APP_STATE))
       throw new OAuthFlowError('INVALID_TOKEN', null, 'state must be 1 to 512 characters');
+    const appCodeChallenge = checkedChallenge(params);
+    // RFC 8252 8.1: any app may claim a custom scheme and receive the code; only the verifier's holder
+    // can spend it. A link code needs the viewer's own token to be spent, so link flows are exempt.
+    if (appCodeChallenge === null && link === undefined && !isWebUrl(target))
+      throw new OAuthFlowError(
+        'INVALID_TOKEN',
+        null,
+        'a custom-scheme redirect_to needs code_challenge',
+      );
     const linkUserId =
       link === undefined ? null : await this.spendLinkTicket(em, provider, link, target, appState);
     const oidc = await openidClient();
@@ -112,6 +125,7 @@ export class OAuthWebFlow {
       codeVerifier,
       nonce,
       browserHash: sha256(browserSecret),
+      appCodeChallenge,
       ttlMs: FLOW_TTL_MS,
     });
     const location = oidc.buildAuthorizationUrl(configuration, {
@@ -236,26 +250,38 @@ export class OAuthWebFlow {
       kind: OAuthStateKind.CODE,
       provider: provider.name,
       user: user.id,
+      appCodeChallenge: flow.appCodeChallenge,
       ttlMs: CODE_TTL_MS,
     });
     return { code };
   }
 
   /**
-   * Swaps the web flow's one-time code (60 s, once) for a session.
+   * Swaps the web flow's one-time code (60 s, once) for a session. A code started with code_challenge
+   * needs its verifier; one started without refuses any. The code is spent whatever the answer.
    * Throws INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_REQUESTS, and what SignInFlow.finish throws
    * (ACCOUNT_NOT_ACTIVATED, ACCOUNT_DISABLED, MFA_REQUIRED).
    */
-  async exchange(em: EntityManager, code: unknown, client: ClientInfo): Promise<IssuedTokens> {
+  async exchange(
+    em: EntityManager,
+    code: unknown,
+    codeVerifier: unknown,
+    client: ClientInfo,
+  ): Promise<IssuedTokens> {
     await this.deps.limits.tokenAttempt(client.ip);
+    const refused = (reason: string) => {
+      this.deps.logger.info(
+        { event: 'oauth_code_refused', reason, ip: client.ip },
+        'oauth code refused',
+      );
+      return invalidToken('This sign-in code is invalid or has already been used.');
+    };
     if (typeof code !== 'string' || code.length === 0 || code.length > 200)
-      throw invalidToken('This sign-in code is invalid or has already been used.');
+      throw refused('malformed');
     // A link code given here is spent too: a code shown to the wrong mutation is not trusted again.
     const row = await consumeState(em, code, CODE_KINDS, null);
-    if (!row?.user || row.kind !== OAuthStateKind.CODE) {
-      this.deps.logger.info({ event: 'oauth_code_refused', ip: client.ip }, 'oauth code refused');
-      throw invalidToken('This sign-in code is invalid or has already been used.');
-    }
+    if (!row?.user || row.kind !== OAuthStateKind.CODE) throw refused('unknown');
+    if (!verifierMatches(row.appCodeChallenge, codeVerifier)) throw refused('code_verifier');
     if (row.expiresAt.getTime() <= Date.now())
       throw tokenExpired('This sign-in code has expired: sign in again.');
     const user = await em.findOneOrFail(User, { id: row.user.id }, { refresh: true });
@@ -312,3 +338,33 @@ export class OAuthWebFlow {
     }
   }
 }
+
+// RFC 7636 4.2: BASE64URL(SHA256(verifier)) is 43 characters; up to 128 is allowed.
+const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
+const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** The app's S256 code_challenge, or null; throws OAuthFlowError (a 400) for a malformed one. */
+function checkedChallenge(params: StartParams): string | null {
+  const { codeChallenge, codeChallengeMethod } = params;
+  if (codeChallenge === undefined && codeChallengeMethod === undefined) return null;
+  // Only S256: with `plain` the challenge on the URL is the verifier itself.
+  if (codeChallengeMethod !== undefined && codeChallengeMethod !== 'S256')
+    throw new OAuthFlowError('INVALID_TOKEN', null, 'code_challenge_method must be S256');
+  if (codeChallenge === undefined || !CODE_CHALLENGE.test(codeChallenge))
+    throw new OAuthFlowError('INVALID_TOKEN', null, 'code_challenge must be 43 to 128 base64url');
+  return codeChallenge;
+}
+
+/**
+ * Whether the verifier given at exchange fits the code's challenge. A verifier for a code that has
+ * none is refused too: the app expected its own bound code, so this one was injected.
+ */
+function verifierMatches(challenge: string | null, verifier: unknown): boolean {
+  if (challenge === null) return verifier === null || verifier === undefined;
+  if (typeof verifier !== 'string' || !CODE_VERIFIER.test(verifier)) return false;
+  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
+  const expected = Buffer.from(challenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
+const isWebUrl = (url: string) => ['http:', 'https:'].includes(new URL(url).protocol);

@@ -26,9 +26,17 @@ export class OAuthResolver {
   })
   async exchangeOAuthCode(
     @Arg('code', () => String) code: string,
+    @Arg('codeVerifier', () => String, {
+      nullable: true,
+      description:
+        'The PKCE verifier of the code_challenge (S256) the app gave /oauth/<name>/start: required then, refused otherwise.',
+    })
+    codeVerifier: string | null,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
-    return AuthPayload.from(await ctx.services.oauth.web.exchange(ctx.em, code, ctx.client));
+    return AuthPayload.from(
+      await ctx.services.oauth.web.exchange(ctx.em, code, codeVerifier, ctx.client),
+    );
   }
 
   @Mutation(() => AuthPayload, {

@@ -40,6 +40,8 @@ export function oauthRouter({ config, services, orm, logger, clientIp }: OAuthRo
         redirectTo: single(req.query.redirect_to),
         link: single(req.query.link),
         state: single(req.query.state),
+        codeChallenge: single(req.query.code_challenge),
+        codeChallengeMethod: single(req.query.code_challenge_method),
       });
       res.cookie(started.cookie.name, started.cookie.value, {
         httpOnly: true,
