@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Configuration } from 'openid-client';
 import type { SignInFlow } from '../auth/sign-in-flow';
@@ -10,6 +9,7 @@ import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import { User } from '../users/user.entity';
 import type { OAuthAccounts } from './oauth-accounts';
+import { checkAppRequest, verifierMatches, type StartParams } from './oauth-app-request';
 import { OAuthFlowError, type OAuthRedirectError, withParams } from './oauth-flow-error';
 import {
   identityFrom,
@@ -22,7 +22,6 @@ import { CODE_KINDS, consumeState, saveState } from './oauth-state-store';
 
 const FLOW_TTL_MS = 10 * 60_000;
 const CODE_TTL_MS = 60_000;
-const MAX_APP_STATE = 512;
 /** The account rules' refusals the app gets as `?error=` (anything else is masked). */
 const REDIRECTED: readonly ErrorCode[] = [ErrorCode.FORBIDDEN, ErrorCode.EMAIL_NOT_VERIFIED];
 
@@ -31,18 +30,6 @@ export interface StartedFlow {
   location: string;
   /** Binds the callback to this browser: set as an HttpOnly cookie on the callback path. */
   cookie: { name: string; value: string; maxAgeSec: number };
-}
-
-/** What the app passed to `GET /oauth/<name>/start`. */
-export interface StartParams {
-  redirectTo?: string;
-  /** startOAuthLink's ticket: this flow links a provider to that ticket's user. */
-  link?: string;
-  /** The app's own state, echoed back. */
-  state?: string;
-  /** The app's own PKCE challenge (S256): exchangeOAuthCode then demands its verifier. */
-  codeChallenge?: string;
-  codeChallengeMethod?: string;
 }
 
 export interface OAuthWebFlowDeps {
@@ -71,32 +58,20 @@ export class OAuthWebFlow {
   }
 
   /**
-   * `GET /oauth/<name>/start`: checks redirect_to against OAUTH_REDIRECT_URLS (exact match) and, with
-   * `link`, spends the ticket startOAuthLink made; stores state, nonce and PKCE verifier; returns the
-   * provider URL. Throws OAuthFlowError (redirectTo null when the URL is not allowed).
+   * `GET /oauth/<name>/start`: checks what the app sent (checkAppRequest) and, with `link`, spends the
+   * ticket startOAuthLink made; stores state, nonce, PKCE verifier and the app's challenge; returns
+   * the provider URL. Throws OAuthFlowError (redirectTo null when the request is refused outright).
    */
   async start(
     em: EntityManager,
     provider: OAuthProvider,
     params: StartParams,
   ): Promise<StartedFlow> {
-    const allowed = this.deps.config.oauth.redirectUrls;
-    const { link, state: appState } = params;
-    // A link opened without redirect_to returns to the first allowed URL.
-    const target = params.redirectTo ?? (link ? allowed[0] : undefined);
-    if (target === undefined || !allowed.includes(target))
-      throw new OAuthFlowError('INVALID_TOKEN', null, 'redirect_to is not an allowed URL');
-    if (appState !== undefined && (appState.length === 0 || appState.length > MAX_APP_STATE))
-      throw new OAuthFlowError('INVALID_TOKEN', null, 'state must be 1 to 512 characters');
-    const appCodeChallenge = checkedChallenge(params);
-    // RFC 8252 8.1: any app may claim a custom scheme and receive the code; only the verifier's holder
-    // can spend it. A link code needs the viewer's own token to be spent, so link flows are exempt.
-    if (appCodeChallenge === null && link === undefined && !isWebUrl(target))
-      throw new OAuthFlowError(
-        'INVALID_TOKEN',
-        null,
-        'a custom-scheme redirect_to needs code_challenge',
-      );
+    const { target, appState, appCodeChallenge } = checkAppRequest(
+      params,
+      this.deps.config.oauth.redirectUrls,
+    );
+    const { link } = params;
     const linkUserId =
       link === undefined ? null : await this.spendLinkTicket(em, provider, link, target, appState);
     const oidc = await openidClient();
@@ -338,33 +313,3 @@ export class OAuthWebFlow {
     }
   }
 }
-
-// RFC 7636 4.2: BASE64URL(SHA256(verifier)) is 43 characters; up to 128 is allowed.
-const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
-const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
-
-/** The app's S256 code_challenge, or null; throws OAuthFlowError (a 400) for a malformed one. */
-function checkedChallenge(params: StartParams): string | null {
-  const { codeChallenge, codeChallengeMethod } = params;
-  if (codeChallenge === undefined && codeChallengeMethod === undefined) return null;
-  // Only S256: with `plain` the challenge on the URL is the verifier itself.
-  if (codeChallengeMethod !== undefined && codeChallengeMethod !== 'S256')
-    throw new OAuthFlowError('INVALID_TOKEN', null, 'code_challenge_method must be S256');
-  if (codeChallenge === undefined || !CODE_CHALLENGE.test(codeChallenge))
-    throw new OAuthFlowError('INVALID_TOKEN', null, 'code_challenge must be 43 to 128 base64url');
-  return codeChallenge;
-}
-
-/**
- * Whether the verifier given at exchange fits the code's challenge. A verifier for a code that has
- * none is refused too: the app expected its own bound code, so this one was injected.
- */
-function verifierMatches(challenge: string | null, verifier: unknown): boolean {
-  if (challenge === null) return verifier === null || verifier === undefined;
-  if (typeof verifier !== 'string' || !CODE_VERIFIER.test(verifier)) return false;
-  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
-  const expected = Buffer.from(challenge);
-  return computed.length === expected.length && timingSafeEqual(computed, expected);
-}
-
-const isWebUrl = (url: string) => ['http:', 'https:'].includes(new URL(url).protocol);
