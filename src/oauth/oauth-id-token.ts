@@ -26,8 +26,8 @@ export class OAuthIdTokens {
   /**
    * Checks the token (signature, iss, aud, azp, exp, iat: OAuthProvider.verifyIdToken), the nonce, and
    * that it was not accepted before (single use until it expires), then signs in the identity's account.
-   * Throws BAD_USER_INPUT, INVALID_TOKEN, TOKEN_EXPIRED, FORBIDDEN, TOO_MANY_REQUESTS, and what
-   * SignInFlow.finish throws.
+   * Throws BAD_USER_INPUT, INVALID_TOKEN (a replay too), TOKEN_EXPIRED, EMAIL_NOT_VERIFIED, FORBIDDEN,
+   * TOO_MANY_REQUESTS, and what SignInFlow.finish throws.
    */
   async signIn(
     em: EntityManager,
