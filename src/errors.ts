@@ -52,6 +52,12 @@ export const tokenExpired = (message = 'This link or token has expired.') =>
 /** A mailed 6-digit code that is wrong, spent, expired or for an unknown address: one answer for all. */
 export const invalidCode = () =>
   new AppError(ErrorCode.INVALID_TOKEN, 'This code is invalid or has expired.');
+/** A social sign-in whose provider did not verify the address: it may neither join nor make an account. */
+export const emailNotVerified = () =>
+  new AppError(
+    ErrorCode.EMAIL_NOT_VERIFIED,
+    'This provider has not verified your email address. Sign up with your email address (or sign in), then link this provider from your account (startOAuthLink).',
+  );
 export const accountDisabled = () =>
   new AppError(ErrorCode.ACCOUNT_DISABLED, 'This account has been disabled by an administrator.');
 /** A rate limit was hit; `extensions.retryAfter` is a whole number of seconds, at least 1. */

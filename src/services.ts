@@ -17,8 +17,7 @@ import type { Logger } from './logger';
 import { Mailer } from './mail/mailer';
 import { addOAuthCleanups } from './oauth/oauth-cleanups';
 import { registerOAuthLifecycle } from './oauth/lifecycle';
-import { OAuthProviders } from './oauth/oauth-providers';
-import { OAuthService } from './oauth/oauth.service';
+import { createOAuthServices, type OAuthServices } from './oauth/oauth-services';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
@@ -85,7 +84,7 @@ export interface Services {
   /** Prometheus metrics of this app instance (a registry of its own); inert without METRICS_TOKEN. */
   metrics: Metrics;
   /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
-  oauth: OAuthService;
+  oauth: OAuthServices;
   passkeys: PasskeyService;
 }
 
@@ -184,17 +183,17 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   addMfaCleanups(housekeeping);
   addSignInCodeCleanups(housekeeping);
   addOAuthCleanups(housekeeping);
-  const oauth = new OAuthService(
+  const oauth = createOAuthServices({
     config,
-    new OAuthProviders(config.oauth, config.jwt.clockSkewSec),
-    signInFlow,
-    oneTimeTokens,
+    flow: signInFlow,
+    tokens: oneTimeTokens,
     limits,
-    userCache,
+    users: userWriter,
+    lifecycle,
     events,
     webhooks,
     logger,
-  );
+  });
   addPasskeyCleanups(housekeeping);
   return {
     secrets,

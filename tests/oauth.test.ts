@@ -1,9 +1,12 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import jwt from 'jsonwebtoken';
 import { HousekeepingLease } from '../src/housekeeping/housekeeping-lease.entity';
+import { LinkedAccount } from '../src/oauth/linked-account.entity';
 import { OAuthState, OAuthStateKind } from '../src/oauth/oauth-state.entity';
 import { OneTimeToken } from '../src/tokens/one-time-token.entity';
 import { Role } from '../src/users/role';
+import { User } from '../src/users/user.entity';
 import { sha256 } from '../src/tokens/random';
 import { TestBrowser } from './helpers/browser';
 import {
@@ -97,11 +100,13 @@ async function webFlow(
   redirectTo = APP_RETURN,
   browser = new TestBrowser(),
   appState?: string,
+  codeChallenge?: string,
 ) {
   idp.nextLogin = login;
   const state = appState ? `&state=${encodeURIComponent(appState)}` : '';
+  const challenge = codeChallenge ? `&code_challenge=${codeChallenge}` : '';
   const res = await browser.open(
-    `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(redirectTo)}${state}`,
+    `${server.origin}/oauth/test/start?redirect_to=${encodeURIComponent(redirectTo)}${state}${challenge}`,
     [server.origin, idp.issuer],
   );
   expect(res.left).toBe(true);
@@ -135,6 +140,23 @@ async function linkFlow(url: URL, login: string, browser = new TestBrowser()): P
   return back;
 }
 
+/**
+ * An account made from an address the provider did not verify, as sign-ins made them before such a
+ * sign-in was refused (EMAIL_NOT_VERIFIED): no proof of the address, no password, an unverified link.
+ */
+async function legacyClaimedAccount(email: string, claimantSub: string): Promise<void> {
+  const em = server.app.orm.em.fork();
+  const user = em.create(User, { email, passwordHash: null, isActive: true, emailProof: null });
+  em.create(LinkedAccount, {
+    user,
+    provider: 'test',
+    subject: claimantSub,
+    email,
+    emailVerified: false,
+  });
+  await em.flush();
+}
+
 async function exchange(code: string) {
   return server.gql(EXCHANGE, { code });
 }
@@ -146,6 +168,8 @@ async function nativeToken(sub: string, extra: Record<string, unknown> = {}) {
     aud: CLIENT_ID,
     email: account.email,
     email_verified: account.emailVerified,
+    // Each a token of its own: one accepted is refused if sent again (single use).
+    jti: randomUUID(),
     ...extra,
   });
   secrets.push(token, token.split('.')[2]!);
@@ -223,15 +247,26 @@ describe('social sign-in', () => {
 
   it('returns to a custom-scheme app URL from the allow-list, echoing the app state', async () => {
     const appState = 'app state/with+symbols&=';
+    // A native app binds the code to itself (RFC 8252): another app claiming the scheme cannot spend it.
+    const verifier = randomBytes(32).toString('base64url');
     const back = await webFlow(
       providerAccount(uniqueEmail('scheme')),
       APP_SCHEME,
       undefined,
       appState,
+      createHash('sha256').update(verifier).digest('base64url'),
     );
     expect(back.protocol).toBe('com.example.app:');
     expect(back.searchParams.get('code')).toBeTruthy();
     expect(back.searchParams.get('state')).toBe(appState);
+    const exchanged = await server.gql(
+      `mutation ($code: String!, $codeVerifier: String) {
+        exchangeOAuthCode(code: $code, codeVerifier: $codeVerifier) { user { email } }
+      }`,
+      { code: back.searchParams.get('code'), codeVerifier: verifier },
+    );
+    expect(exchanged.errors).toBeUndefined();
+    secrets.push(verifier);
     const declined = await webFlow(null, APP_RETURN, undefined, 'app-2');
     expect([declined.searchParams.get('error'), declined.searchParams.get('state')]).toEqual([
       'ACCESS_DENIED',
@@ -417,34 +452,34 @@ describe('social sign-in', () => {
     );
   });
 
-  it('an unverified email never joins an existing account', async () => {
+  it('an unverified email neither joins an existing account nor makes one', async () => {
     const user = await createActiveUser(server, uniqueEmail('unverified'));
     const sub = providerAccount(user.email, false);
     const native = await server.gql(ID_TOKEN, {
       provider: 'test',
       idToken: await nativeToken(sub),
     });
-    expect(codeOf(native)).toBe('FORBIDDEN');
+    expect(codeOf(native)).toBe('EMAIL_NOT_VERIFIED');
     const web = await webFlow(sub);
-    expect(web.searchParams.get('error')).toBe('FORBIDDEN');
+    expect(web.searchParams.get('error')).toBe('EMAIL_NOT_VERIFIED');
     expect(web.searchParams.get('code')).toBeNull();
     const tokens = await signIn(server, user.email);
     expect((await server.gql(LINKED, {}, { token: tokens.accessToken })).data).toEqual({
       linkedAccounts: [],
     });
 
-    // With no account at that address, a new one is made (API.md); it is not the existing user's.
+    // With no account at that address, none is made either: sign up by email, then link the provider.
     const fresh = await server.gql(ID_TOKEN, {
       provider: 'test',
       idToken: await nativeToken(providerAccount(uniqueEmail('unverified-new'), false)),
     });
-    expect(fresh.errors).toBeUndefined();
-    expect(fresh.data!.signInWithIdToken.user.id).not.toBe(user.id);
+    expect(codeOf(fresh)).toBe('EMAIL_NOT_VERIFIED');
   });
 
   it('a reset by the mailbox owner removes a link that only claimed the address (unverified)', async () => {
     const email = uniqueEmail('unverified-claim');
     const claimant = providerAccount(email, false);
+    await legacyClaimedAccount(email, claimant);
     const made = await server.gql(ID_TOKEN, {
       provider: 'test',
       idToken: await nativeToken(claimant),
@@ -465,7 +500,7 @@ describe('social sign-in', () => {
       provider: 'test',
       idToken: await nativeToken(claimant),
     });
-    expect(codeOf(again)).toBe('FORBIDDEN');
+    expect(codeOf(again)).toBe('EMAIL_NOT_VERIFIED');
     const owner = await signIn(server, email);
     expect((await server.gql(LINKED, {}, { token: owner.accessToken })).data).toEqual({
       linkedAccounts: [],
@@ -473,9 +508,11 @@ describe('social sign-in', () => {
   });
 
   it('a verified join removes a link that only claimed the address; a changed claim does not escape a reset', async () => {
-    // (a) The claimant makes the account from an unverified address; the owner then signs in verified.
+    // (a) The claimant made the account from an unverified address (before EMAIL_NOT_VERIFIED); the
+    // owner then signs in verified.
     const email = uniqueEmail('claim-join');
     const claimant = providerAccount(email, false);
+    await legacyClaimedAccount(email, claimant);
     const made = await server.gql(ID_TOKEN, {
       provider: 'test',
       idToken: await nativeToken(claimant),
@@ -491,12 +528,13 @@ describe('social sign-in', () => {
       provider: 'test',
       idToken: await nativeToken(claimant),
     });
-    expect(codeOf(again)).toBe('FORBIDDEN');
+    expect(codeOf(again)).toBe('EMAIL_NOT_VERIFIED');
 
     // (b) The claimant changes the address it claims after making the account; the owner's reset still
     // removes the link, so the claimant's identity no longer opens the owner's account.
     const email2 = uniqueEmail('claim-moved');
     const mover = providerAccount(email2, false);
+    await legacyClaimedAccount(email2, mover);
     const account = await server.gql(ID_TOKEN, {
       provider: 'test',
       idToken: await nativeToken(mover),

@@ -13,9 +13,9 @@ export interface ProviderIdentity {
   emailVerified: boolean;
 }
 
-/** Result of checking a native ID token; `expired` and `invalid` name why it was refused. */
+/** Result of checking a native ID token; `reason` names why it was refused (for the log). */
 export type IdTokenCheck =
-  { ok: true; claims: JWTPayload } | { ok: false; reason: 'expired' | 'invalid' };
+  { ok: true; claims: JWTPayload } | { ok: false; reason: 'expired' | 'invalid' | 'azp' | 'iat' };
 
 // Apple answers only by form_post when a name or email is asked for.
 const PRESET_PARAMS: Record<string, Record<string, string>> = {
@@ -24,6 +24,8 @@ const PRESET_PARAMS: Record<string, Record<string, string>> = {
 const DEFAULT_PARAMS = { scope: 'openid email profile' };
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/;
 const DISCOVERY_TIMEOUT_SEC = 10;
+/** How far in the future a native ID token's `iat` may be (the provider's clock ahead of ours). */
+const MAX_IAT_AHEAD_SEC = 60;
 
 // Loaded at the first social sign-in: a server without OAUTH_PROVIDERS never starts them up.
 export const openidClient = lazy(() => import('openid-client'));
@@ -73,8 +75,9 @@ export class OAuthProvider {
 
   /**
    * Verifies a native SDK's ID token: signature by a key of the provider's JWKS (fetched, cached, and
-   * refetched on an unknown `kid`), `iss`, `aud` (client id or an extra audience), `exp`, `iat`, `sub`.
-   * The nonce is the caller's to check.
+   * refetched on an unknown `kid`), `iss`, `aud` (client id or an extra audience), `azp` (one of those
+   * when `aud` names several parties), `exp`, `iat` (at most 60 s ahead), `sub`. The nonce and the
+   * single use are the caller's to check.
    */
   async verifyIdToken(idToken: string): Promise<IdTokenCheck> {
     const metadata = (await this.discover()).serverMetadata();
@@ -86,16 +89,24 @@ export class OAuthProvider {
     );
     // Microsoft's multi-tenant issuer is a template: the tenant comes from the token itself.
     const templated = metadata.issuer.includes('{tenantid}');
+    const ours = [this.config.clientId, ...this.config.audiences];
     try {
       const { payload } = await jwtVerify(idToken, this.jwks, {
         ...(templated ? {} : { issuer: metadata.issuer }),
-        audience: [this.config.clientId, ...this.config.audiences],
+        audience: ours,
         algorithms,
         clockTolerance: this.clockSkewSec,
         requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub'],
       });
       if (templated && payload.iss !== metadata.issuer.replace('{tenantid}', String(payload.tid)))
         return { ok: false, reason: 'invalid' };
+      // A token for several parties is ours only if it was issued to us (OIDC Core 3.1.3.7): else any
+      // of the others, holding it, could sign in here as its subject.
+      const several = Array.isArray(payload.aud) && payload.aud.length > 1;
+      if (several && !(typeof payload.azp === 'string' && ours.includes(payload.azp)))
+        return { ok: false, reason: 'azp' };
+      // jose checks `iat` only against a maximum age: a token from the future would outlive its replay key.
+      if (payload.iat! > Date.now() / 1000 + MAX_IAT_AHEAD_SEC) return { ok: false, reason: 'iat' };
       return { ok: true, claims: payload };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) return { ok: false, reason: 'expired' };

@@ -10,14 +10,14 @@ export class OAuthResolver {
     description: 'The configured social sign-in providers (OAUTH_PROVIDERS).',
   })
   oauthProviders(@Ctx() ctx: Context): string[] {
-    return ctx.services.oauth.providerNames();
+    return ctx.services.oauth.providers.names();
   }
 
   @Directive('@auth')
   @Query(() => [LinkedAccountView])
   async linkedAccounts(@Ctx() ctx: Context): Promise<LinkedAccountView[]> {
     const viewer = await requireViewer(ctx);
-    return (await ctx.services.oauth.linkedAccounts(ctx.em, viewer.userId)).map((l) =>
+    return (await ctx.services.oauth.linking.linkedAccounts(ctx.em, viewer.userId)).map((l) =>
       LinkedAccountView.from(l),
     );
   }
@@ -27,22 +27,35 @@ export class OAuthResolver {
   })
   async exchangeOAuthCode(
     @Arg('code', () => String) code: string,
+    @Arg('codeVerifier', () => String, {
+      nullable: true,
+      description:
+        'The PKCE verifier of the code_challenge (S256) the app gave /oauth/<name>/start: required then, refused otherwise.',
+    })
+    codeVerifier: string | null,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
-    return AuthPayload.from(await ctx.services.oauth.exchange(ctx.em, code, ctx.client));
+    return AuthPayload.from(
+      await ctx.services.oauth.web.exchange(ctx.em, code, codeVerifier, ctx.client),
+    );
   }
 
   @Mutation(() => AuthPayload, {
-    description: "Native sign-in with the provider SDK's ID token; nonce as sent or its SHA-256.",
+    description: "Native sign-in with the provider SDK's ID token (each token works once).",
   })
   async signInWithIdToken(
     @Arg('provider', () => String) provider: string,
     @Arg('idToken', () => String) idToken: string,
-    @Arg('nonce', () => String, { nullable: true }) nonce: string | null,
+    @Arg('nonce', () => String, {
+      nullable: true,
+      description:
+        'The raw nonce the app generated; the token carries it or its SHA-256 (never send the hashed claim back).',
+    })
+    nonce: string | null,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     return AuthPayload.from(
-      await ctx.services.oauth.signInWithIdToken(ctx.em, provider, idToken, nonce, ctx.client),
+      await ctx.services.oauth.idTokens.signIn(ctx.em, provider, idToken, nonce, ctx.client),
     );
   }
 
@@ -56,7 +69,7 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<string> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.oauth.startLink(ctx.em, viewer.userId, provider);
+    return ctx.services.oauth.linking.startLink(ctx.em, viewer.userId, provider);
   }
 
   @Directive(`@auth(fresh: ${FRESH_FOR_NEW_WAY_IN})`)
@@ -69,9 +82,9 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<LinkedAccountView[]> {
     const viewer = await requireViewer(ctx);
-    return (await ctx.services.oauth.finishLink(ctx.em, viewer.userId, code, ctx.client)).map((l) =>
-      LinkedAccountView.from(l),
-    );
+    return (
+      await ctx.services.oauth.linking.finishLink(ctx.em, viewer.userId, code, ctx.client)
+    ).map((l) => LinkedAccountView.from(l));
   }
 
   @Directive('@auth')
@@ -81,6 +94,6 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.oauth.unlink(ctx.em, viewer.userId, provider, ctx.client);
+    return ctx.services.oauth.linking.unlink(ctx.em, viewer.userId, provider, ctx.client);
   }
 }

@@ -5,7 +5,8 @@ import { clientInfo, type ClientIp } from '../http/client-ip';
 import type { Logger } from '../logger';
 import { readCookie } from '../pages/csrf';
 import type { Services } from '../services';
-import { OAuthFlowError, OAuthService } from './oauth.service';
+import { OAuthFlowError } from './oauth-flow-error';
+import { OAuthWebFlow } from './oauth-web-flow';
 
 export interface OAuthRouterDeps {
   config: Config;
@@ -26,7 +27,7 @@ export function oauthRouter({ config, services, orm, logger, clientIp }: OAuthRo
   const secure = config.oauth.callbackBaseUrl.startsWith('https:');
 
   const providerOf = (req: Request, res: Response) => {
-    const provider = services.oauth.provider(String(req.params.name));
+    const provider = services.oauth.providers.find(String(req.params.name));
     if (!provider) res.status(404).type('text/plain').send('Unknown sign-in provider.');
     return provider;
   };
@@ -35,13 +36,13 @@ export function oauthRouter({ config, services, orm, logger, clientIp }: OAuthRo
     const provider = providerOf(req, res);
     if (!provider) return;
     try {
-      const started = await services.oauth.start(
-        orm.em.fork(),
-        provider,
-        single(req.query.redirect_to),
-        single(req.query.link),
-        single(req.query.state),
-      );
+      const started = await services.oauth.web.start(orm.em.fork(), provider, {
+        redirectTo: single(req.query.redirect_to),
+        link: single(req.query.link),
+        state: single(req.query.state),
+        codeChallenge: single(req.query.code_challenge),
+        codeChallengeMethod: single(req.query.code_challenge_method),
+      });
       res.cookie(started.cookie.name, started.cookie.value, {
         httpOnly: true,
         secure,
@@ -65,7 +66,7 @@ export function oauthRouter({ config, services, orm, logger, clientIp }: OAuthRo
       if (typeof value === 'string') params.set(key, value);
     }
     try {
-      const location = await services.oauth.callback(
+      const location = await services.oauth.web.callback(
         orm.em.fork(),
         provider,
         params,
@@ -74,7 +75,7 @@ export function oauthRouter({ config, services, orm, logger, clientIp }: OAuthRo
       );
       const state = params.get('state');
       if (state)
-        res.clearCookie(OAuthService.cookieName(state), {
+        res.clearCookie(OAuthWebFlow.cookieName(state), {
           path: `/oauth/${provider.name}/callback`,
         });
       noStore(res).redirect(302, location);

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import type { LinkedAccountInfo } from './oauth.service';
+import type { LinkedAccountInfo } from './oauth-linking';
 
 @ObjectType('LinkedAccount', { description: 'A social sign-in provider linked to the account.' })
 export class LinkedAccountView {

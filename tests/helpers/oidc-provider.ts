@@ -94,9 +94,16 @@ export class TestOpenIdProvider {
   /** Signs an ID token as this provider does (or with `key`/`kid` of someone else's). */
   async mintIdToken(
     claims: JWTPayload & { aud: string | string[]; sub: string },
-    options: { key?: CryptoKey; kid?: string; expiresInSec?: number; iatOffsetSec?: number } = {},
+    options: {
+      key?: CryptoKey;
+      kid?: string;
+      expiresInSec?: number;
+      iatOffsetSec?: number;
+      /** The exact `iat` (seconds), instead of now plus iatOffsetSec. */
+      issuedAt?: number;
+    } = {},
   ): Promise<string> {
-    const now = Math.floor(Date.now() / 1000) + (options.iatOffsetSec ?? 0);
+    const now = options.issuedAt ?? Math.floor(Date.now() / 1000) + (options.iatOffsetSec ?? 0);
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? this.kid })
       .setIssuer(this.issuer)
