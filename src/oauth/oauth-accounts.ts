@@ -112,7 +112,7 @@ export class OAuthAccounts {
       );
     if (user.isActive) return { user, event: 'oauth_joined' };
     // Pre-account-takeover defence: passwords chosen at sign-up, by anyone, are discarded.
-    await this.deps.users.update(uow, user.id, {
+    await this.deps.users.set(uow, user.id, {
       passwordHash: null,
       isActive: true,
       passwordChangedAt: new Date(),

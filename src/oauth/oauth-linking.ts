@@ -1,3 +1,4 @@
+import type { AccountLifecycle } from '../accounts/account-lifecycle';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
 import { transaction } from '../database/unit-of-work';
@@ -5,7 +6,6 @@ import { AppError, badInput, ErrorCode, invalidToken } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
-import { Passkey } from '../passkeys/passkey.entity';
 import type { ClientInfo } from '../sessions/session.service';
 import { randomSecret } from '../tokens/random';
 import { User } from '../users/user.entity';
@@ -27,6 +27,7 @@ export interface OAuthLinkingDeps {
   providers: OAuthProviders;
   limits: RateLimits;
   events: SecurityEvents;
+  lifecycle: AccountLifecycle;
   logger: Logger;
 }
 
@@ -109,15 +110,9 @@ export class OAuthLinking {
       const tx = uow.em;
       const link = await tx.findOne(LinkedAccount, { user: userId, provider: providerName });
       if (!link) throw badInput(`No "${providerName.slice(0, 40)}" account is linked.`);
-      const user = await tx.findOneOrFail(User, { id: userId }, { populate: ['passwordHash'] });
-      const others = await tx.count(LinkedAccount, { user: userId, id: { $ne: link.id } });
-      const passkeys = await tx.count(Passkey, { user: userId });
-      if (user.passwordHash === null && others === 0 && passkeys === 0)
-        throw new AppError(
-          ErrorCode.FORBIDDEN,
-          'This is the only way to sign in to this account: set a password (request a reset) or link another provider first.',
-        );
       await tx.nativeDelete(LinkedAccount, { id: link.id });
+      // The account's last way in stays (the delete rolls back): one rule for links and passkeys.
+      await this.deps.lifecycle.assertWayInLeft(uow, userId);
       await this.deps.events.record(uow, {
         type: SecurityEventType.ACCOUNT_UNLINKED,
         userId,

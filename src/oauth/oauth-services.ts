@@ -38,13 +38,13 @@ export interface OAuthServicesDeps {
 }
 
 export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
-  const { config, flow, limits, events, logger } = deps;
+  const { config, flow, limits, events, lifecycle, logger } = deps;
   const providers = new OAuthProviders(config.oauth, config.jwt.clockSkewSec);
   const accounts = new OAuthAccounts(deps);
   return {
     providers,
     web: new OAuthWebFlow({ config, accounts, flow, limits, logger }),
     idTokens: new OAuthIdTokens({ providers, accounts, flow, limits, logger }),
-    linking: new OAuthLinking({ config, providers, limits, events, logger }),
+    linking: new OAuthLinking({ config, providers, limits, events, lifecycle, logger }),
   };
 }
