@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import type { App } from './app';
 import { primaryMigrated, runPrimary, shareWithSiblings } from './cluster';
 import { shareMetrics } from './cluster-metrics';
+import { errorFields } from './error-fields';
 import { createLogger } from './logger';
 import { ConfigError, loadConfig, type Config } from './config';
 
@@ -47,9 +48,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     running.close().then(
       () => process.exit(0),
-      async (err: unknown) => {
-        // Imported here: errors.ts loads the ORM, which a cluster primary must not wait for to fork.
-        const { errorFields } = await import('./errors');
+      (err: unknown) => {
         running.logger.error(errorFields(err), 'shutdown failed');
         process.exit(1);
       },

@@ -180,7 +180,10 @@ export class Mailer {
       await deleting;
       if (claimed.length === BATCH) this.again = true;
     } catch (err) {
-      this.logger.error(errorFields(err), 'mail outbox pass failed');
+      this.logger.error(
+        { ...errorFields(err), operation: 'mail outbox pass' },
+        'mail outbox pass failed',
+      );
     }
   }
 
