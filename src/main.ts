@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     const running = app;
     running.logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-    running.close().then(
+    // What is left of the deadline once the database has to be closed: background work and mail first.
+    running.close(SHUTDOWN_DEADLINE_MS - 1_000).then(
       () => process.exit(0),
       (err: unknown) => {
         running.logger.error(errorFields(err), 'shutdown failed');
