@@ -17,6 +17,7 @@ import { createClientIp } from './http/client-ip';
 import { createGraphQLHandler, isGraphQLPath } from './http/graphql-handler';
 import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
+import { deploymentOf, recordDeployment } from './database/server-settings';
 import { errorFields } from './errors';
 import { createFormatError } from './graphql/format-error';
 import { createArmor } from './limits/armor';
@@ -134,6 +135,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
   try {
     await migrated;
+    // A CLI run checks these before it writes: its secret and webhook settings must be this server's.
+    await recordDeployment(orm.em.fork(), deploymentOf(config, services.secrets));
   } catch (err) {
     await apollo.stop();
     await mailer.stop();
