@@ -17,6 +17,7 @@ import { createClientIp } from './http/client-ip';
 import { createGraphQLHandler, isGraphQLPath } from './http/graphql-handler';
 import { jsonErrors, mountRoutes } from './http/routes';
 import { migrate, openDatabase } from './database/orm';
+import { deploymentOf, recordDeployment } from './database/server-settings';
 import { errorFields } from './errors';
 import { createFormatError } from './graphql/format-error';
 import { createArmor } from './limits/armor';
@@ -38,9 +39,15 @@ export interface App {
   services: Services;
   /** Starts listening; resolves with the GraphQL endpoint URL. */
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops accepting, finishes in-flight requests and the mail send in progress, closes the database. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, finishes in-flight requests, the work they started after answering and the mail
+   * it queued (within `budgetMs`, default 8 s), then closes the mailer and the database.
+   */
+  close(budgetMs?: number): Promise<void>;
 }
+
+/** What close() may take by default: main.ts' shutdown deadline (10 s) less room for the database close. */
+const CLOSE_BUDGET_MS = 8_000;
 
 export interface AppOptions {
   logger?: Logger;
@@ -128,6 +135,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
   try {
     await migrated;
+    // A CLI run checks these before it writes: its secret and webhook settings must be this server's.
+    await recordDeployment(orm.em.fork(), deploymentOf(config, services.secrets));
   } catch (err) {
     await apollo.stop();
     await mailer.stop();
@@ -162,9 +171,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         });
       });
     },
-    close() {
+    close(budgetMs = CLOSE_BUDGET_MS) {
       closing ??= (async () => {
+        const deadline = Date.now() + budgetMs;
+        const left = () => Math.max(0, deadline - Date.now());
         await apollo.stop();
+        // Answers already sent (true to a reset, resend or code request) may still be queuing mail.
+        if (!(await services.background.drain(left())))
+          logger.warn(
+            { pending: services.background.pending },
+            'background work unfinished at shutdown',
+          );
+        await mailer.settle(left());
         // Mail not yet delivered stays in the outbox for the next process (or this one on restart).
         await mailer.stop();
         await services.housekeeping.stop();

@@ -34,6 +34,8 @@ export interface Config {
     readonly previousPublicKeysPem: string | null;
     /** Retired JWT_SECRET values (JWT_PREVIOUS_SECRETS): what they made is honoured until it expires. */
     readonly previousSecrets: readonly string[];
+    /** True when `secret` is the development one kept in DATA_DIR/jwt-secret (no JWT_SECRET, no key). */
+    readonly developmentSecret: boolean;
     readonly issuer: string;
     readonly audience: string;
     readonly accessTtlSec: number;
@@ -690,6 +692,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const oauth = parseOAuth(env, e, e.OAUTH_CALLBACK_BASE_URL ?? appUrl, isProduction, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   // Only a private key in production: authql's own HMAC key comes from it, so no shared secret is needed.
+  const usesDevelopmentSecret = secret === undefined && derivedSecret === null;
   if (secret === undefined) secret = derivedSecret ?? developmentSecret(e.DATA_DIR);
 
   const config: Config = {
@@ -704,6 +707,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       privateKeyPem,
       previousPublicKeysPem,
       previousSecrets,
+      developmentSecret: usesDevelopmentSecret,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTtlSec: Math.max(1, Math.round(e.ACCESS_TOKEN_TTL / 1000)),

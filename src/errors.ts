@@ -1,5 +1,3 @@
-import { DriverException } from '@mikro-orm/core';
-
 /** The closed set of error codes clients build against (see API.md "Errors"). */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -77,32 +75,5 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
-const SAFE_CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
-
-/**
- * What a log line may say about an unexpected error: its class, a short driver code (SQLITE_BUSY) and,
- * for errors that are not the database's, the message and stack. A driver's message carries the SQL
- * and its values (password hashes, addresses), so it never reaches a log line or a response.
- */
-export function errorFields(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { errorClass: typeof err };
-  const code = (err as { code?: unknown }).code;
-  const fields: Record<string, unknown> = {
-    errorClass: err.constructor.name || err.name,
-    ...(typeof code === 'string' && SAFE_CODE.test(code) ? { errorCode: code } : {}),
-  };
-  if (isDatabaseError(err)) return fields;
-  return { ...fields, errorMessage: err.message, stack: stackFrames(err) };
-}
-
-/** The stack without its first line (which repeats the message): only `at ...` frames. */
-export function stackFrames(err: Error): string[] {
-  return (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
-}
-
-/** MikroORM's wrapped driver errors, and raw sqlite3 / pg / knex errors that reach us unwrapped. */
-export function isDatabaseError(err: Error): boolean {
-  if (err instanceof DriverException) return true;
-  const e = err as unknown as Record<string, unknown>;
-  return 'sql' in e || 'errno' in e || 'severity' in e || 'sqlState' in e;
-}
+// Kept apart (no ORM import) so the logger can serialize errors with them; re-exported for callers.
+export { errorFields, isDatabaseError, stackFrames } from './error-fields';

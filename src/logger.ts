@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { errorFields } from './error-fields';
 
 export type Logger = pino.Logger;
 
@@ -25,7 +26,13 @@ const REDACT = [
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
-    { level, base: { service: 'authql' }, redact: { paths: REDACT, censor: '[redacted]' } },
+    {
+      level,
+      base: { service: 'authql' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      // `logger.error({ err })` and `logger.error(err)`: never a driver's message (SQL, values).
+      serializers: { err: errorFields },
+    },
     destination,
   );
 }

@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import type { App } from './app';
 import { primaryMigrated, runPrimary, shareWithSiblings } from './cluster';
 import { shareMetrics } from './cluster-metrics';
+import { errorFields } from './error-fields';
 import { createLogger } from './logger';
 import { ConfigError, loadConfig, type Config } from './config';
 
@@ -45,11 +46,10 @@ async function main(): Promise<void> {
     const running = app;
     running.logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-    running.close().then(
+    // What is left of the deadline once the database has to be closed: background work and mail first.
+    running.close(SHUTDOWN_DEADLINE_MS - 1_000).then(
       () => process.exit(0),
-      async (err: unknown) => {
-        // Imported here: errors.ts loads the ORM, which a cluster primary must not wait for to fork.
-        const { errorFields } = await import('./errors');
+      (err: unknown) => {
         running.logger.error(errorFields(err), 'shutdown failed');
         process.exit(1);
       },

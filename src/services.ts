@@ -4,6 +4,7 @@ import { AdminService } from './admin/admin.service';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
+import { Background } from './background';
 import { EmailCodes } from './codes/email-codes';
 import { addSignInCodeCleanups } from './codes/cleanups';
 import { SignInCodeService } from './codes/sign-in-code.service';
@@ -27,6 +28,7 @@ import { MfaTickets } from './mfa/mfa-tickets';
 import { MfaService } from './mfa/mfa.service';
 import { RecoveryCodes } from './mfa/recovery-codes';
 import { Totp } from './mfa/totp';
+import { reportEffectFailures } from './database/unit-of-work';
 import { Metrics } from './metrics/metrics';
 import { PasswordHasher } from './password/password-hasher';
 import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
@@ -86,10 +88,14 @@ export interface Services {
   /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
   oauth: OAuthServices;
   passkeys: PasskeyService;
+  /** Work started after an answer went out (mail of reset, resend, codes); app.close() drains it. */
+  background: Background;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
 export function createServices(config: Config, orm: MikroORM, logger: Logger): Services {
+  reportEffectFailures(orm, logger);
+  const background = new Background(logger);
   const secrets = new ServerSecrets(config.jwt.secret, config.jwt.previousSecrets);
   const jwt = new JwtService({
     secrets,
@@ -213,6 +219,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       events,
       webhooks,
       logger,
+      background,
     ),
     signIn: new SignInService(hasher, signInFlow, limits, events, metrics, logger),
     signInFlow,
@@ -229,6 +236,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       events,
       webhooks,
       logger,
+      background,
     ),
     mfa: new MfaService(
       new Totp(secrets, config.mail.appName),
@@ -242,7 +250,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       events,
       logger,
     ),
-    signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, logger),
+    signInCodes: new SignInCodeService(
+      orm,
+      emailCodes,
+      mailer,
+      signInFlow,
+      limits,
+      logger,
+      background,
+    ),
     users: new UserService(),
     userCache,
     userWriter,
@@ -255,6 +271,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     limits,
     housekeeping,
     oauth,
+    background,
     passkeys: new PasskeyService(
       config.webauthn,
       signInFlow,

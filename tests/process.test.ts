@@ -1,4 +1,13 @@
-import { ACTIVATE, codeOf, PASSWORD, SIGN_IN, SIGN_UP, uniqueEmail } from './helpers/flows';
+import sqlite3 from 'sqlite3';
+import {
+  ACTIVATE,
+  codeOf,
+  PASSWORD,
+  REQUEST_RESET,
+  SIGN_IN,
+  SIGN_UP,
+  uniqueEmail,
+} from './helpers/flows';
 import { Inbox, linkToken } from './helpers/inbox';
 import {
   PROCESS_MODES,
@@ -26,6 +35,17 @@ async function activateAndSignIn(
   const signedIn = await proc.gql(SIGN_IN, { email, password: PASSWORD });
   expect(signedIn.errors).toBeUndefined();
 }
+
+/** A second connection holding SQLite's write lock, as another process in the middle of a write. */
+async function lockDatabase(databaseUrl: string): Promise<() => Promise<void>> {
+  const db = new sqlite3.Database(databaseUrl.slice('sqlite:'.length));
+  await new Promise<void>((resolve, reject) =>
+    db.exec('BEGIN IMMEDIATE', (err) => (err ? reject(err) : resolve())),
+  );
+  return () => new Promise<void>((resolve) => db.exec('ROLLBACK', () => db.close(() => resolve())));
+}
+// The lock that holds the mail back is SQLite's; on PostgreSQL the same test would race.
+const sqliteIt = process.env.AUTHQL_TEST_POSTGRES ? it.skip : it;
 
 describe.each(PROCESS_MODES)('the authql process in NODE_ENV=%s', (mode) => {
   const processes = useProcesses({
@@ -67,6 +87,31 @@ describe.each(PROCESS_MODES)('the authql process in NODE_ENV=%s', (mode) => {
       await slow.close();
     }
   });
+
+  sqliteIt(
+    'on SIGTERM right after answering a reset request still sends its mail, then exits 0',
+    async () => {
+      const proc = await start();
+      const email = uniqueEmail('sigterm-reset');
+      expect((await proc.gql(SIGN_UP, { email, password: PASSWORD })).errors).toBeUndefined();
+      await processes.inbox.waitFor(email, 1, 10_000);
+      // The mail is queued after the answer; a write in progress elsewhere holds it back a moment.
+      const unlock = await lockDatabase(processes.databaseUrl);
+      let exit: Promise<number | string>;
+      try {
+        const answer = await proc.gql(REQUEST_RESET, { email });
+        expect(answer.body).toEqual({ data: { requestPasswordReset: true } });
+        exit = proc.stop('SIGTERM');
+        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        await unlock();
+      }
+      expect(await exit).toBe(0);
+      const mail = await processes.inbox.waitFor(email, 2, 5_000);
+      expect(mail.text).toContain('/reset-password?token=');
+    },
+    30_000,
+  );
 
   it('killed with SIGKILL in the middle of a sign-up burst leaves a database where every account can activate and sign in', async () => {
     const proc = await start();

@@ -1,7 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
-import { runInBackground } from '../background';
+import type { Background } from '../background';
 import { useMailedCode } from '../codes/code-attempt';
 import { CODE_TTL_MS } from '../codes/email-codes';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
@@ -40,6 +40,7 @@ export class AccountService {
     private readonly events: SecurityEvents,
     private readonly webhooks: Webhooks,
     private readonly logger: Logger,
+    private readonly background: Background,
     private readonly links = Links.from(config),
   ) {}
 
@@ -97,7 +98,7 @@ export class AccountService {
     const email = normalizeEmail(rawEmail);
     await this.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
-    runInBackground(this.logger, 'resend activation', async () => {
+    this.background.run('resend activation', async () => {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user || user.isActive) return;

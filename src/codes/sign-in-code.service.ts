@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
 import type { SignInFlow } from '../auth/sign-in-flow';
-import { runInBackground } from '../background';
+import type { Background } from '../background';
 import { transaction } from '../database/unit-of-work';
 import { AppError, ErrorCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
@@ -26,6 +26,7 @@ export class SignInCodeService {
     private readonly flow: SignInFlow,
     private readonly limits: RateLimits,
     private readonly logger: Logger,
+    private readonly background: Background,
   ) {}
 
   /**
@@ -37,7 +38,7 @@ export class SignInCodeService {
     const email = normalizeEmail(rawEmail);
     await this.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
-    runInBackground(this.logger, 'sign-in code request', async () => {
+    this.background.run('sign-in code request', async () => {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user?.isActive) return;

@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { AppError, ErrorCode, errorFields, stackFrames } from '../errors';
+import { AppError, ErrorCode, errorFields, isDatabaseError, stackFrames } from '../errors';
 import type { Logger } from '../logger';
 
 // Errors produced by graphql-js and Apollo before execution: their messages are about the request, not the server.
@@ -44,7 +44,8 @@ export function createFormatError(logger: Logger, exposeStack: boolean) {
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: {
         code: ErrorCode.INTERNAL_SERVER_ERROR,
-        ...(exposeStack && original instanceof Error
+        // Not even frames of a database error in development: they name the statement that failed.
+        ...(exposeStack && original instanceof Error && !isDatabaseError(original)
           ? { stacktrace: [original.constructor.name, ...stackFrames(original)] }
           : {}),
       },

@@ -79,7 +79,12 @@ export class Housekeeping {
     this.timer = setTimeout(() => {
       this.running = this.runIfDue()
         .then(() => undefined)
-        .catch((err: unknown) => this.logger.error(errorFields(err), 'housekeeping failed'))
+        .catch((err: unknown) =>
+          this.logger.error(
+            { ...errorFields(err), operation: 'housekeeping' },
+            'housekeeping failed',
+          ),
+        )
         .finally(() => {
           this.running = null;
           if (!this.stopped) this.schedule(Math.min(this.intervalMs, MAX_TICK_MS));

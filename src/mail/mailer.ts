@@ -135,6 +135,26 @@ export class Mailer {
     tick();
   }
 
+  /**
+   * Stops polling, then waits (at most `timeoutMs`) for the pass in flight and the passes that commits
+   * since asked for: mail queued by work the app drained at shutdown goes out before stop().
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const deadline = Date.now() + timeoutMs;
+    while (this.running) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.running,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, left))),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+
   /** Stops polling and waits for the pass in flight; undelivered mail stays in the outbox for any process. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -180,7 +200,10 @@ export class Mailer {
       await deleting;
       if (claimed.length === BATCH) this.again = true;
     } catch (err) {
-      this.logger.error(errorFields(err), 'mail outbox pass failed');
+      this.logger.error(
+        { ...errorFields(err), operation: 'mail outbox pass' },
+        'mail outbox pass failed',
+      );
     }
   }
 

@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
-import { runInBackground } from '../background';
+import type { Background } from '../background';
 import { useMailedCode } from '../codes/code-attempt';
 import { CODE_TTL_MS } from '../codes/email-codes';
 import type { Config } from '../config';
@@ -41,6 +41,7 @@ export class PasswordService {
     private readonly events: SecurityEvents,
     private readonly webhooks: Webhooks,
     private readonly logger: Logger,
+    private readonly background: Background,
   ) {
     this.links = Links.from(config);
   }
@@ -53,7 +54,7 @@ export class PasswordService {
     const email = normalizeEmail(rawEmail);
     await this.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
-    runInBackground(this.logger, 'password reset request', async () => {
+    this.background.run('password reset request', async () => {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user) return;

@@ -44,6 +44,8 @@ export const KeyLabel = {
   TOTP_SECRET: 'authql totp secret v1',
   EMAIL_CODE: 'authql email code v1',
   RECOVERY_CODE: 'authql recovery code v1',
+  /** Recorded in server_settings, never used as a key: tells a CLI whether its secret is the server's. */
+  KEY_FINGERPRINT: 'authql key fingerprint v1',
 } as const;
 
 function derive(secret: string, label: string): Buffer {
