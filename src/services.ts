@@ -169,7 +169,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   registerOAuthLifecycle(lifecycle);
   registerSignInCodeLifecycle(lifecycle);
   const mfaTickets = new MfaTickets();
-  const signInFlow = new SignInFlow(sessions, mfaTickets, events, metrics, logger);
+  const signInFlow = new SignInFlow(sessions, mfaTickets, limits, events, metrics, logger);
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
   addCoreCleanups(housekeeping, config, webhooks);
   housekeeping.add('security-events', (em, now) =>
@@ -209,7 +209,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       webhooks,
       logger,
     ),
-    signIn: new SignInService(hasher, signInFlow, limits, events, metrics, logger),
+    signIn: new SignInService(hasher, signInFlow),
     signInFlow,
     passwords: new PasswordService(
       config,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { raw, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { invalidToken, tokenExpired } from '../errors';
 import { randomSecret, sha256 } from '../tokens/random';
 import { MfaTicket } from './mfa-ticket.entity';
@@ -43,28 +43,31 @@ export class MfaTickets {
     return found;
   }
 
-  /** Counts a wrong code (committed at once); true when this one killed the ticket. */
-  async miss(em: EntityManager, ticket: MfaTicket): Promise<boolean> {
-    await em.nativeUpdate(MfaTicket, { id: ticket.id }, { attempts: raw('attempts + 1') });
-    const after = await em.findOne(
-      MfaTicket,
-      { id: ticket.id },
-      { fields: ['attempts'], refresh: true },
+  /**
+   * Reserves one try on the ticket before its code is checked, in one statement (committed at once):
+   * of any number of codes sent at once, at most TICKET_MAX_ATTEMPTS are ever checked. Returns the
+   * try's number (1 for the first), or null when the ticket is used, dead or expired.
+   */
+  async reserveTry(em: EntityManager, ticket: MfaTicket): Promise<number | null> {
+    const at = (date: Date) => em.getPlatform().processDateProperty(date) as unknown;
+    const rows: Array<{ attempts: number | string }> = await em.getConnection().execute(
+      `update mfa_tickets set attempts = attempts + 1
+         where id = ? and attempts < ? and used_at is null and expires_at > ?
+         returning attempts`,
+      [ticket.id, TICKET_MAX_ATTEMPTS, at(new Date())],
     );
-    return (after?.attempts ?? TICKET_MAX_ATTEMPTS) >= TICKET_MAX_ATTEMPTS;
+    return rows.length === 1 ? Number(rows[0]!.attempts) : null;
   }
 
-  /** Uses the ticket up, atomically: of parallel completions, one wins. Throws INVALID_TOKEN. */
+  /**
+   * Uses the ticket up, atomically: of parallel completions, one wins. Its try is already reserved
+   * (`reserveTry`), so the fifth may spend it. Throws INVALID_TOKEN.
+   */
   async spend(em: EntityManager, ticket: MfaTicket): Promise<void> {
     const now = new Date();
     const spent = await em.nativeUpdate(
       MfaTicket,
-      {
-        id: ticket.id,
-        usedAt: null,
-        attempts: { $lt: TICKET_MAX_ATTEMPTS },
-        expiresAt: { $gt: now },
-      },
+      { id: ticket.id, usedAt: null, expiresAt: { $gt: now } },
       { usedAt: now },
     );
     if (spent !== 1) throw invalidTicket();
