@@ -11,8 +11,12 @@ import type { PasswordHasher } from '../password/password-hasher';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import type { UserCache } from '../users/user-cache';
 import { User } from '../users/user.entity';
-import type { MfaTicket } from './mfa-ticket.entity';
-import { invalidTicket, TICKET_MAX_ATTEMPTS, type MfaTickets } from './mfa-tickets';
+import {
+  invalidTicket,
+  TICKET_MAX_ATTEMPTS,
+  type MfaTickets,
+  type ReservedTry,
+} from './mfa-tickets';
 import { RecoveryCode } from './recovery-code.entity';
 import type { RecoveryCodes } from './recovery-codes';
 import type { Totp } from './totp';
@@ -179,7 +183,7 @@ export class MfaService {
   /**
    * The second step of a sign-in: a TOTP code (each step accepted once) or a recovery code (each once)
    * against an `mfaTicket`, through the sign-in pipeline. Every try reserves one of the ticket's 5
-   * tries before its code is checked (so codes sent at once cannot outrun them) and spends a point of
+   * tries with the ticket's lookup, before its code is checked (so codes sent at once cannot outrun them) and spends a point of
    * the account's failure budget (given back when right). The first wrong code of a ticket that
    * followed a right password mails the owner. Throws INVALID_TOKEN, TOKEN_EXPIRED (ticket),
    * UNAUTHENTICATED (wrong code), TOO_MANY_REQUESTS, and whatever the sign-in flow throws.
@@ -190,14 +194,15 @@ export class MfaService {
     rawCode: unknown,
     client: ClientInfo,
   ): Promise<IssuedTokens> {
-    let ticket!: MfaTicket;
+    let ticket!: ReservedTry;
     let user!: User;
     const owner = async () => {
-      ticket = await this.tickets.find(em, mfaTicket);
-      const found = await em.findOne(User, { id: ticket.user.id }, { populate: ['totpSecret'] });
+      // The try is reserved with the lookup (one statement): no extra round trip for it.
+      ticket = await this.tickets.reserveTry(em, mfaTicket);
+      const found = await em.findOne(User, { id: ticket.userId }, { populate: ['totpSecret'] });
       // TOTP turned off (or the account deleted) since the ticket was made: its first step is void too.
       if (!found?.totpEnabledAt || !found.totpSecret) {
-        await this.tickets.revokeAll(em, ticket.user.id);
+        await this.tickets.revokeAll(em, ticket.userId);
         throw invalidTicket();
       }
       user = found;
@@ -214,13 +219,12 @@ export class MfaService {
       account: owner,
     } as const;
     return this.flow.attempt(em, { ...spec, refused: wrongCode }, async () => {
-      const tryNumber = await this.tickets.reserveTry(em, ticket);
-      if (tryNumber === null) throw invalidTicket();
+      const { tryNumber } = ticket;
       // One transaction spends the ticket and the code together: neither is used up without the other.
       const proof = await transaction(em.fork(), async (uow) => {
         const proven = await this.checkCode(uow.em, user, rawCode);
         if (!proven) return null;
-        await this.tickets.spend(uow.em, ticket);
+        await this.tickets.spend(uow.em, ticket.id);
         if (proven.kind === 'recovery') {
           await this.mailer.queue(uow, 'recovery-code-used', user.email, {
             remaining: String(proven.remaining),
