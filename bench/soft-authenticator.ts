@@ -16,6 +16,8 @@ export class SoftAuthenticator {
   counter = 0;
   /** Whether answers claim user verification (the UV flag). */
   userVerified = true;
+  /** Whether answers say the passkey is synced: backup eligible and backed up (the BE and BS flags). */
+  backedUp = false;
   private userHandle: string | null = null;
 
   constructor(
@@ -96,7 +98,8 @@ export class SoftAuthenticator {
     const counter = Buffer.alloc(4);
     counter.writeUInt32BE(++this.counter);
     const uv = this.userVerified ? 0x04 : 0;
-    return Buffer.concat([sha256(this.rpId), Buffer.from([flags | uv]), counter]);
+    const backup = this.backedUp ? 0x08 | 0x10 : 0;
+    return Buffer.concat([sha256(this.rpId), Buffer.from([flags | uv | backup]), counter]);
   }
 
   private clientData(type: string, challenge: string): string {

@@ -180,7 +180,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const mfaTickets = new MfaTickets();
   // A second step begun before every session ended must not finish a sign-in after it.
   sessions.onAllEnded((uow, userId) => mfaTickets.revokeAll(uow.em, userId));
-  const signInFlow = new SignInFlow(sessions, mfaTickets, events, metrics, logger);
+  const signInFlow = new SignInFlow(sessions, mfaTickets, limits, events, metrics, logger);
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
   addCoreCleanups(housekeeping, config, webhooks);
   housekeeping.add('security-events', (em, now) =>
@@ -221,7 +221,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       logger,
       background,
     ),
-    signIn: new SignInService(hasher, signInFlow, limits, events, metrics, logger),
+    signIn: new SignInService(hasher, signInFlow),
     signInFlow,
     passwords: new PasswordService(
       config,

@@ -26,6 +26,7 @@ import {
   SIGN_IN_WITH_CODE,
   totpCode,
 } from './helpers/mfa';
+import { sample } from './helpers/metrics';
 import { startTestServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
@@ -196,7 +197,6 @@ describe('passwordless sign-in by email code', () => {
     }
     const mail = await signInCodeMail(email);
     const code = mailCode(mail);
-    expect(mail.subject).toContain(code);
     const res = await server.gql(SIGN_IN_WITH_CODE, { email, code });
     expect(res.errors).toBeUndefined();
     expect(amrOf(res.data!.signInWithCode.accessToken)).toEqual(['email']);
@@ -244,6 +244,70 @@ describe('passwordless sign-in by email code', () => {
     });
     expect(done.errors).toBeUndefined();
     expect(amrOf(done.data!.completeSignIn.accessToken)).toEqual(['email', 'otp']);
+  });
+});
+
+describe('what codes leave behind', () => {
+  it('a code is only ever in the body: no 6-digit run in the subject of the activation, reset and sign-in code mails', async () => {
+    const waiting = uniqueEmail('subject');
+    const { email } = await createActiveUser(server);
+    const mails = [await signUpMail(waiting), await resetMail(email), await signInCodeMail(email)];
+    expect(mails.map((m) => m.subject)).toEqual([
+      'Activate your account',
+      'Reset your password',
+      'Your sign-in code',
+    ]);
+    for (const mail of mails) {
+      expect(mail.subject).not.toMatch(/\d{6}/);
+      expect(mail.html).toContain(mailCode(mail));
+    }
+  });
+
+  it('a wrong sign-in code is recorded: sign_in_failed (EMAIL_CODE, first factor) for the owner, and in the metrics', async () => {
+    const METRICS_TOKEN = 'metrics-token-for-the-code-tests-0123456789';
+    const watched = await startTestServer({ METRICS_TOKEN });
+    const failures = async () =>
+      sample(
+        await (
+          await fetch(`${watched.origin}/metrics`, {
+            headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+          })
+        ).text(),
+        'authql_sign_ins_total',
+        { method: 'EMAIL_CODE', outcome: 'invalid_credentials' },
+      ) ?? 0;
+    try {
+      const { email } = await createActiveUser(watched);
+      const before = watched.inbox.for(email).length;
+      await watched.gql(REQUEST_SIGN_IN_CODE, { email });
+      const code = mailCode(await watched.inbox.waitFor(email, before + 1));
+      const counted = await failures();
+      for (let i = 0; i < 2; i++) {
+        const res = await watched.gql(
+          SIGN_IN_WITH_CODE,
+          { email, code: otherCode(code) },
+          { headers: { 'user-agent': 'guesser/1.0' } },
+        );
+        expect(codeOf(res)).toBe('UNAUTHENTICATED');
+      }
+      // An unknown address is counted too (its event belongs to nobody a user can see).
+      await watched.gql(SIGN_IN_WITH_CODE, { email: uniqueEmail('nobody'), code });
+      expect((await failures()) - counted).toBe(3);
+      const { accessToken } = (await watched.gql(SIGN_IN_WITH_CODE, { email, code })).data!
+        .signInWithCode;
+      const events = await watched.gql(
+        `{ securityEvents { type method factor userAgent } }`,
+        {},
+        { token: accessToken },
+      );
+      expect(events.data!.securityEvents.slice(0, 3)).toEqual([
+        { type: 'signed_in', method: 'EMAIL_CODE', factor: null, userAgent: 'node' },
+        { type: 'sign_in_failed', method: 'EMAIL_CODE', factor: 'FIRST', userAgent: 'guesser/1.0' },
+        { type: 'sign_in_failed', method: 'EMAIL_CODE', factor: 'FIRST', userAgent: 'guesser/1.0' },
+      ]);
+    } finally {
+      await watched.close();
+    }
   });
 });
 

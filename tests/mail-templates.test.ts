@@ -70,6 +70,22 @@ describe('mail templates', () => {
     );
   });
 
+  it('keeps codes and links out of every subject: the defaults carry none, an override naming one is refused', () => {
+    const templates = new MailTemplates('Acme', null);
+    for (const name of NAMES) {
+      const mail = templates.render(name, 'ada@example.com', { code: '123456', link: LINK });
+      expect({ name, subject: mail.subject }).toEqual({
+        name,
+        subject: expect.not.stringMatching(/123456|example\.com\/activate/),
+      });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'authql-templates-'));
+    writeFileSync(join(dir, 'sign-in-code.subject.txt'), 'Your code: {{code}}');
+    expect(() => new MailTemplates('x', dir)).toThrow(
+      /sign-in-code\.subject\.txt: \{\{code\}\} may not be in a subject/,
+    );
+  });
+
   it('strips line breaks a subject override could smuggle into the headers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'authql-templates-'));
     writeFileSync(join(dir, 'password-changed.subject.txt'), 'Changed\nBcc: {{email}}');

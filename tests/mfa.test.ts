@@ -1,6 +1,6 @@
 import { MfaTicket } from '../src/mfa/mfa-ticket.entity';
 import { User } from '../src/users/user.entity';
-import { codeOf, createActiveUser, ME, PASSWORD, SIGN_IN, signIn } from './helpers/flows';
+import { codeOf, createActiveUser, ME, PASSWORD, SIGN_IN, signIn, sleep } from './helpers/flows';
 import {
   amrOf,
   awayFromStepEdge,
@@ -14,6 +14,7 @@ import {
   START_TOTP,
   totpCode,
 } from './helpers/mfa';
+import { sample } from './helpers/metrics';
 import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
 
 let server: TestServer;
@@ -298,6 +299,96 @@ describe('turning TOTP off and replacing recovery codes', () => {
     expect(
       (await server.gql(COMPLETE, { mfaTicket: ticket, code: fresh[0] })).errors,
     ).toBeUndefined();
+  });
+});
+
+describe('failed second factors', () => {
+  const METRICS_TOKEN = 'metrics-token-for-the-mfa-tests-0123456789';
+  let watched: TestServer;
+  beforeAll(async () => {
+    watched = await startTestServer({ APP_NAME: 'Acme', METRICS_TOKEN });
+  });
+  afterAll(() => watched.close());
+
+  const scrape = async () =>
+    (
+      await fetch(`${watched.origin}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      })
+    ).text();
+  const failedSecondFactors = async () =>
+    sample(await scrape(), 'authql_sign_ins_total', {
+      method: 'PASSWORD',
+      outcome: 'invalid_second_factor',
+    }) ?? 0;
+  const EVENTS = `{ securityEvents(limit: 100) { type method factor ip } }`;
+
+  it('12 wrong codes sent at once on one ticket: at most 5 are checked, then the ticket is dead', async () => {
+    const { email } = await createActiveUser(watched);
+    const { secret, tokens } = await enableTotp(watched, email);
+    const mfaTicket = await passwordTicket(watched, email, PASSWORD);
+    await awayFromStepEdge();
+    const right = totpCode(secret);
+    const wrong = right === '123456' ? '654321' : '123456';
+    const metricBefore = await failedSecondFactors();
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => watched.gql(COMPLETE, { mfaTicket, code: wrong })),
+    );
+    const checked = results.filter((r) => codeOf(r) === 'UNAUTHENTICATED');
+    // Each checked code answered "Invalid code."; every other one found the ticket's tries taken.
+    expect(checked).toHaveLength(5);
+    for (const r of checked) expect(r.errors![0]!.message).toBe('Invalid code.');
+    expect(results.filter((r) => codeOf(r) === 'INVALID_TOKEN')).toHaveLength(7);
+    // The right code comes too late: the ticket is dead.
+    expect(codeOf(await watched.gql(COMPLETE, { mfaTicket, code: right }))).toBe('INVALID_TOKEN');
+
+    // Exactly the checked codes are recorded: 5 events (second factor, after a password) and 5 counts.
+    const events = (await watched.gql(EVENTS, {}, { token: tokens.accessToken })).data!
+      .securityEvents as Array<{ type: string }>;
+    expect(events.filter((e) => e.type === 'sign_in_failed')).toEqual(
+      Array.from({ length: 5 }, () => ({
+        type: 'sign_in_failed',
+        method: 'PASSWORD',
+        factor: 'SECOND',
+        ip: '127.0.0.1',
+      })),
+    );
+    expect((await failedSecondFactors()) - metricBefore).toBe(5);
+  });
+
+  it('a wrong second factor after a right password mails the owner, once per ticket', async () => {
+    const { email } = await createActiveUser(watched);
+    const { secret, recoveryCodes } = await enableTotp(watched, email);
+    await awayFromStepEdge();
+    const right = totpCode(secret);
+    const wrong = right === '111111' ? '222222' : '111111';
+    const before = watched.inbox.for(email).length;
+    const first = await passwordTicket(watched, email, PASSWORD);
+    for (let i = 0; i < 3; i++)
+      expect(codeOf(await watched.gql(COMPLETE, { mfaTicket: first, code: wrong }))).toBe(
+        'UNAUTHENTICATED',
+      );
+    // A wrong recovery code is a failed second factor too.
+    const badRecovery = recoveryCodes[0]!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
+    expect(codeOf(await watched.gql(COMPLETE, { mfaTicket: first, code: badRecovery }))).toBe(
+      'UNAUTHENTICATED',
+    );
+    const mail = await watched.inbox.waitFor(email, before + 1);
+    expect(mail.subject).toBe('Someone entered your password');
+    expect(mail.text).toContain('right password for your Acme account');
+    expect(mail.text).toContain('change it');
+    // A new ticket, a new mail; a right code after it sends none.
+    const second = await passwordTicket(watched, email, PASSWORD);
+    await watched.gql(COMPLETE, { mfaTicket: second, code: wrong });
+    await watched.inbox.waitFor(email, before + 2);
+    const third = await passwordTicket(watched, email, PASSWORD);
+    expect((await watched.gql(COMPLETE, { mfaTicket: third, code: right })).errors).toBeUndefined();
+    await sleep(300);
+    const notices = watched.inbox
+      .for(email)
+      .slice(before)
+      .filter((m) => m.subject === 'Someone entered your password');
+    expect(notices).toHaveLength(2);
   });
 });
 

@@ -260,7 +260,7 @@ describe('passkeys in a real browser', () => {
       state: 'error',
       text: 'UNAUTHENTICATED: Passkey sign-in failed.',
     });
-    expect(logReason('passkey sign-in failed')).toMatch(`origin "${foreign.origin}"`);
+    expect(logReason('sign-in failed')).toMatch(`origin "${foreign.origin}"`);
     expect(await pageSession(copy.page)).toBeNull();
 
     const listed = await server.gql(PASSKEYS, {}, { token });
@@ -287,7 +287,7 @@ describe('passkeys in a real browser', () => {
       state: 'error',
       text: 'UNAUTHENTICATED: Passkey sign-in failed.',
     });
-    expect(logReason('passkey sign-in failed')).toMatch(/counter value 1 was lower than expected/);
+    expect(logReason('sign-in failed')).toMatch(/counter value 1 was lower than expected/);
     // Moved forward past the stored value, the same key signs in again: only going back is refused.
     await clone.cdp.send('WebAuthn.removeCredential', {
       authenticatorId: clone.authenticatorId,
@@ -347,9 +347,7 @@ describe('passkeys in a real browser', () => {
       );
     }, bob.email);
     expect(answer.errors[0].extensions.code).toBe('UNAUTHENTICATED');
-    expect(logReason('passkey sign-in failed')).toBe(
-      'credential of another account than the email named',
-    );
+    expect(logReason('sign-in failed')).toBe('credential of another account than the email named');
 
     const [alicePasskey] = (await server.gql(PASSKEYS, {}, { token: alice.token })).data!.passkeys;
     const byBob = await server.gql(
@@ -397,7 +395,7 @@ describe('passkey API', () => {
     expect(codeOf(await signInWith(authenticator))).toBeUndefined();
     authenticator.userVerified = false;
     expect(codeOf(await signInWith(authenticator))).toBe('UNAUTHENTICATED');
-    expect(logReason('passkey sign-in failed')).toMatch(/user could not be verified/);
+    expect(logReason('sign-in failed')).toMatch(/user could not be verified/);
   });
 
   it('lets a credential id belong to one account only', async () => {
@@ -421,7 +419,7 @@ describe('passkey API', () => {
     const deleted = await server.gql(DELETE_ACCOUNT, { password }, { token });
     expect(deleted.data).toEqual({ deleteAccount: true });
     expect(codeOf(await signInWith(authenticator))).toBe('UNAUTHENTICATED');
-    expect(logReason('passkey sign-in failed')).toBe('unknown credential');
+    expect(logReason('sign-in failed')).toBe('unknown credential');
   });
 
   it('writes security events for passkeys added, removed and refused; signs in as method PASSKEY', async () => {
@@ -466,6 +464,22 @@ describe('passkey API', () => {
     const res = await signInWith(authenticator);
     expect(res.errors).toBeUndefined();
     expect(amrOf(res.data!.finishPasskeySignIn.accessToken)).toEqual(['hwk', 'user']);
+  });
+
+  it('says what kind of key signed in: a synced (backed-up) passkey gives amr ["swk","user"], still two factors', async () => {
+    const owner = await tokenOf('passkey-synced');
+    const synced = soft();
+    synced.backedUp = true;
+    const deviceBound = soft();
+    expect((await register(owner.token, synced)).errors).toBeUndefined();
+    expect((await register(owner.token, deviceBound)).errors).toBeUndefined();
+    await enableTotp(server, owner.email);
+    const viaSynced = await signInWith(synced);
+    expect(viaSynced.errors).toBeUndefined();
+    expect(amrOf(viaSynced.data!.finishPasskeySignIn.accessToken)).toEqual(['swk', 'user']);
+    const viaDevice = await signInWith(deviceBound);
+    expect(viaDevice.errors).toBeUndefined();
+    expect(amrOf(viaDevice.data!.finishPasskeySignIn.accessToken)).toEqual(['hwk', 'user']);
   });
 
   it('refuses a disabled account its passkey (ACCOUNT_DISABLED)', async () => {

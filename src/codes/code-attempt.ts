@@ -3,23 +3,34 @@ import { TooManyRequestsError, type AppError } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { ClientInfo } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
+import { NO_ACCOUNT } from '../users/no-account';
 import { User } from '../users/user.entity';
+import { transaction } from '../database/unit-of-work';
+import { SecurityEventType, SecurityEvents } from '../events/security-events';
+import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { EmailCodes } from './email-codes';
+
+// Stateless: it writes into the caller's unit of work.
+const events = new SecurityEvents();
 
 /** What sets one entry point that takes a mailed 6-digit code apart from the others. */
 export interface CodeUse<Row, T> {
   /**
-   * The per-IP budget a try is charged to. Activation and reset codes count with their links
-   * (RATE_LIMIT_TOKEN_PER_IP); a sign-in code counts as a sign-in (RATE_LIMIT_SIGNIN_PER_IP), so every
-   * way of signing in from one IP draws on one budget. Always before the address's budget: a try the
-   * IP limit refuses costs the address nothing, so one client cannot lock someone else's address.
+   * The per-IP budget a try is charged to: activation and reset codes count with their links
+   * (RATE_LIMIT_TOKEN_PER_IP); a sign-in code is a sign-in and goes through SignInFlow.attempt.
+   * Always before the address's budget: a try the IP limit refuses costs the address nothing, so one
+   * client cannot lock someone else's address.
    */
-  ipBudget: 'token' | 'sign-in';
+  ipBudget: 'token';
   /** The one answer for a malformed, wrong, spent or expired code and for an unknown address. */
   refused: () => AppError;
   /** Checks of the other input that cost no try (after the code's shape, before any budget). */
   precheck?: (email: string) => void;
-  /** The user's live row whose code this is (EmailCodes.match: constant-time, counts a miss), or null. */
+  /**
+   * The user's live row whose code this is (EmailCodes.check: constant-time, writes nothing), or null.
+   * Called with NO_ACCOUNT for an unknown address, so both run the same queries; a miss is counted
+   * here, on every live code of the user, with a `sign_in_failed` event.
+   */
   find: (userId: string, code: string) => Promise<Row | null>;
   /**
    * Spends the row (a conditional update; in the transaction of the change where there is one) and
@@ -33,7 +44,7 @@ export interface CodeUse<Row, T> {
 }
 
 /**
- * The shared preamble of activateAccountWithCode, resetPasswordWithCode and signInWithCode: normalise
+ * The shared preamble of activateAccountWithCode and resetPasswordWithCode: normalise
  * the address and the code, charge the IP's budget and then a point of the address's sign-in failure
  * budget (given back when the code is right), find the live row, spend and use it. A wrong code and an
  * unknown address answer alike. Throws `refused()`, BAD_USER_INPUT (email, precheck),
@@ -52,15 +63,28 @@ export async function useMailedCode<Row, T>(
   if (!code) throw how.refused();
   how.precheck?.(email);
   try {
-    if (how.ipBudget === 'sign-in') await limits.beforeSignIn(email, client.ip);
-    else await limits.tokenAttempt(client.ip);
+    await limits.tokenAttempt(client.ip);
     await limits.beforeCode(email);
   } catch (err) {
     if (err instanceof TooManyRequestsError) how.onLimited?.(err);
     throw err;
   }
   const user = await em.findOne(User, { email });
-  const row = user ? await how.find(user.id, code) : null;
+  const row = await how.find(user?.id ?? NO_ACCOUNT, code);
+  if (row === null) {
+    // One write for every miss, known address or not: the miss counted on the user's live codes
+    // (none for NO_ACCOUNT) with the failure's event, so the timing tells nothing.
+    await transaction(em, async (uow) => {
+      await EmailCodes.countMiss(uow.em, OneTimeToken, { user: user?.id ?? NO_ACCOUNT });
+      await events.record(uow, {
+        type: SecurityEventType.SIGN_IN_FAILED,
+        userId: user?.id ?? NO_ACCOUNT,
+        method: 'EMAIL_CODE',
+        ...client,
+        detail: { factor: 'first' },
+      });
+    });
+  }
   const done = user && row !== null ? await how.use(user, row) : null;
   if (done === null) {
     how.onRefused?.(user?.id ?? null);

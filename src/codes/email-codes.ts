@@ -2,6 +2,7 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { raw, type EntityManager } from '@mikro-orm/core';
 import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 import type { OneTimeToken } from '../tokens/one-time-token.entity';
+import { NO_ACCOUNT } from '../users/no-account';
 import type { SignInCode } from './sign-in-code.entity';
 
 /** A mailed code lives this long (a link may live longer) and dies after this many wrong tries. */
@@ -11,6 +12,17 @@ const CODE = /^\d{6}$/;
 
 /** The rows that carry a mailed code: an emailed link's row, or a passwordless sign-in code. */
 type CodeRow = typeof OneTimeToken | typeof SignInCode;
+
+/** A code that can still be used: not spent, not expired, fewer than 5 misses. */
+const liveCode = (now: Date) => ({
+  usedAt: null,
+  codeHash: { $ne: null },
+  codeExpiresAt: { $gt: now },
+  codeAttempts: { $lt: CODE_MAX_ATTEMPTS },
+});
+
+// What a miss without any live row is compared with: as long as a stored hash, matching nothing.
+const NO_ROW_HASH = '0'.repeat(64);
 
 /**
  * 6-digit codes mailed instead of (or beside) links. Stored as an HMAC bound to the row: with only a
@@ -37,37 +49,42 @@ export class EmailCodes {
   }
 
   /**
-   * The id of the live row of `userId` whose code is `code`, or null. A miss counts one wrong try on
-   * every live row (committed at once, whatever the caller does next), so 5 misses kill each code.
-   * The caller spends the returned row in its own transaction, with the conditional update links use.
+   * Checks `code` against the live rows of `where.user` (NO_ACCOUNT for an unknown address: the same
+   * query), writing nothing: the hit's id, or null (the caller counts the miss: `countMiss`). With no
+   * live row it still runs an HMAC, so a known and an unknown address take the same time.
    */
-  async match(
+  async check(
     em: EntityManager,
     entity: CodeRow,
     where: { user: string; purpose?: string },
     code: string,
   ): Promise<string | null> {
-    const now = new Date();
-    const live = {
-      ...where,
-      usedAt: null,
-      codeHash: { $ne: null },
-      codeExpiresAt: { $gt: now },
-      codeAttempts: { $lt: CODE_MAX_ATTEMPTS },
-    };
+    const live = { ...where, ...liveCode(new Date()) };
     const rows = (await em.find(entity as typeof SignInCode, live as never, {
       fields: ['id', 'codeHash'],
     })) as Array<{ id: string; codeHash: string | null }>;
-    const hit = rows.find((row) => row.codeHash && this.matches(row.id, code, row.codeHash));
-    if (hit) return hit.id;
-    if (rows.length > 0) {
-      await em.nativeUpdate(
-        entity as typeof SignInCode,
-        { id: { $in: rows.map((r) => r.id) } },
-        { codeAttempts: raw('code_attempts + 1') },
-      );
+    if (rows.length === 0) {
+      this.matches(NO_ACCOUNT, code, NO_ROW_HASH);
+      return null;
     }
-    return null;
+    return rows.find((row) => row.codeHash && this.matches(row.id, code, row.codeHash))?.id ?? null;
+  }
+
+  /**
+   * Counts a wrong try on every live code of `where.user` (NO_ACCOUNT: none), so 5 misses kill each
+   * code. One UPDATE of the same shape whoever the user is; in the caller's transaction, with the
+   * failure's event, so a miss for a known and for an unknown address makes the same write.
+   */
+  static async countMiss(
+    em: EntityManager,
+    entity: CodeRow,
+    where: { user: string; purpose?: string },
+  ): Promise<void> {
+    await em.nativeUpdate(
+      entity as typeof SignInCode,
+      { ...where, ...liveCode(new Date()) } as never,
+      { codeAttempts: raw('code_attempts + 1') },
+    );
   }
 
   private matches(rowId: string, code: string, stored: string): boolean {

@@ -3,16 +3,16 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
 import type { SignInFlow } from '../auth/sign-in-flow';
 import type { Background } from '../background';
-import { transaction } from '../database/unit-of-work';
+import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { AppError, ErrorCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
+import { NO_ACCOUNT } from '../users/no-account';
 import { User } from '../users/user.entity';
-import { useMailedCode } from './code-attempt';
-import { CODE_TTL_MS, type EmailCodes } from './email-codes';
+import { CODE_TTL_MS, EmailCodes } from './email-codes';
 import { SignInCode } from './sign-in-code.entity';
 
 const invalidSignInCode = () => new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid email or code.');
@@ -64,11 +64,11 @@ export class SignInCodeService {
   }
 
   /**
-   * Signs in with a mailed code, through the same finish as every method (MFA_REQUIRED when TOTP is
-   * on). Each try counts as a sign-in attempt of the IP and spends a point of the address's failure
-   * budget (given back when right); 5 wrong codes kill the code. A wrong code and an unknown address
-   * answer alike. Throws UNAUTHENTICATED, BAD_USER_INPUT, TOO_MANY_REQUESTS, MFA_REQUIRED,
-   * ACCOUNT_NOT_ACTIVATED.
+   * Signs in with a mailed code, through the sign-in pipeline like every method (MFA_REQUIRED when
+   * TOTP is on). Each try counts as a sign-in attempt of the IP and spends a point of the address's
+   * failure budget (given back when right); 5 wrong codes kill the code. A wrong code and an unknown
+   * address answer alike, after the same work. Throws UNAUTHENTICATED, BAD_USER_INPUT,
+   * TOO_MANY_REQUESTS, MFA_REQUIRED, ACCOUNT_NOT_ACTIVATED.
    */
   async signIn(
     em: EntityManager,
@@ -76,29 +76,27 @@ export class SignInCodeService {
     rawCode: unknown,
     client: ClientInfo,
   ): Promise<IssuedTokens> {
-    const user = await useMailedCode(em, this.limits, rawEmail, rawCode, client, {
-      ipBudget: 'sign-in',
-      refused: invalidSignInCode,
-      find: (userId, code) => this.codes.match(em, SignInCode, { user: userId }, code),
-      use: async (user, rowId) => {
-        const spent = await em.nativeUpdate(
-          SignInCode,
-          { id: rowId, usedAt: null },
-          { usedAt: new Date() },
-        );
-        return spent === 1 ? user : null;
-      },
-      onLimited: (err) =>
-        this.logger.warn(
-          { event: 'sign_in_refused', method: 'EMAIL_CODE', scope: err.scope, ip: client.ip },
-          'sign-in refused: rate limit',
-        ),
-      onRefused: (userId) =>
-        this.logger.info(
-          { event: 'sign_in_failed', method: 'EMAIL_CODE', userId, ip: client.ip },
-          'sign-in failed',
-        ),
+    const email = normalizeEmail(rawEmail);
+    const code = EmailCodes.normalize(rawCode);
+    if (!code) throw invalidSignInCode();
+    const spec = { method: 'EMAIL_CODE', client, ipBudget: 'sign-in', account: email } as const;
+    return this.flow.attempt(em, { ...spec, refused: invalidSignInCode }, async () => {
+      const user = await em.findOne(User, { email });
+      const where = { user: user?.id ?? NO_ACCOUNT };
+      const hit = await this.codes.check(em, SignInCode, where, code);
+      const userId = user?.id ?? null;
+      if (hit === null) {
+        // The miss is counted in the failure's transaction, with its event: one write, known or not.
+        const record = (uow: UnitOfWork) => EmailCodes.countMiss(uow.em, SignInCode, where);
+        return { ok: false, userId, reason: user ? 'wrong code' : 'unknown address', record };
+      }
+      const spent = await em.nativeUpdate(
+        SignInCode,
+        { id: hit, usedAt: null },
+        { usedAt: new Date() },
+      );
+      if (spent !== 1 || !user) return { ok: false, userId, reason: 'code spent meanwhile' };
+      return { ok: true, user };
     });
-    return this.flow.finish(em, user, 'EMAIL_CODE', client);
   }
 }

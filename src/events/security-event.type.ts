@@ -14,6 +14,17 @@ registerEnumType(SignInMethodEnum, {
   description: 'How a sign-in proved its first factor.',
 });
 
+/** Which step of a sign-in an event is about: the method's own factor, or the second one after it. */
+export enum SignInFactorEnum {
+  FIRST = 'FIRST',
+  SECOND = 'SECOND',
+}
+registerEnumType(SignInFactorEnum, {
+  name: 'SignInFactor',
+  description:
+    'FIRST: the sign-in method itself; SECOND: the code asked for after it (MFA_REQUIRED).',
+});
+
 @ObjectType('SecurityEvent', { description: 'Something that happened to an account.' })
 export class SecurityEventView {
   @Field(() => ID)
@@ -34,6 +45,12 @@ export class SecurityEventView {
   @Field(() => SignInMethodEnum, { nullable: true, description: 'Sign-in events: the method.' })
   method!: SignInMethod | null;
 
+  @Field(() => SignInFactorEnum, {
+    nullable: true,
+    description: 'Failed sign-in events: which factor failed.',
+  })
+  factor!: SignInFactorEnum | null;
+
   @Field(() => ID, {
     nullable: true,
     description: 'The administrator who made the change, when it was not the owner.',
@@ -48,7 +65,22 @@ export class SecurityEventView {
       ip: event.ip,
       userAgent: event.userAgent,
       method: event.method as SignInMethod | null,
+      factor: factorOf(event.detail),
       actorId: event.actorId,
     });
+  }
+}
+
+function factorOf(detail: string | null): SignInFactorEnum | null {
+  if (!detail) return null;
+  try {
+    const { factor } = JSON.parse(detail) as { factor?: unknown };
+    return factor === 'first'
+      ? SignInFactorEnum.FIRST
+      : factor === 'second'
+        ? SignInFactorEnum.SECOND
+        : null;
+  } catch {
+    return null;
   }
 }

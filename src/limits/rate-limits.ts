@@ -56,16 +56,9 @@ export class RateLimits {
   }
 
   /**
-   * Before a sign-in looks at the address: counts the attempt against the client IP, so a request the
-   * IP limit refuses spends nothing of the address's failure budget. Throws TOO_MANY_REQUESTS (`ip`).
-   */
-  async beforeSignIn(email: string, ip: string | null): Promise<void> {
-    await consume(this.signInPerIp, ipKey(ip), 'ip');
-  }
-
-  /**
-   * A sign-in that checks no password (a passkey challenge handed out): the per-IP sign-in budget
-   * only. Throws TOO_MANY_REQUESTS (`ip`).
+   * The one per-IP budget of every way of signing in (password, email code, a passkey challenge, a
+   * provider's ID token), taken before the address is looked at: a request the IP limit refuses spends
+   * nothing of the address's failure budget. Throws TOO_MANY_REQUESTS (`ip`).
    */
   async signInAttempt(ip: string | null): Promise<void> {
     await consume(this.signInPerIp, ipKey(ip), 'ip');
@@ -109,10 +102,12 @@ export class RateLimits {
   /**
    * Before checking a one-time code (TOTP, recovery, mailed): takes a point of the account's sign-in
    * failure budget up front, so parallel guesses cannot outrun it and every kind of code shares one
-   * limit with the password. `codeSucceeded` gives the point back. Throws TOO_MANY_REQUESTS (`account`).
+   * limit with the password. `codeSucceeded` gives the point back. Returns whether this point was the
+   * budget's last (a failure now locks the address). Throws TOO_MANY_REQUESTS (`account`).
    */
-  async beforeCode(email: string): Promise<void> {
-    await consume(this.signInFailures, key(email), 'account', true);
+  async beforeCode(email: string): Promise<{ last: boolean }> {
+    const taken = await consume(this.signInFailures, key(email), 'account', true);
+    return { last: taken.consumedPoints === this.signInFailures.points };
   }
 
   /** A right code returns the point `beforeCode` took; earlier failures stay counted. */
@@ -138,11 +133,11 @@ export class RateLimits {
   }
 
   /**
-   * One sign-in with a provider's ID token (signInWithIdToken): it spends the same per-IP sign-in budget
-   * as a password. Throws TOO_MANY_REQUESTS.
+   * @deprecated The same budget as `signInAttempt`, under the name social sign-in still calls; it goes
+   * once social sign-in runs through `SignInFlow.attempt`.
    */
   async idTokenAttempt(ip: string | null): Promise<void> {
-    await consume(this.signInPerIp, ipKey(ip), 'ip');
+    await this.signInAttempt(ip);
   }
 
   /**

@@ -18,7 +18,8 @@ export type TemplateName =
   | 'recovery-codes-regenerated'
   | 'passkey-added'
   | 'passkey-removed'
-  | 'account-reclaimed';
+  | 'account-reclaimed'
+  | 'second-factor-failed';
 
 export interface TemplateVars {
   /** Only the activation and reset-password mails use these. */
@@ -106,7 +107,7 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
     ),
   },
   'sign-in-code': {
-    subject: 'Your sign-in code: {{code}}',
+    subject: 'Your sign-in code',
     text: 'Your {{appName}} sign-in code is {{code}}. It works once and expires in {{codeTtl}}.\n\nIf you did not ask for it, ignore this mail: nobody can sign in without the code.\n',
     html: page(
       '<p>Your {{appName}} sign-in code is <strong style="font-size:1.4em;letter-spacing:0.2em">{{code}}</strong>. It works once and expires in {{codeTtl}}.</p>\n<p>If you did not ask for it, ignore this mail: nobody can sign in without the code.</p>',
@@ -161,7 +162,18 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
       '<p>You just proved that {{email}} is your address. Before that, someone who did not control this mailbox could have used your {{appName}} account, so we removed what they might have added:</p>\n<pre style="font-family:inherit">{{removed}}</pre>\n<p>Nothing else changed. Sign in as usual; if you use two-step verification or passkeys, set them up again.</p>',
     ),
   },
+  'second-factor-failed': {
+    subject: 'Someone entered your password',
+    text: 'Someone just entered the right password for your {{appName}} account, but not the code from the second step, so they were not signed in.\n\nIf it was you, there is nothing to do. If it was not you, someone knows your password: change it now.\n',
+    html: page(
+      '<p>Someone just entered the right password for your {{appName}} account, but not the code from the second step, so they were not signed in.</p>\n<p>If it was you, there is nothing to do. If it was not you, someone knows your password: change it now.</p>',
+    ),
+  },
 };
+
+/** Placeholders a subject may not carry: a subject shows on lock screens and in notification previews. */
+const SECRET_VARS: ReadonlySet<string> = new Set(['code', 'link']);
+const NONE: ReadonlySet<string> = new Set();
 
 export class TemplateError extends Error {}
 
@@ -198,11 +210,14 @@ export class MailTemplates {
       remaining: vars.remaining ?? '',
       removed: vars.removed ?? '',
     };
-    const fill = (source: string, escape: (v: string) => string) =>
-      source.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, key: string) => escape(values[key] ?? ''));
+    const fill = (source: string, escape: (v: string) => string, withheld = NONE) =>
+      source.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, key: string) =>
+        withheld.has(key) ? '' : escape(values[key] ?? ''),
+      );
     return {
       to,
-      subject: fill(template.subject, (v) => v)
+      // Secrets never reach a subject, whatever its template says.
+      subject: fill(template.subject, (v) => v, SECRET_VARS)
         .replace(/[\r\n]+/g, ' ')
         .trim(),
       text: fill(template.text, (v) => v),
@@ -221,6 +236,11 @@ function withOverrides(dir: string, name: string, defaults: Template): Template 
       if (!KNOWN_VARS.has(match[1]!)) {
         throw new TemplateError(
           `${file}: unknown placeholder {{${match[1]}}} (known: ${[...KNOWN_VARS].join(', ')})`,
+        );
+      }
+      if (part === 'subject' && SECRET_VARS.has(match[1]!)) {
+        throw new TemplateError(
+          `${file}: {{${match[1]}}} may not be in a subject (lock screens and previews show it); put it in the body`,
         );
       }
     }

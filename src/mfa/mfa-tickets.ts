@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { raw, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { invalidToken, tokenExpired } from '../errors';
 import { randomSecret, sha256 } from '../tokens/random';
 import { MfaTicket } from './mfa-ticket.entity';
 
 export const TICKET_TTL_MS = 5 * 60_000;
 export const TICKET_MAX_ATTEMPTS = 5;
+
+/** A ticket with one of its tries taken for the code being checked. */
+export interface ReservedTry {
+  id: string;
+  userId: string;
+  /** The first factor's SignInMethod. */
+  method: string;
+  tryNumber: number;
+}
 
 export const invalidTicket = () =>
   invalidToken('This sign-in ticket is invalid or was used up: sign in again.');
@@ -32,39 +41,49 @@ export class MfaTickets {
     return ticket;
   }
 
-  /** The live ticket. Throws INVALID_TOKEN (unknown, used, dead), TOKEN_EXPIRED. */
-  async find(em: EntityManager, ticket: unknown): Promise<MfaTicket> {
+  /**
+   * Finds the live ticket and reserves one try on it before its code is checked, in one statement
+   * (committed at once): of any number of codes sent at once, at most TICKET_MAX_ATTEMPTS are ever
+   * checked. `tryNumber` is 1 for the first. Throws INVALID_TOKEN (unknown, used, tries used up),
+   * TOKEN_EXPIRED.
+   */
+  async reserveTry(em: EntityManager, ticket: unknown): Promise<ReservedTry> {
     if (typeof ticket !== 'string' || ticket.length === 0 || ticket.length > 128)
       throw invalidTicket();
-    const found = await em.findOne(MfaTicket, { ticketHash: sha256(ticket) });
-    if (!found || found.usedAt || found.attempts >= TICKET_MAX_ATTEMPTS) throw invalidTicket();
-    if (found.expiresAt.getTime() <= Date.now())
+    const ticketHash = sha256(ticket);
+    const now = new Date();
+    const rows: Array<{ id: string; user_id: string; method: string; attempts: number | string }> =
+      await em.getConnection().execute(
+        `update mfa_tickets set attempts = attempts + 1
+           where ticket_hash = ? and attempts < ? and used_at is null and expires_at > ?
+           returning id, user_id, method, attempts`,
+        [ticketHash, TICKET_MAX_ATTEMPTS, em.getPlatform().processDateProperty(now) as unknown],
+      );
+    const row = rows[0];
+    if (row) {
+      return {
+        id: row.id,
+        userId: row.user_id,
+        method: row.method,
+        tryNumber: Number(row.attempts),
+      };
+    }
+    // Refused: a read on this path only, to tell an expired ticket from a dead or unknown one.
+    const found = await em.findOne(MfaTicket, { ticketHash });
+    if (found && !found.usedAt && found.attempts < TICKET_MAX_ATTEMPTS)
       throw tokenExpired('This sign-in ticket has expired: sign in again.');
-    return found;
+    throw invalidTicket();
   }
 
-  /** Counts a wrong code (committed at once); true when this one killed the ticket. */
-  async miss(em: EntityManager, ticket: MfaTicket): Promise<boolean> {
-    await em.nativeUpdate(MfaTicket, { id: ticket.id }, { attempts: raw('attempts + 1') });
-    const after = await em.findOne(
-      MfaTicket,
-      { id: ticket.id },
-      { fields: ['attempts'], refresh: true },
-    );
-    return (after?.attempts ?? TICKET_MAX_ATTEMPTS) >= TICKET_MAX_ATTEMPTS;
-  }
-
-  /** Uses the ticket up, atomically: of parallel completions, one wins. Throws INVALID_TOKEN. */
-  async spend(em: EntityManager, ticket: MfaTicket): Promise<void> {
+  /**
+   * Uses the ticket up, atomically: of parallel completions, one wins. Its try is already reserved
+   * (`reserveTry`), so the fifth may spend it. Throws INVALID_TOKEN.
+   */
+  async spend(em: EntityManager, ticketId: string): Promise<void> {
     const now = new Date();
     const spent = await em.nativeUpdate(
       MfaTicket,
-      {
-        id: ticket.id,
-        usedAt: null,
-        attempts: { $lt: TICKET_MAX_ATTEMPTS },
-        expiresAt: { $gt: now },
-      },
+      { id: ticketId, usedAt: null, expiresAt: { $gt: now } },
       { usedAt: now },
     );
     if (spent !== 1) throw invalidTicket();

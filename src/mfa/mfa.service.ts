@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { METHOD_AMR, type SignInFlow, type SignInMethod } from '../auth/sign-in-flow';
+import type { SignInFlow, SignInMethod } from '../auth/sign-in-flow';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { AppError, badInput, ErrorCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
@@ -12,7 +12,12 @@ import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import type { UserCache } from '../users/user-cache';
 import { assertFresh, FRESH_FOR_NEW_WAY_IN } from '../sessions/freshness';
 import { User } from '../users/user.entity';
-import { invalidTicket, type MfaTickets } from './mfa-tickets';
+import {
+  invalidTicket,
+  TICKET_MAX_ATTEMPTS,
+  type MfaTickets,
+  type ReservedTry,
+} from './mfa-tickets';
 import { RecoveryCode } from './recovery-code.entity';
 import type { RecoveryCodes } from './recovery-codes';
 import type { Totp } from './totp';
@@ -189,8 +194,10 @@ export class MfaService {
 
   /**
    * The second step of a sign-in: a TOTP code (each step accepted once) or a recovery code (each once)
-   * against an `mfaTicket`. Every try spends a point of the account's failure budget (given back when
-   * right); 5 wrong codes kill the ticket. Throws INVALID_TOKEN, TOKEN_EXPIRED (ticket),
+   * against an `mfaTicket`, through the sign-in pipeline. Every try reserves one of the ticket's 5
+   * tries with the ticket's lookup, before its code is checked (so codes sent at once cannot outrun them) and spends a point of
+   * the account's failure budget (given back when right). The first wrong code of a ticket that
+   * followed a right password mails the owner. Throws INVALID_TOKEN, TOKEN_EXPIRED (ticket),
    * UNAUTHENTICATED (wrong code), TOO_MANY_REQUESTS, and whatever the sign-in flow throws.
    */
   async completeSignIn(
@@ -199,58 +206,77 @@ export class MfaService {
     rawCode: unknown,
     client: ClientInfo,
   ): Promise<IssuedTokens> {
-    await this.limits.tokenAttempt(client.ip);
-    const ticket = await this.tickets.find(em, mfaTicket);
-    const user = await em.findOne(User, { id: ticket.user.id }, { populate: ['totpSecret'] });
-    // TOTP turned off (or the account deleted) since the ticket was made: its first step is void too.
-    if (!user?.totpEnabledAt || !user.totpSecret) {
-      await this.tickets.revokeAll(em, ticket.user.id);
-      throw invalidTicket();
-    }
-    // Disabled since the ticket was made: no session, whatever the code.
-    this.flow.assertCanSignIn(user, ticket.method as SignInMethod);
-    await this.limits.beforeCode(user.email);
-    // One transaction spends the ticket and the code together: neither is used up without the other.
-    const proof = await transaction(em.fork(), async (uow) => {
-      const proven = await this.prove(uow.em, user, rawCode);
-      if (!proven) return null;
-      await this.tickets.spend(uow.em, ticket);
-      if (proven.kind === 'recovery') {
-        await this.mailer.queue(uow, 'recovery-code-used', user.email, {
-          remaining: String(proven.remaining),
-        });
-        await this.events.record(uow, {
-          type: SecurityEventType.RECOVERY_CODE_USED,
-          userId: user.id,
-          ...client,
-        });
+    let ticket!: ReservedTry;
+    let user!: User;
+    const owner = async () => {
+      // The try is reserved with the lookup (one statement): no extra round trip for it.
+      ticket = await this.tickets.reserveTry(em, mfaTicket);
+      const found = await em.findOne(User, { id: ticket.userId }, { populate: ['totpSecret'] });
+      // TOTP turned off (or the account deleted) since the ticket was made: its first step is void too.
+      if (!found?.totpEnabledAt || !found.totpSecret) {
+        await this.tickets.revokeAll(em, ticket.userId);
+        throw invalidTicket();
       }
-      return proven;
+      user = found;
+      const method = ticket.method as SignInMethod;
+      // Disabled since the ticket was made: no session, whatever the code.
+      this.flow.assertCanSignIn(user, method);
+      return { email: user.email, method };
+    };
+    const spec = {
+      method: null,
+      factor: 'second',
+      client,
+      ipBudget: 'token',
+      account: owner,
+    } as const;
+    return this.flow.attempt(em, { ...spec, refused: wrongCode }, async () => {
+      const { tryNumber } = ticket;
+      // One transaction spends the ticket and the code together: neither is used up without the other.
+      const proof = await transaction(em.fork(), async (uow) => {
+        const proven = await this.checkCode(uow.em, user, rawCode);
+        if (!proven) return null;
+        await this.tickets.spend(uow.em, ticket.id);
+        if (proven.kind === 'recovery') {
+          await this.mailer.queue(uow, 'recovery-code-used', user.email, {
+            remaining: String(proven.remaining),
+          });
+          await this.events.record(uow, {
+            type: SecurityEventType.RECOVERY_CODE_USED,
+            userId: user.id,
+            ...client,
+          });
+        }
+        return proven;
+      });
+      if (!proof) {
+        const dead = tryNumber >= TICKET_MAX_ATTEMPTS;
+        return {
+          ok: false,
+          userId: user.id,
+          reason: dead ? 'wrong code, ticket used up' : 'wrong code',
+          // Once per ticket: whoever typed the password right does not have the second factor.
+          record: async (uow) => {
+            if (tryNumber === 1 && ticket.method === 'PASSWORD')
+              await this.mailer.queue(uow, 'second-factor-failed', user.email);
+          },
+        };
+      }
+      if (proof.kind === 'recovery') {
+        this.logger.info(
+          { event: 'recovery_code_used', userId: user.id, remaining: proof.remaining },
+          'recovery code used',
+        );
+      }
+      return { ok: true, user };
     });
-    if (!proof) {
-      const dead = await this.tickets.miss(em, ticket);
-      this.logger.info(
-        { event: 'mfa_failed', userId: user.id, ip: client.ip, ticketDead: dead },
-        'second factor failed',
-      );
-      throw wrongCode();
-    }
-    await this.limits.signInCompleted(user.email);
-    if (proof.kind === 'recovery') {
-      this.logger.info(
-        { event: 'recovery_code_used', userId: user.id, remaining: proof.remaining },
-        'recovery code used',
-      );
-    }
-    const method = ticket.method as SignInMethod;
-    return this.flow.issue(em, user, [...METHOD_AMR[method], 'otp'], method, client);
   }
 
   /**
    * Spends the code if it is right: a TOTP step newer than the last one accepted, or an unused recovery
    * code. `em` must not hold the user loaded (a transaction's fork): see the note on writes above.
    */
-  private async prove(em: EntityManager, user: User, rawCode: unknown): Promise<Proof | null> {
+  private async checkCode(em: EntityManager, user: User, rawCode: unknown): Promise<Proof | null> {
     if (typeof rawCode !== 'string' || rawCode.length > 32) return null;
     const code = rawCode.replace(/\s+/g, '');
     if (SIX_DIGITS.test(code)) {

@@ -71,7 +71,8 @@ export class PasskeyResolver {
   }
 
   @Mutation(() => AuthPayload, {
-    description: 'Signs in with the assertion (AuthenticationResponseJSON); amr ["hwk","user"].',
+    description:
+      'Signs in with the assertion (AuthenticationResponseJSON); amr ["hwk","user"], or ["swk","user"] for a synced passkey.',
   })
   async finishPasskeySignIn(
     @Arg('challengeId', () => ID) challengeId: string,

@@ -7,12 +7,12 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { SignInFlow } from '../auth/sign-in-flow';
+import { METHOD_AMR, type SignInFlow } from '../auth/sign-in-flow';
 import type { WebAuthnConfig } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Housekeeping } from '../housekeeping/housekeeping';
-import { AppError, badInput, ErrorCode, invalidToken, TooManyRequestsError } from '../errors';
+import { AppError, badInput, ErrorCode, invalidToken } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
@@ -39,6 +39,9 @@ export interface PasskeyChallengeOut<T> {
   options: T;
 }
 
+/** RFC 8176 "swk": a software-secured key, which a synced passkey is (it leaves the device). */
+const SYNCED_PASSKEY_AMR = Object.freeze(['swk', 'user']);
+
 const signInFailed = () => new AppError(ErrorCode.UNAUTHENTICATED, 'Passkey sign-in failed.');
 const challengeSpent = () =>
   invalidToken('This passkey challenge is unknown, expired or already used: start again.');
@@ -51,7 +54,7 @@ const simpleWebAuthn = lazy(() => import('@simplewebauthn/server'));
 
 /**
  * Passkeys (WebAuthn) with @simplewebauthn/server: registration for a signed-in user, and sign-in that
- * ends in the shared SignInFlow with amr ["hwk","user"]. Challenges live in the database, are spent
+ * ends in the shared SignInFlow with amr ["hwk","user"] (["swk","user"] when synced). Challenges live in the database, are spent
  * once by a conditional update before any verification, and die after 5 minutes. User verification
  * is required at both ceremonies; a signature counter that does not grow is refused.
  */
@@ -218,18 +221,8 @@ export class PasskeyService {
   ): Promise<PasskeyChallengeOut<PublicKeyCredentialRequestOptionsJSON>> {
     const webauthn = this.webauthn();
     const email = rawEmail === null || rawEmail === undefined ? null : normalizeEmail(rawEmail);
-    try {
-      await this.limits.signInAttempt(client.ip);
-    } catch (err) {
-      if (err instanceof TooManyRequestsError) {
-        this.metrics.signIn('PASSKEY', 'rate_limited');
-        this.logger.warn(
-          { event: 'sign_in_refused', method: 'PASSKEY', scope: err.scope, ip: client.ip },
-          'sign-in refused: rate limit',
-        );
-      }
-      throw err;
-    }
+    // The per-IP sign-in budget is charged here, where a passkey sign-in starts; finishing checks it.
+    await this.flow.admit('PASSKEY', client);
     let user: User | null = null;
     let allow: Array<{ id: string; transports?: string[] }> = [];
     if (email !== null) {
@@ -263,11 +256,12 @@ export class PasskeyService {
   }
 
   /**
-   * Verifies the assertion and hands the account to SignInFlow (amr ["hwk","user"]). Throws
-   * INVALID_TOKEN (challenge unknown, used or expired), UNAUTHENTICATED (anything about the response:
-   * unknown credential, another account's, a stand-in challenge of an address without passkeys, bad
-   * signature, origin, no user verification, counter), and what SignInFlow.finish throws
-   * (ACCOUNT_NOT_ACTIVATED, ACCOUNT_DISABLED).
+   * Verifies the assertion through the sign-in pipeline. amr ["swk","user"] for a passkey its
+   * authenticator says is synced (backed up), ["hwk","user"] for a device-bound one (RFC 8176); both
+   * are two factors. Throws INVALID_TOKEN (challenge unknown, used or expired), UNAUTHENTICATED
+   * (anything about the response: unknown credential, another account's, a stand-in challenge of an
+   * address without passkeys, bad signature, origin, no user verification, counter), and what
+   * SignInFlow.finish throws (ACCOUNT_NOT_ACTIVATED, ACCOUNT_DISABLED).
    */
   async finishSignIn(
     em: EntityManager,
@@ -277,72 +271,62 @@ export class PasskeyService {
   ): Promise<IssuedTokens> {
     const webauthn = this.webauthn();
     const spent = await this.spendChallenge(em, challengeId, ChallengeKind.AUTHENTICATION);
-    const credentialId = isRecord(response) && typeof response.id === 'string' ? response.id : null;
-    const passkey =
-      credentialId && credentialId.length <= 1400
-        ? await em.findOne(Passkey, { credentialId }, { populate: ['user'] })
-        : null;
-    const refuse = async (reason: string): Promise<never> => {
-      const userId = passkey?.user.id ?? null;
-      this.metrics.signIn('PASSKEY', 'invalid_credentials');
-      this.logger.info(
-        { event: 'sign_in_failed', method: 'PASSKEY', userId, ip: client.ip, reason },
-        'passkey sign-in failed',
-      );
-      // Only when the credential names an account: its owner sees that someone tried it.
-      if (userId) {
-        await transaction(em, (uow) =>
-          this.events.record(uow, {
-            type: SecurityEventType.SIGN_IN_FAILED,
-            userId,
-            method: 'PASSKEY',
-            ...client,
-          }),
-        );
+    // Its IP budget was charged by startSignIn; a passkey has no address whose failures it counts.
+    const spec = { method: 'PASSKEY', client, ipBudget: null, account: null } as const;
+    return this.flow.attempt(em, { ...spec, refused: signInFailed }, async () => {
+      const credentialId =
+        isRecord(response) && typeof response.id === 'string' ? response.id : null;
+      const passkey =
+        credentialId && credentialId.length <= 1400
+          ? await em.findOne(Passkey, { credentialId }, { populate: ['user'] })
+          : null;
+      // Only a credential that names an account records the failure for its owner to see.
+      const refuse = (reason: string) =>
+        ({ ok: false, userId: passkey?.user.id ?? null, reason }) as const;
+      if (!passkey) return refuse('unknown credential');
+      // After the same lookups as a real challenge: no credential can finish a stand-in's sign-in.
+      if (spent.decoy) return refuse('challenge of an address without passkeys');
+      if (spent.userId !== null && spent.userId !== passkey.user.id)
+        return refuse('credential of another account than the email named');
+      const userHandle = (response as { response?: { userHandle?: unknown } }).response?.userHandle;
+      if (
+        typeof userHandle === 'string' &&
+        Buffer.from(userHandle, 'base64url').toString('utf8') !== passkey.user.id
+      )
+        return refuse('user handle of another account');
+      const { verifyAuthenticationResponse } = await simpleWebAuthn();
+      let info: { newCounter: number; credentialBackedUp: boolean };
+      try {
+        const verified = await verifyAuthenticationResponse({
+          response: response as AuthenticationResponseJSON,
+          expectedChallenge: spent.challenge,
+          expectedOrigin: [...webauthn.origins],
+          expectedRPID: webauthn.rpId,
+          credential: {
+            id: passkey.credentialId,
+            publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')),
+            counter: passkey.counter,
+            transports: transportsOf(passkey),
+          },
+          requireUserVerification: true,
+        });
+        if (!verified.verified) return refuse('signature not verified');
+        info = verified.authenticationInfo;
+      } catch (err) {
+        return refuse(reasonOf(err));
       }
-      throw signInFailed();
-    };
-    if (!passkey) return refuse('unknown credential');
-    // After the same lookups as a real challenge: no credential can finish a stand-in's sign-in.
-    if (spent.decoy) return refuse('challenge of an address without passkeys');
-    if (spent.userId !== null && spent.userId !== passkey.user.id)
-      return refuse('credential of another account than the email named');
-    const userHandle = (response as { response?: { userHandle?: unknown } }).response?.userHandle;
-    if (
-      typeof userHandle === 'string' &&
-      Buffer.from(userHandle, 'base64url').toString('utf8') !== passkey.user.id
-    )
-      return refuse('user handle of another account');
-    const { verifyAuthenticationResponse } = await simpleWebAuthn();
-    let newCounter: number;
-    try {
-      const verified = await verifyAuthenticationResponse({
-        response: response as AuthenticationResponseJSON,
-        expectedChallenge: spent.challenge,
-        expectedOrigin: [...webauthn.origins],
-        expectedRPID: webauthn.rpId,
-        credential: {
-          id: passkey.credentialId,
-          publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')),
-          counter: passkey.counter,
-          transports: transportsOf(passkey),
-        },
-        requireUserVerification: true,
-      });
-      if (!verified.verified) return refuse('signature not verified');
-      newCounter = verified.authenticationInfo.newCounter;
-    } catch (err) {
-      return refuse(reasonOf(err));
-    }
-    // Compare-and-set: of two assertions racing with one counter value, only one moves it on. Its own
-    // statement: SignInFlow runs its own unit of work (session, event) after it.
-    const moved = await em.nativeUpdate(
-      Passkey,
-      { id: passkey.id, counter: passkey.counter },
-      { counter: newCounter, lastUsedAt: new Date() },
-    );
-    if (moved !== 1) return refuse('signature counter raced');
-    return this.flow.finish(em, passkey.user, 'PASSKEY', client);
+      // Compare-and-set: of two assertions racing with one counter value, only one moves it on. Its
+      // own statement: SignInFlow runs its own unit of work (session, event) after it. The backup
+      // state is the authenticator's word at this sign-in (a passkey can become synced later).
+      const moved = await em.nativeUpdate(
+        Passkey,
+        { id: passkey.id, counter: passkey.counter },
+        { counter: info.newCounter, lastUsedAt: new Date(), backedUp: info.credentialBackedUp },
+      );
+      if (moved !== 1) return refuse('signature counter raced');
+      const amr = info.credentialBackedUp ? SYNCED_PASSKEY_AMR : METHOD_AMR.PASSKEY;
+      return { ok: true, user: passkey.user, amr };
+    });
   }
 
   private webauthn(): WebAuthnConfig {

@@ -57,7 +57,7 @@ export class OneTimeTokenService {
 
   /**
    * The claims of the live row of `userId` whose mailed code is `code` (as `consume` takes them), or
-   * null; a miss counts a wrong try against the user's live codes of this purpose.
+   * null. Writes nothing: the caller (useMailedCode) counts a miss with the failure's record.
    */
   async matchCode(
     em: EntityManager,
@@ -65,7 +65,7 @@ export class OneTimeTokenService {
     purpose: TokenPurpose,
     code: string,
   ): Promise<Pick<EmailTokenClaims, 'sub' | 'jti'> | null> {
-    const id = await this.codes.match(em, OneTimeToken, { user: userId, purpose }, code);
+    const id = await this.codes.check(em, OneTimeToken, { user: userId, purpose }, code);
     return id ? { sub: userId, jti: id } : null;
   }
 
