@@ -17,6 +17,7 @@ import {
   uniqueEmail,
 } from './helpers/flows';
 import { freePort } from './helpers/inbox';
+import { sample } from './helpers/metrics';
 import {
   COMPLETE,
   CONFIRM_TOTP,
@@ -32,6 +33,7 @@ import { startTestServer, TEST_KEYS, type TestServer } from './helpers/server';
 // The round-3 trust rules that are not a single method's: reclaiming an account an unproven holder
 // used, fresh sign-in before adding a way in, the last way in, and MFA tickets outliving what ended.
 const CLIENT_ID = 'authql-trust-client';
+const METRICS = 'metrics-token-for-the-trust-rules-test-0123456789';
 const PASSKEYS = `{ passkeys { id } }`;
 const START_REGISTRATION = `mutation { startPasskeyRegistration { challengeId options } }`;
 const FINISH_REGISTRATION = `mutation ($challengeId: ID!, $response: JSON!) {
@@ -68,6 +70,7 @@ beforeAll(async () => {
     OAUTH_ALLOW_HTTP_ISSUERS: 'true',
     WEBAUTHN_RP_ID: 'localhost',
     WEBAUTHN_ORIGINS: origin,
+    METRICS_TOKEN: METRICS,
   });
   await idp.start({
     clientId: CLIENT_ID,
@@ -311,5 +314,28 @@ describe('MFA tickets end with what ended the sessions', () => {
     ).toBeUndefined();
     const after = await server.gql(COMPLETE, { mfaTicket: third, code: totpCode(secret, -1) });
     expect(codeOf(after)).toBe('INVALID_TOKEN');
+  });
+});
+
+describe('failed social sign-ins are recorded like every failed sign-in', () => {
+  const failures = async () => {
+    const res = await fetch(`${server.origin}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS}` },
+    });
+    const labels = { method: 'OAUTH', outcome: 'invalid_credentials' };
+    return sample(await res.text(), 'authql_sign_ins_total', labels) ?? 0;
+  };
+
+  it('counts a replayed, a forged and an unverified ID token in the metrics', async () => {
+    const before = await failures();
+    const token = await idToken(`metrics-${randomUUID()}`, uniqueEmail('metrics'), true);
+    expect((await server.gql(ID_TOKEN, { idToken: token })).errors).toBeUndefined();
+    expect(codeOf(await server.gql(ID_TOKEN, { idToken: token }))).toBe('INVALID_TOKEN');
+    expect(codeOf(await server.gql(ID_TOKEN, { idToken: `${token.slice(0, -4)}AAAA` }))).toBe(
+      'INVALID_TOKEN',
+    );
+    const unverified = await idToken(`metrics-${randomUUID()}`, uniqueEmail('metrics'), false);
+    expect(codeOf(await server.gql(ID_TOKEN, { idToken: unverified }))).toBe('EMAIL_NOT_VERIFIED');
+    expect((await failures()) - before).toBe(3);
   });
 });

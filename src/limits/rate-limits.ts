@@ -133,14 +133,6 @@ export class RateLimits {
   }
 
   /**
-   * @deprecated The same budget as `signInAttempt`, under the name social sign-in still calls; it goes
-   * once social sign-in runs through `SignInFlow.attempt`.
-   */
-  async idTokenAttempt(ip: string | null): Promise<void> {
-    await this.signInAttempt(ip);
-  }
-
-  /**
    * One attempt to spend a one-time token (activateAccount, resetPassword, exchangeOAuthCode), per IP: emailed tokens
    * must not be guessable by volume. Throws TOO_MANY_REQUESTS.
    */

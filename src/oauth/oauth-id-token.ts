@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { JWTPayload } from 'jose';
 import type { SignInFlow } from '../auth/sign-in-flow';
-import { badInput, invalidToken, tokenExpired } from '../errors';
+import { AppError, badInput, invalidToken, tokenExpired } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
@@ -36,28 +36,31 @@ export class OAuthIdTokens {
     nonce: unknown,
     client: ClientInfo,
   ): Promise<IssuedTokens> {
-    await this.deps.limits.idTokenAttempt(client.ip);
+    await this.deps.flow.admit('OAUTH', client);
     const provider = this.deps.providers.get(providerName);
     if (typeof idToken !== 'string' || idToken.length > 16_384)
       throw invalidToken('This ID token is invalid.');
     if (nonce !== null && nonce !== undefined && (typeof nonce !== 'string' || nonce.length > 512))
       throw badInput('nonce must be a string of at most 512 characters.');
-    const refused = (reason: string) => {
-      this.deps.logger.info(
-        { event: 'id_token_refused', provider: provider.name, reason, ip: client.ip },
-        'id token refused',
-      );
+    // Recorded as every failed sign-in is (metric, log line, sign_in_failed), then answered.
+    const failed = (reason: string, userId: string | null = null) =>
+      this.deps.flow.failed(em, { method: 'OAUTH', userId, client, reason: `id_token_${reason}` });
+    const refused = async (reason: string) => {
+      await failed(reason);
       return invalidToken('This ID token is invalid.');
     };
     const checked = await provider.verifyIdToken(idToken);
     if (!checked.ok) {
-      const error = refused(checked.reason);
+      const error = await refused(checked.reason);
       throw checked.reason === 'expired' ? tokenExpired('This ID token has expired.') : error;
     }
-    if (!nonceMatches(checked.claims.nonce, nonce ?? null)) throw refused('nonce');
-    if (!(await spend(em, checked.claims))) throw refused('replay');
+    if (!nonceMatches(checked.claims.nonce, nonce ?? null)) throw await refused('nonce');
+    if (!(await spend(em, checked.claims))) throw await refused('replay');
     const identity = identityFrom(provider.name, checked.claims);
-    const { id } = await this.deps.accounts.resolve(em, identity, client);
+    const { id } = await this.deps.accounts.resolve(em, identity, client).catch(async (err) => {
+      if (err instanceof AppError) await failed(err.code.toLowerCase());
+      throw err;
+    });
     // Loaded in this request's EntityManager: the one above belonged to the finished transaction.
     const user = await em.findOneOrFail(User, { id }, { refresh: true });
     return this.deps.flow.finish(em, user, 'OAUTH', client);

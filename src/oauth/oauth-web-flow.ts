@@ -165,6 +165,16 @@ export class OAuthWebFlow {
       const result = await this.finishCallback(em, provider, params, cookie, state, flow, client);
       return withParams(back, { ...result, ...echo });
     } catch (err) {
+      // Recorded as every failed sign-in is (metric, log line, sign_in_failed); the app gets ?error=.
+      await this.deps.flow
+        .failed(em, {
+          method: 'OAUTH',
+          userId: null,
+          client,
+          reason: err instanceof OAuthFlowError ? err.message : 'callback_failed',
+        })
+        // A database failure must not hide the flow's own answer to the app.
+        .catch(() => undefined);
       if (err instanceof OAuthFlowError)
         throw new OAuthFlowError(err.code, err.redirectTo, err.message, flow.appState);
       this.deps.logger.error({ err, provider: provider.name }, 'oauth callback failed');
