@@ -99,9 +99,10 @@ function resolveViewer(
   if (!header || header.length > MAX_HEADER_LENGTH || !header.startsWith(BEARER)) return null;
   const result = services.jwt.verifyAccess(header.slice(BEARER.length));
   if (!result.ok) return null;
-  const { sub, sid, role, amr, iat } = result.claims;
-  // Tokens minted before auth_time existed count from their own issue time (never fresher than that).
-  const authTime = result.claims.auth_time ?? iat;
+  const { sub, sid, role, amr } = result.claims;
+  // A token without auth_time (minted before it existed, or by an older process mid-deploy) is never
+  // fresh: its iat is only its last refresh, not a proof of the user.
+  const authTime = result.claims.auth_time ?? 0;
   // A database failure here propagates as a masked error: access is denied, never granted.
   return whenReady(services.sessions.isLive(em, sid), (live) => {
     if (live) return { userId: sub, sessionId: sid, role, amr, authTime };

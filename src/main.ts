@@ -83,6 +83,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('authql failed to start:', err instanceof Error ? err.message : err);
+  // A failed migration's message carries its SQL: a database error is named by its class only.
+  const fields = errorFields(err);
+  console.error('authql failed to start:', fields.errorMessage ?? fields.errorClass);
   process.exit(1);
 });

@@ -159,8 +159,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     secrets,
   );
   const userWriter = new UserWriter(userCache);
-  const lifecycle = new AccountLifecycle(userWriter, mailer, events);
-  lifecycle.onReclaim('sessions', async (uow, userId) =>
+  const lifecycle = new AccountLifecycle(userWriter, mailer, events, webhooks);
+  lifecycle.onReclaim('sessions', async (uow, { id: userId }) =>
     counted((await sessions.revokeAll(uow, userId)).length, 'signed-in session'),
   );
   lifecycle.onUserDeleted('sessions', async (uow, userId) => {
@@ -234,7 +234,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       userWriter,
       lifecycle,
       events,
-      webhooks,
       logger,
       background,
     ),
@@ -246,7 +245,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       hasher,
       mailer,
       limits,
-      userCache,
+      userWriter,
+      lifecycle,
       events,
       logger,
     ),

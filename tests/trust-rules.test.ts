@@ -169,6 +169,17 @@ describe('reclaiming an account an unproven holder used', () => {
     expect(confirmed.errors).toBeUndefined();
     expect(codeOf(await passkeySignIn(authenticator))).toBeUndefined();
 
+    // …and links a provider account of their own, whose provider verified *their* address.
+    await server.app.orm.em.fork().insert(LinkedAccount, {
+      id: randomUUID(),
+      user: (await server.app.orm.em.fork().findOneOrFail(User, { email: victim })).id,
+      provider: 'elsewhere',
+      subject: `attacker-own-${randomUUID()}`,
+      email: 'attacker@evil.test',
+      emailVerified: true,
+      createdAt: new Date(),
+    });
+
     // The owner takes the address back with a reset (once the passkey and TOTP notices are in).
     await server.inbox.waitFor(victim, 2);
     const mailsBefore = server.inbox.for(victim).length;
@@ -201,7 +212,9 @@ describe('reclaiming an account an unproven holder used', () => {
     const reclaimed = notice.find((m) => m.subject === 'Your account is yours again');
     expect(reclaimed?.text).toMatch(/1 passkey/);
     expect(reclaimed?.text).toMatch(/two-step verification/);
-    expect(reclaimed?.text).toMatch(/1 social sign-in link/);
+    expect(reclaimed?.text).toMatch(/2 social sign-in links/);
+    const links = await server.gql(`{ linkedAccounts { provider } }`, {}, { token: ownerToken });
+    expect(links.data!.linkedAccounts).toEqual([]);
     const events = await server.gql(EVENTS, {}, { token: ownerToken });
     expect(events.data!.securityEvents.map((e: { type: string }) => e.type)).toContain(
       'account_reclaimed',

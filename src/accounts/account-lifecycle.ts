@@ -1,9 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { UnitOfWork } from '../database/unit-of-work';
-import { AppError, ErrorCode } from '../errors';
+import type { ClientInfo } from '../sessions/session.types';
+import { AppError, ErrorCode, unauthenticated } from '../errors';
+import { Session } from '../sessions/session.entity';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Mailer } from '../mail/mailer';
-import type { EmailProof, User } from '../users/user.entity';
+import { webhookUser, type Webhooks } from '../webhooks/webhooks';
+import { User } from '../users/user.entity';
+import type { EmailProof } from '../users/user.entity';
 import type { UserWriter } from '../users/user-writer';
 
 /**
@@ -11,6 +15,18 @@ import type { UserWriter } from '../users/user-writer';
  * work, and says what went, for the owner's notice ("2 passkeys"); null or '' when there was none.
  */
 export type Remover = (uow: UnitOfWork, userId: string) => Promise<string | null>;
+
+/** A reclaim's remover: also told the account's address (what a provider link must have proven). */
+export type Reclaimer = (
+  uow: UnitOfWork,
+  user: { id: string; email: string },
+) => Promise<string | null>;
+
+/** Who adds a way in: the signed-in user and their session. */
+export interface Adder {
+  userId: string;
+  sessionId: string;
+}
 
 /** How many ways in of one kind the user has (0: none). */
 export type WayInCounter = (em: EntityManager, userId: string) => Promise<number>;
@@ -33,7 +49,7 @@ export interface Proven {
  * codes, MFA tickets, unverified provider links; the owner is mailed the list and an event is written.
  */
 export class AccountLifecycle {
-  private readonly reclaimers: Array<{ name: string; remove: Remover }> = [];
+  private readonly reclaimers: Array<{ name: string; remove: Reclaimer }> = [];
   private readonly deleters: Array<{ name: string; remove: Remover }> = [];
   private readonly waysIn: Array<{ name: string; count: WayInCounter }> = [];
 
@@ -41,10 +57,57 @@ export class AccountLifecycle {
     private readonly users: UserWriter,
     private readonly mailer: Mailer,
     private readonly events: SecurityEvents,
+    private readonly webhooks: Webhooks,
   ) {}
 
+  /**
+   * Makes an account (sign-up, or a first social sign-in), with its `signed_up` event and `user.created`
+   * webhook in the caller's unit of work. A unique violation of the address propagates: the caller
+   * answers as for a known address.
+   */
+  async create(
+    uow: UnitOfWork,
+    fields: Pick<User, 'email' | 'passwordHash' | 'isActive' | 'emailProof'>,
+    client: ClientInfo,
+    method: string | null = null,
+  ): Promise<User> {
+    const user = uow.em.create(User, fields);
+    await uow.em.flush();
+    this.users.changed(uow, user.id);
+    await this.events.record(uow, {
+      type: SecurityEventType.SIGNED_UP,
+      userId: user.id,
+      ...client,
+      method,
+    });
+    await this.webhooks.queue(uow, 'user.created', webhookUser(user));
+    return user;
+  }
+
+  /**
+   * An account waiting for its owner was just activated (`user` as stored now) by a proof of its
+   * address (activation link or code, reset, a verified provider): the `activated` event, the
+   * `user.activated` webhook, and the proof with its reclaim rule, for every way it happens.
+   */
+  async activated(
+    uow: UnitOfWork,
+    user: Parameters<typeof webhookUser>[0] & Pick<User, 'emailProof'>,
+    via: EmailProof,
+    client: ClientInfo,
+    method: string | null = null,
+  ): Promise<void> {
+    await this.events.record(uow, {
+      type: SecurityEventType.ACTIVATED,
+      userId: user.id,
+      ...client,
+      method,
+    });
+    await this.webhooks.queue(uow, 'user.activated', webhookUser(user));
+    await this.proveAddress(uow, user, via, client);
+  }
+
   /** Registers what a reclaim removes (in registration order). */
-  onReclaim(name: string, remove: Remover): void {
+  onReclaim(name: string, remove: Reclaimer): void {
     this.reclaimers.push({ name, remove });
   }
 
@@ -72,6 +135,23 @@ export class AccountLifecycle {
     );
   }
 
+  /**
+   * Call first in the transaction that adds a way in (a passkey, an authenticator, a provider link):
+   * the adder's session must still be live in the database, not only in a cache (another process may
+   * honour an ended session for SESSION_CACHE_TTL), checked under the user's lock, so a reclaim that
+   * ends the session cannot commit between the check and the insert. Throws UNAUTHENTICATED.
+   */
+  async assertAdderLive(uow: UnitOfWork, adder: Adder): Promise<void> {
+    await this.users.lock(uow, adder.userId);
+    const live = await uow.em.count(Session, {
+      id: adder.sessionId,
+      user: adder.userId,
+      revokedAt: null,
+      expiresAt: { $gt: new Date() },
+    });
+    if (live === 0) throw unauthenticated('This session has ended: sign in again.');
+  }
+
   /** Whether proving the address `via` this way takes the account back from an earlier holder. */
   static reclaims(current: EmailProof | null, via: EmailProof): boolean {
     return via === 'mail' ? current !== 'mail' : current === null;
@@ -85,14 +165,24 @@ export class AccountLifecycle {
     uow: UnitOfWork,
     user: Pick<User, 'id' | 'email' | 'emailProof'>,
     via: EmailProof,
-    client: { ip: string | null; userAgent: string | null },
+    client: ClientInfo,
   ): Promise<Proven> {
-    const current = user.emailProof;
-    const reclaimed = AccountLifecycle.reclaims(current, via);
+    // One conditional UPDATE decides, atomically: it changes the row only when this proof takes the
+    // account back (mail over none or a provider's; a provider's over none), so two proofs racing each
+    // other cannot both reclaim, and a weaker proof never overwrites a stronger one.
+    const reclaimed =
+      (await this.users.set(
+        uow,
+        user.id,
+        { emailProof: via },
+        via === 'mail'
+          ? { $or: [{ emailProof: null }, { emailProof: { $ne: 'mail' } }] }
+          : { emailProof: null },
+      )) === 1;
     const removed: string[] = [];
     if (reclaimed) {
       for (const { remove } of this.reclaimers) {
-        const what = await remove(uow, user.id);
+        const what = await remove(uow, { id: user.id, email: user.email });
         if (what) removed.push(what);
       }
       if (removed.length > 0) {
@@ -107,11 +197,8 @@ export class AccountLifecycle {
         });
       }
     }
-    const proof: EmailProof = current === 'mail' ? 'mail' : via;
-    if (proof !== current) {
-      await this.users.set(uow, user.id, { emailProof: proof });
-      user.emailProof = proof;
-    }
+    // Not written onto `user`: it may be an entity its unit of work would flush again.
+    const proof: EmailProof = reclaimed || user.emailProof !== 'mail' ? via : 'mail';
     return { proof, reclaimed, removed };
   }
 

@@ -23,7 +23,7 @@ import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserWriter } from '../users/user-writer';
 import type { AccountLifecycle } from '../accounts/account-lifecycle';
-import { webhookUser, type Webhooks } from '../webhooks/webhooks';
+import type { Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 
 /** Sign-up and activation. Nothing here tells a caller whether an address is registered. */
@@ -65,15 +65,12 @@ export class AccountService {
     try {
       const created = await transaction(em, async (uow) => {
         if (await uow.em.findOne(User, { email })) return null;
-        const user = uow.em.create(User, { email, passwordHash });
-        await uow.em.flush();
+        const user = await this.lifecycle.create(
+          uow,
+          { email, passwordHash, isActive: false, emailProof: null },
+          client,
+        );
         await this.queueActivation(uow, user, passwordHash);
-        await this.events.record(uow, {
-          type: SecurityEventType.SIGNED_UP,
-          userId: user.id,
-          ...client,
-        });
-        await this.webhooks.queue(uow, 'user.created', webhookUser(user));
         return user;
       });
       if (created) {
@@ -168,10 +165,8 @@ export class AccountService {
       if (activated !== 1) throw invalidToken();
       // Every other sign-up's link and code (and password) is void once the address has an owner.
       await this.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
-      await this.events.record(uow, { type: SecurityEventType.ACTIVATED, userId: id, ...client });
       const user = await uow.em.findOneOrFail(User, { id }, { refresh: true });
-      await this.lifecycle.proveAddress(uow, user, 'mail', client);
-      await this.webhooks.queue(uow, 'user.activated', webhookUser(user));
+      await this.lifecycle.activated(uow, user, 'mail', client);
       return id;
     });
     this.logger.info({ event: 'activated', userId }, 'account activated');

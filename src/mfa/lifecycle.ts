@@ -5,7 +5,7 @@ import { RecoveryCode } from './recovery-code.entity';
 
 /** What the second factor holds of an account: gone on a reclaim (someone else may have set it up). */
 export function registerMfaLifecycle(lifecycle: AccountLifecycle, users: UserWriter): void {
-  lifecycle.onReclaim('totp', async (uow, userId) => {
+  lifecycle.onReclaim('totp', async (uow, { id: userId }) => {
     // Pending enrolments too: a secret started by the earlier holder must not be confirmable later.
     const off = await users.set(
       uow,
@@ -15,10 +15,10 @@ export function registerMfaLifecycle(lifecycle: AccountLifecycle, users: UserWri
     );
     return off > 0 ? 'two-step verification (authenticator app)' : null;
   });
-  lifecycle.onReclaim('recovery-codes', async (uow, userId) =>
+  lifecycle.onReclaim('recovery-codes', async (uow, { id: userId }) =>
     counted(await uow.em.nativeDelete(RecoveryCode, { user: userId }), 'recovery code'),
   );
-  lifecycle.onReclaim('mfa-tickets', async (uow, userId) => {
+  lifecycle.onReclaim('mfa-tickets', async (uow, { id: userId }) => {
     await uow.em.nativeUpdate(MfaTicket, { user: userId, usedAt: null }, { usedAt: new Date() });
     return null;
   });

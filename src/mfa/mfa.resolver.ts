@@ -24,7 +24,7 @@ export class MfaResolver {
     @Ctx() ctx: Context,
   ): Promise<string[]> {
     const viewer = await requireViewer(ctx);
-    return ctx.services.mfa.confirmEnrollment(ctx.em, viewer.userId, code, ctx.client);
+    return ctx.services.mfa.confirmEnrollment(ctx.em, viewer, code, ctx.client);
   }
 
   @Directive('@auth')

@@ -9,7 +9,8 @@ import type { Mailer } from '../mail/mailer';
 import { confirmPassword } from '../password/confirm-password';
 import type { PasswordHasher } from '../password/password-hasher';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
-import type { UserCache } from '../users/user-cache';
+import type { UserWriter } from '../users/user-writer';
+import type { AccountLifecycle, Adder } from '../accounts/account-lifecycle';
 import { assertFresh, FRESH_FOR_NEW_WAY_IN } from '../sessions/freshness';
 import { User } from '../users/user.entity';
 import {
@@ -55,7 +56,8 @@ export class MfaService {
     private readonly hasher: PasswordHasher,
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
-    private readonly userCache: UserCache,
+    private readonly users: UserWriter,
+    private readonly lifecycle: AccountLifecycle,
     private readonly events: SecurityEvents,
     private readonly logger: Logger,
   ) {}
@@ -88,10 +90,11 @@ export class MfaService {
    */
   async confirmEnrollment(
     em: EntityManager,
-    userId: string,
+    adder: Adder,
     rawCode: unknown,
     client: ClientInfo,
   ): Promise<string[]> {
+    const userId = adder.userId;
     const user = await em.findOneOrFail(User, { id: userId }, { populate: ['totpSecret'] });
     if (user.totpEnabledAt) throw badInput('Two-step verification is already on.');
     if (!user.totpSecret) throw badInput('Start an enrolment first (startTotpEnrollment).');
@@ -106,6 +109,7 @@ export class MfaService {
       );
     }
     const codes = await transaction(em.fork(), async (uow) => {
+      await this.lifecycle.assertAdderLive(uow, adder);
       // Conditional on the sealed secret read above: a parallel restart or confirm cannot slip between.
       const turnedOn = await uow.em.nativeUpdate(
         User,
@@ -120,7 +124,7 @@ export class MfaService {
         userId,
         ...client,
       });
-      this.userCache.invalidateOnCommit(uow, userId);
+      this.users.changed(uow, userId);
       return fresh;
     });
     await this.limits.codeSucceeded(user.email);
@@ -159,7 +163,7 @@ export class MfaService {
           ...client,
         });
       }
-      this.userCache.invalidateOnCommit(uow, userId);
+      this.users.changed(uow, userId);
     });
     if (user.totpEnabledAt) {
       this.logger.info(

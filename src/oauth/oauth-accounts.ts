@@ -9,7 +9,6 @@ import { OneTimeToken, TokenPurpose } from '../tokens/one-time-token.entity';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { User } from '../users/user.entity';
 import type { UserWriter } from '../users/user-writer';
-import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { LinkedAccount } from './linked-account.entity';
 import type { ProviderIdentity } from './oauth-providers';
 
@@ -18,7 +17,6 @@ export interface OAuthAccountsDeps {
   users: UserWriter;
   tokens: OneTimeTokenService;
   events: SecurityEvents;
-  webhooks: Webhooks;
   logger: Logger;
 }
 
@@ -64,7 +62,15 @@ export class OAuthAccounts {
     const existing = await uow.em.findOne(User, { email });
     const { user, event } = existing
       ? await this.join(uow, existing, identity, client)
-      : { user: this.create(uow, email), event: 'oauth_created' };
+      : {
+          user: await this.deps.lifecycle.create(
+            uow,
+            { email, passwordHash: null, isActive: true, emailProof: 'provider' },
+            client,
+            'OAUTH',
+          ),
+          event: 'oauth_created',
+        };
     uow.em.create(LinkedAccount, {
       user,
       provider: identity.provider,
@@ -103,7 +109,8 @@ export class OAuthAccounts {
     client: ClientInfo,
   ): Promise<{ user: User; event: string }> {
     const tx = uow.em;
-    // An account nobody had proven is reclaimed: whatever its earlier holder added goes.
+    // An account nobody had proven is reclaimed first: whatever its earlier holder added goes, their
+    // link of this same provider included.
     await this.deps.lifecycle.proveAddress(uow, user, 'provider', client);
     if (await tx.count(LinkedAccount, { user: user.id, provider: identity.provider }))
       throw new AppError(
@@ -121,26 +128,11 @@ export class OAuthAccounts {
     await this.deps.tokens.retire(tx, user.id, TokenPurpose.RESET);
     await tx.nativeUpdate(OneTimeToken, { user: user.id }, { passwordHash: null });
     const activated = await tx.findOneOrFail(User, { id: user.id }, { refresh: true });
-    await this.deps.events.record(uow, {
-      type: SecurityEventType.ACTIVATED,
-      userId: user.id,
-      ...client,
-      method: 'OAUTH',
-    });
-    await this.deps.webhooks.queue(uow, 'user.activated', webhookUser(activated));
+    await this.deps.lifecycle.activated(uow, activated, 'provider', client, 'OAUTH');
     return { user: activated, event: 'oauth_activated' };
   }
 
-  private create(uow: UnitOfWork, email: string): User {
-    return uow.em.create(User, {
-      email,
-      passwordHash: null,
-      isActive: true,
-      emailProof: 'provider',
-    });
-  }
-
-  /** The events, webhooks and log line of a new link (and of a new account). */
+  /** The event and log line of a new link (the account's own are the lifecycle's). */
   private async recorded(
     uow: UnitOfWork,
     user: User,
@@ -149,15 +141,6 @@ export class OAuthAccounts {
     event: string,
   ): Promise<void> {
     const userId = user.id;
-    if (event === 'oauth_created') {
-      await this.deps.events.record(uow, {
-        type: SecurityEventType.SIGNED_UP,
-        userId,
-        ...client,
-        method: 'OAUTH',
-      });
-      await this.deps.webhooks.queue(uow, 'user.created', webhookUser(user));
-    }
     await this.deps.events.record(uow, {
       type: SecurityEventType.ACCOUNT_LINKED,
       userId,

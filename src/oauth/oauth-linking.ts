@@ -1,4 +1,4 @@
-import type { AccountLifecycle } from '../accounts/account-lifecycle';
+import type { AccountLifecycle, Adder } from '../accounts/account-lifecycle';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
 import { transaction } from '../database/unit-of-work';
@@ -64,10 +64,11 @@ export class OAuthLinking {
    */
   async finishLink(
     em: EntityManager,
-    userId: string,
+    adder: Adder,
     code: unknown,
     client: ClientInfo,
   ): Promise<LinkedAccountInfo[]> {
+    const userId = adder.userId;
     await this.deps.limits.tokenAttempt(client.ip);
     const refused = (reason: string) => {
       this.deps.logger.warn(
@@ -84,7 +85,7 @@ export class OAuthLinking {
     if (row.expiresAt.getTime() <= Date.now()) throw refused('expired');
     await this.link(
       em,
-      userId,
+      adder,
       {
         provider: row.provider,
         subject: row.subject,
@@ -139,10 +140,11 @@ export class OAuthLinking {
   /** Links a provider identity to a signed-in user (finishOAuthLink). Throws FORBIDDEN. */
   private async link(
     em: EntityManager,
-    userId: string,
+    adder: Adder,
     identity: ProviderIdentity,
     client: ClientInfo,
   ): Promise<void> {
+    const userId = adder.userId;
     const linkedElsewhere = () =>
       new AppError(
         ErrorCode.FORBIDDEN,
@@ -151,6 +153,7 @@ export class OAuthLinking {
     try {
       await transaction(em, async (uow) => {
         const tx = uow.em;
+        await this.deps.lifecycle.assertAdderLive(uow, adder);
         const taken = await tx.findOne(LinkedAccount, {
           provider: identity.provider,
           subject: identity.subject,

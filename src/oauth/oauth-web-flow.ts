@@ -254,19 +254,23 @@ export class OAuthWebFlow {
     client: ClientInfo,
   ): Promise<IssuedTokens> {
     await this.deps.limits.tokenAttempt(client.ip);
-    const refused = (reason: string) => {
-      this.deps.logger.info(
-        { event: 'oauth_code_refused', reason, ip: client.ip },
-        'oauth code refused',
-      );
+    // Recorded as every failed sign-in is (metric, log line, sign_in_failed), then answered.
+    const refused = async (reason: string, userId: string | null = null) => {
+      await this.deps.flow.failed(em, {
+        method: 'OAUTH',
+        userId,
+        client,
+        reason: `oauth_code_${reason}`,
+      });
       return invalidToken('This sign-in code is invalid or has already been used.');
     };
     if (typeof code !== 'string' || code.length === 0 || code.length > 200)
-      throw refused('malformed');
+      throw await refused('malformed');
     // A link code given here is spent too: a code shown to the wrong mutation is not trusted again.
     const row = await consumeState(em, code, CODE_KINDS, null);
-    if (!row?.user || row.kind !== OAuthStateKind.CODE) throw refused('unknown');
-    if (!verifierMatches(row.appCodeChallenge, codeVerifier)) throw refused('code_verifier');
+    if (!row?.user || row.kind !== OAuthStateKind.CODE) throw await refused('unknown');
+    if (!verifierMatches(row.appCodeChallenge, codeVerifier))
+      throw await refused('code_verifier', row.user.id);
     if (row.expiresAt.getTime() <= Date.now())
       throw tokenExpired('This sign-in code has expired: sign in again.');
     const user = await em.findOneOrFail(User, { id: row.user.id }, { refresh: true });

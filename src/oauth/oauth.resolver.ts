@@ -82,9 +82,9 @@ export class OAuthResolver {
     @Ctx() ctx: Context,
   ): Promise<LinkedAccountView[]> {
     const viewer = await requireViewer(ctx);
-    return (
-      await ctx.services.oauth.linking.finishLink(ctx.em, viewer.userId, code, ctx.client)
-    ).map((l) => LinkedAccountView.from(l));
+    return (await ctx.services.oauth.linking.finishLink(ctx.em, viewer, code, ctx.client)).map(
+      (l) => LinkedAccountView.from(l),
+    );
   }
 
   @Directive('@auth')

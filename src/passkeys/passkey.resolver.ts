@@ -40,7 +40,7 @@ export class PasskeyResolver {
     return PasskeyView.from(
       await ctx.services.passkeys.finishRegistration(
         ctx.em,
-        viewer.userId,
+        viewer,
         challengeId,
         response,
         name,

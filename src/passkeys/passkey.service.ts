@@ -1,4 +1,4 @@
-import type { AccountLifecycle } from '../accounts/account-lifecycle';
+import type { AccountLifecycle, Adder } from '../accounts/account-lifecycle';
 import { createHmac } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type {
@@ -117,12 +117,13 @@ export class PasskeyService {
    */
   async finishRegistration(
     em: EntityManager,
-    userId: string,
+    adder: Adder,
     challengeId: string,
     response: unknown,
     rawName: unknown,
     client: ClientInfo,
   ): Promise<Passkey> {
+    const userId = adder.userId;
     const webauthn = this.webauthn();
     const name = rawName === null || rawName === undefined ? null : passkeyName(rawName);
     const challenge = await this.spendChallenge(
@@ -152,6 +153,7 @@ export class PasskeyService {
     const { credential, credentialBackedUp } = verified.registrationInfo;
     try {
       return await transaction(em, async (uow) => {
+        await this.lifecycle.assertAdderLive(uow, adder);
         const count = await uow.em.count(Passkey, { user: userId });
         if (count >= MAX_PASSKEYS_PER_USER) throw tooMany();
         const user = uow.em.getReference(User, userId);

@@ -18,7 +18,6 @@ import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import { normalizeEmail } from '../users/email';
 import type { UserWriter } from '../users/user-writer';
 import type { AccountLifecycle } from '../accounts/account-lifecycle';
-import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
@@ -39,7 +38,6 @@ export class PasswordService {
     private readonly users: UserWriter,
     private readonly lifecycle: AccountLifecycle,
     private readonly events: SecurityEvents,
-    private readonly webhooks: Webhooks,
     private readonly logger: Logger,
     private readonly background: Background,
   ) {
@@ -132,19 +130,17 @@ export class PasswordService {
     const ended = await transaction(em, async (uow) => {
       await this.tokens.consume(uow.em, row, TokenPurpose.RESET);
       await this.setPassword(uow, user.id, passwordHash, { activate: true });
-      // A reset proves the mailbox: if the account was not proven by mail before, whatever an earlier
-      // holder added (passkeys, TOTP, provider links that only claimed the address…) goes.
-      await this.lifecycle.proveAddress(uow, user, 'mail', client);
       await this.mailer.queue(uow, 'password-changed', user.email);
       await this.events.record(uow, {
         type: SecurityEventType.PASSWORD_RESET,
         userId: user.id,
         ...client,
       });
-      // The reset proved the address of a waiting account: that is its activation.
-      if (!user.isActive) {
-        await this.webhooks.queue(uow, 'user.activated', webhookUser({ ...user, isActive: true }));
-      }
+      // A reset proves the mailbox: if the account was not proven by mail before, whatever an earlier
+      // holder added (passkeys, TOTP, provider links that only claimed the address…) goes. For a
+      // waiting account it is also its activation.
+      if (user.isActive) await this.lifecycle.proveAddress(uow, user, 'mail', client);
+      else await this.lifecycle.activated(uow, { ...user, isActive: true }, 'mail', client);
       return this.sessions.revokeAll(uow, user.id);
     });
     this.logger.info(

@@ -1,4 +1,4 @@
-import { LockMode, type EntityData, type FilterQuery } from '@mikro-orm/core';
+import type { EntityData, FilterQuery } from '@mikro-orm/core';
 import { isPostgres } from '../database/dialect';
 import type { UnitOfWork } from '../database/unit-of-work';
 import type { UserCache } from './user-cache';
@@ -37,8 +37,17 @@ export class UserWriter {
    * writer at a time, so a transaction that has written holds the lock already.
    */
   async lock(uow: UnitOfWork, id: string): Promise<void> {
+    // Native statements: loading a partial User into the unit's identity map would have its flush at
+    // commit write the entity's defaults over the columns it did not load.
     if (isPostgres(uow.em))
-      await uow.em.findOne(User, { id }, { fields: ['id'], lockMode: LockMode.PESSIMISTIC_WRITE });
+      await uow.em
+        .getConnection()
+        .execute(
+          'select 1 from "users" where "id" = ? for update',
+          [id],
+          'all',
+          uow.em.getTransactionContext(),
+        );
     else await uow.em.nativeUpdate(User, { id }, { id });
   }
 
