@@ -86,6 +86,8 @@ export const USERS = `query ($limit: Int, $offset: Int) { users(limit: $limit, o
 export async function requestResetToken(server: TestServer, email: string): Promise<string> {
   const before = server.inbox.for(email).length;
   const res = await server.gql(REQUEST_RESET, { email });
+  // The error first: a failure then says why (its code and message), not only "null".
+  expect(res.errors).toBeUndefined();
   expect(res.data).toEqual({ requestPasswordReset: true });
   return linkToken(await server.inbox.waitFor(email, before + 1), '/reset-password');
 }
