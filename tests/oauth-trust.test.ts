@@ -42,7 +42,6 @@ const ME_MFA = `{ me { id mfaEnabled } }`;
 let idp: TestOpenIdProvider;
 let server: TestServer;
 let passkeyOrigin: string;
-let subjects = 0;
 
 beforeAll(async () => {
   idp = await TestOpenIdProvider.prepare();
@@ -78,12 +77,8 @@ afterAll(async () => {
   await idp?.close();
 });
 
-/** A provider account; its subject is fresh so no test sees another's links. */
-function providerAccount(email: string | undefined, emailVerified = true): string {
-  const sub = `trust-${process.pid}-${++subjects}`;
-  idp.accounts.set(sub, { email, emailVerified });
-  return sub;
-}
+const providerAccount = (email: string | undefined, emailVerified = true) =>
+  idp.account(email, emailVerified);
 
 /** The web flow in a fresh browser; `query` adds start parameters. Returns the app URL it ends on. */
 async function webFlow(

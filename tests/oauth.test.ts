@@ -51,7 +51,6 @@ const UNLINK = `mutation ($provider: String!) { unlinkAccount(provider: $provide
 
 let idp: TestOpenIdProvider;
 let server: TestServer;
-let subjects = 0;
 const log = captureLog('debug');
 /** Every code, ID token and URL the tests handled: none may reach a log line. */
 const secrets: string[] = [CLIENT_SECRET];
@@ -87,12 +86,8 @@ afterAll(async () => {
   await idp?.close();
 });
 
-/** A provider account; its subject is fresh so no test sees another's links. */
-function providerAccount(email: string | undefined, emailVerified = true): string {
-  const sub = `sub-${process.pid}-${++subjects}`;
-  idp.accounts.set(sub, { email, emailVerified });
-  return sub;
-}
+const providerAccount = (email: string | undefined, emailVerified = true) =>
+  idp.account(email, emailVerified);
 
 /** The web flow in a fresh browser: start → provider (signs in as `login`) → callback → the app URL. */
 async function webFlow(

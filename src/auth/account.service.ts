@@ -1,3 +1,4 @@
+import type { SignInFlow } from './sign-in-flow';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import ms from 'ms';
@@ -35,6 +36,7 @@ export class AccountService {
     private readonly tokens: OneTimeTokenService,
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
+    private readonly flow: SignInFlow,
     private readonly users: UserWriter,
     private readonly lifecycle: AccountLifecycle,
     private readonly events: SecurityEvents,
@@ -138,7 +140,7 @@ export class AccountService {
     rawCode: unknown,
     client: ClientInfo,
   ): Promise<User> {
-    return useMailedCode(em, this.limits, rawEmail, rawCode, client, {
+    return useMailedCode(em, this.limits, this.flow, rawEmail, rawCode, client, {
       ipBudget: 'token',
       refused: invalidCode,
       find: (userId, code) => this.tokens.matchCode(em, userId, TokenPurpose.ACTIVATION, code),

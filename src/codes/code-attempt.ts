@@ -5,13 +5,9 @@ import type { ClientInfo } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
 import { NO_ACCOUNT } from '../users/no-account';
 import { User } from '../users/user.entity';
-import { transaction } from '../database/unit-of-work';
-import { SecurityEventType, SecurityEvents } from '../events/security-events';
+import type { SignInFlow } from '../auth/sign-in-flow';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { EmailCodes } from './email-codes';
-
-// Stateless: it writes into the caller's unit of work.
-const events = new SecurityEvents();
 
 /** What sets one entry point that takes a mailed 6-digit code apart from the others. */
 export interface CodeUse<Row, T> {
@@ -53,6 +49,7 @@ export interface CodeUse<Row, T> {
 export async function useMailedCode<Row, T>(
   em: EntityManager,
   limits: RateLimits,
+  flow: Pick<SignInFlow, 'failed'>,
   rawEmail: unknown,
   rawCode: unknown,
   client: ClientInfo,
@@ -72,17 +69,15 @@ export async function useMailedCode<Row, T>(
   const user = await em.findOne(User, { email });
   const row = await how.find(user?.id ?? NO_ACCOUNT, code);
   if (row === null) {
-    // One write for every miss, known address or not: the miss counted on the user's live codes
-    // (none for NO_ACCOUNT) with the failure's event, so the timing tells nothing.
-    await transaction(em, async (uow) => {
-      await EmailCodes.countMiss(uow.em, OneTimeToken, { user: user?.id ?? NO_ACCOUNT });
-      await events.record(uow, {
-        type: SecurityEventType.SIGN_IN_FAILED,
-        userId: user?.id ?? NO_ACCOUNT,
-        method: 'EMAIL_CODE',
-        ...client,
-        detail: { factor: 'first' },
-      });
+    // Recorded as every failed try is (metric, log line, sign_in_failed), with one write for every
+    // miss, known address or not: the miss counted on the user's live codes (none for NO_ACCOUNT), so
+    // the timing tells nothing.
+    await flow.failed(em, {
+      method: 'EMAIL_CODE',
+      userId: user?.id ?? null,
+      client,
+      reason: 'wrong_code',
+      record: (uow) => EmailCodes.countMiss(uow.em, OneTimeToken, { user: user?.id ?? NO_ACCOUNT }),
     });
   }
   const done = user && row !== null ? await how.use(user, row) : null;

@@ -1,3 +1,4 @@
+import type { SignInFlow } from '../auth/sign-in-flow';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
 import type { Background } from '../background';
@@ -35,6 +36,7 @@ export class PasswordService {
     private readonly sessions: SessionService,
     private readonly mailer: Mailer,
     private readonly limits: RateLimits,
+    private readonly flow: SignInFlow,
     private readonly users: UserWriter,
     private readonly lifecycle: AccountLifecycle,
     private readonly events: SecurityEvents,
@@ -107,7 +109,7 @@ export class PasswordService {
     newPassword: unknown,
     client: ClientInfo,
   ): Promise<true> {
-    return useMailedCode(em, this.limits, rawEmail, rawCode, client, {
+    return useMailedCode(em, this.limits, this.flow, rawEmail, rawCode, client, {
       ipBudget: 'token',
       refused: invalidCode,
       // Before the code is tried, so a weak password costs no try and can be corrected.

@@ -16,6 +16,14 @@ export interface TestAccount {
  */
 export class TestOpenIdProvider {
   readonly accounts = new Map<string, TestAccount>();
+  private subjects = 0;
+
+  /** A provider account with a fresh subject (so no test sees another's links); returns the subject. */
+  account(email: string | undefined, emailVerified = true): string {
+    const sub = `sub-${process.pid}-${++this.subjects}`;
+    this.accounts.set(sub, { email, emailVerified });
+    return sub;
+  }
   nextLogin: string | null = null;
   private provider: Provider | null = null;
   private server: Server | null = null;
