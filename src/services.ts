@@ -197,7 +197,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     users: userWriter,
     lifecycle,
     events,
-    webhooks,
     logger,
   });
   addPasskeyCleanups(housekeeping);
@@ -252,15 +251,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       events,
       logger,
     ),
-    signInCodes: new SignInCodeService(
-      orm,
-      emailCodes,
-      mailer,
-      signInFlow,
-      limits,
-      logger,
-      background,
-    ),
+    signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, background),
     users: new UserService(),
     userCache,
     userWriter,
@@ -280,8 +271,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       lifecycle,
       mailer,
       events,
-      metrics,
-      limits,
       secrets.key('passkey-decoy'),
       logger,
     ),

@@ -19,7 +19,9 @@ describe('examples/client against a live authql', () => {
   let server: TestServer;
   beforeAll(async () => {
     // No SMTP_URL: mail goes to the development outbox the example reads, as after `npm start`.
-    server = await startTestServer({ SMTP_URL: '', ACCESS_TOKEN_TTL: '1s' });
+    // Short enough for the quickstart to wait out, long enough that a token just refreshed under a
+    // loaded CI machine cannot expire before its request is served (1 s did: `exp` rounds down).
+    server = await startTestServer({ SMTP_URL: '', ACCESS_TOKEN_TTL: '4s' });
   });
   afterAll(() => server.close());
 

@@ -6,7 +6,6 @@ import type { Background } from '../background';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { AppError, ErrorCode } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
-import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
@@ -25,7 +24,6 @@ export class SignInCodeService {
     private readonly mailer: Mailer,
     private readonly flow: SignInFlow,
     private readonly limits: RateLimits,
-    private readonly logger: Logger,
     private readonly background: Background,
   ) {}
 

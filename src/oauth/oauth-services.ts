@@ -6,7 +6,6 @@ import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
 import type { UserWriter } from '../users/user-writer';
-import type { Webhooks } from '../webhooks/webhooks';
 import { OAuthAccounts } from './oauth-accounts';
 import { OAuthIdTokens } from './oauth-id-token';
 import { OAuthLinking } from './oauth-linking';
@@ -33,7 +32,6 @@ export interface OAuthServicesDeps {
   users: UserWriter;
   lifecycle: AccountLifecycle;
   events: SecurityEvents;
-  webhooks: Webhooks;
   logger: Logger;
 }
 

@@ -13,10 +13,8 @@ import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Housekeeping } from '../housekeeping/housekeeping';
 import { AppError, badInput, ErrorCode, invalidToken } from '../errors';
-import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
-import type { Metrics } from '../metrics/metrics';
 import type { TemplateName } from '../mail/templates';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.service';
 import { lazy } from '../lazy';
@@ -65,8 +63,6 @@ export class PasskeyService {
     private readonly lifecycle: AccountLifecycle,
     private readonly mailer: Mailer,
     private readonly events: SecurityEvents,
-    private readonly metrics: Metrics,
-    private readonly limits: RateLimits,
     /** HMAC key of the stand-in credential ids answered for addresses without passkeys. */
     private readonly decoyKey: Buffer,
     private readonly logger: Logger,
