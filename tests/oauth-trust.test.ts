@@ -16,6 +16,7 @@ import { startTestServer, type TestServer } from './helpers/server';
 // native ID tokens, and the web flow's code bound to the app that started it (RFC 8252).
 const CLIENT_ID = 'authql-trust-client';
 const CLIENT_SECRET = 'a-client-secret-for-trust-tests-0123456789';
+const CLIENT = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
 const IOS_AUDIENCE = 'com.example.ios';
 const APP_RETURN = 'https://app.test/oauth-done';
 const APP_SCHEME = 'com.example.app:/oauth';
@@ -48,29 +49,19 @@ beforeAll(async () => {
   passkeyOrigin = `http://localhost:${await freePort()}`;
   server = await startTestServer(
     {
-      // Not `test`: the flow runs as in development (production refuses an http:// issuer).
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'silent',
+      ...idp.serverEnv(CLIENT),
       // `second` is the same issuer under another name: a second provider for native sign-in.
       OAUTH_PROVIDERS: 'test,second',
-      OAUTH_TEST_ISSUER: idp.issuer,
-      OAUTH_TEST_CLIENT_ID: CLIENT_ID,
-      OAUTH_TEST_CLIENT_SECRET: CLIENT_SECRET,
       OAUTH_TEST_AUDIENCES: IOS_AUDIENCE,
       OAUTH_SECOND_ISSUER: idp.issuer,
       OAUTH_SECOND_CLIENT_ID: CLIENT_ID,
       OAUTH_REDIRECT_URLS: `${APP_RETURN},${APP_SCHEME}`,
-      OAUTH_ALLOW_HTTP_ISSUERS: 'true',
       WEBAUTHN_RP_ID: 'localhost',
       WEBAUTHN_ORIGINS: passkeyOrigin,
     },
     { ownAppUrl: true },
   );
-  await idp.start({
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    redirectUri: `${server.origin}/oauth/test/callback`,
-  });
+  await idp.startFor(server, CLIENT);
 });
 afterAll(async () => {
   await server?.close();

@@ -32,6 +32,7 @@ import { startTestServer, type TestServer } from './helpers/server';
 // over HTTP, native ID tokens minted with the provider's own key, and the linking rules.
 const CLIENT_ID = 'authql-test-client';
 const CLIENT_SECRET = 'a-client-secret-for-tests-only-0123456789';
+const CLIENT = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
 const IOS_AUDIENCE = 'com.example.ios';
 const APP_RETURN = 'https://app.test/oauth-done';
 const APP_SCHEME = 'com.example.app:/oauth';
@@ -59,27 +60,17 @@ beforeAll(async () => {
   idp = await TestOpenIdProvider.prepare();
   server = await startTestServer(
     {
-      // Not `test`: the flow runs as in development (production refuses an http:// issuer).
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'silent',
+      ...idp.serverEnv(CLIENT),
       OAUTH_PROVIDERS: 'test,down',
-      OAUTH_TEST_ISSUER: idp.issuer,
-      OAUTH_TEST_CLIENT_ID: CLIENT_ID,
-      OAUTH_TEST_CLIENT_SECRET: CLIENT_SECRET,
       // Nothing listens there: discovery fails.
       OAUTH_DOWN_ISSUER: 'http://127.0.0.1:1',
       OAUTH_DOWN_CLIENT_ID: 'unused',
       OAUTH_TEST_AUDIENCES: IOS_AUDIENCE,
       OAUTH_REDIRECT_URLS: `${APP_RETURN},${APP_SCHEME}`,
-      OAUTH_ALLOW_HTTP_ISSUERS: 'true',
     },
     { ownAppUrl: true, logger: log.logger },
   );
-  await idp.start({
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    redirectUri: `${server.origin}/oauth/test/callback`,
-  });
+  await idp.startFor(server, CLIENT);
 });
 afterAll(async () => {
   await server?.close();

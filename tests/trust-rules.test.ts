@@ -33,6 +33,7 @@ import { startTestServer, TEST_KEYS, type TestServer } from './helpers/server';
 // The round-3 trust rules that are not a single method's: reclaiming an account an unproven holder
 // used, fresh sign-in before adding a way in, the last way in, and MFA tickets outliving what ended.
 const CLIENT_ID = 'authql-trust-client';
+const CLIENT = { clientId: CLIENT_ID, clientSecret: 'a-client-secret-for-tests-only-0123456789' };
 const METRICS = 'metrics-token-for-the-trust-rules-test-0123456789';
 const PASSKEYS = `{ passkeys { id } }`;
 const START_REGISTRATION = `mutation { startPasskeyRegistration { challengeId options } }`;
@@ -59,24 +60,14 @@ beforeAll(async () => {
   const port = await freePort();
   origin = `http://localhost:${port}`;
   server = await startTestServer({
-    // Not `test`: as users run it (production refuses the test provider's http:// issuer).
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'silent',
+    ...idp.serverEnv(CLIENT),
     OAUTH_PROVIDERS: 'test',
-    OAUTH_TEST_ISSUER: idp.issuer,
-    OAUTH_TEST_CLIENT_ID: CLIENT_ID,
-    OAUTH_TEST_CLIENT_SECRET: 'a-client-secret-for-tests-only-0123456789',
     OAUTH_REDIRECT_URLS: 'https://app.test/done',
-    OAUTH_ALLOW_HTTP_ISSUERS: 'true',
     WEBAUTHN_RP_ID: 'localhost',
     WEBAUTHN_ORIGINS: origin,
     METRICS_TOKEN: METRICS,
   });
-  await idp.start({
-    clientId: CLIENT_ID,
-    clientSecret: 'a-client-secret-for-tests-only-0123456789',
-    redirectUri: `${server.origin}/oauth/test/callback`,
-  });
+  await idp.startFor(server, CLIENT);
 });
 afterAll(async () => {
   await server?.close();

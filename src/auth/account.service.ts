@@ -141,7 +141,6 @@ export class AccountService {
     client: ClientInfo,
   ): Promise<User> {
     return useMailedCode(em, this.limits, this.flow, rawEmail, rawCode, client, {
-      ipBudget: 'token',
       refused: invalidCode,
       find: (userId, code) => this.tokens.matchCode(em, userId, TokenPurpose.ACTIVATION, code),
       use: (_user, row) => this.activateRow(em, row, client),

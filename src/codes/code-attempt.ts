@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { TooManyRequestsError, type AppError } from '../errors';
+import type { AppError } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { ClientInfo } from '../sessions/session.service';
 import { normalizeEmail } from '../users/email';
@@ -11,13 +11,6 @@ import { EmailCodes } from './email-codes';
 
 /** What sets one entry point that takes a mailed 6-digit code apart from the others. */
 export interface CodeUse<Row, T> {
-  /**
-   * The per-IP budget a try is charged to: activation and reset codes count with their links
-   * (RATE_LIMIT_TOKEN_PER_IP); a sign-in code is a sign-in and goes through SignInFlow.attempt.
-   * Always before the address's budget: a try the IP limit refuses costs the address nothing, so one
-   * client cannot lock someone else's address.
-   */
-  ipBudget: 'token';
   /** The one answer for a malformed, wrong, spent or expired code and for an unknown address. */
   refused: () => AppError;
   /** Checks of the other input that cost no try (after the code's shape, before any budget). */
@@ -33,10 +26,6 @@ export interface CodeUse<Row, T> {
    * does what the code is for. null: the row was spent meanwhile, answered as a wrong code.
    */
   use: (user: User, row: Row) => Promise<T | null>;
-  /** For the log: a budget refused the try. */
-  onLimited?: (err: TooManyRequestsError) => void;
-  /** For the log: a refused code (userId null for an unknown address). */
-  onRefused?: (userId: string | null) => void;
 }
 
 /**
@@ -59,13 +48,10 @@ export async function useMailedCode<Row, T>(
   const code = EmailCodes.normalize(rawCode);
   if (!code) throw how.refused();
   how.precheck?.(email);
-  try {
-    await limits.tokenAttempt(client.ip);
-    await limits.beforeCode(email);
-  } catch (err) {
-    if (err instanceof TooManyRequestsError) how.onLimited?.(err);
-    throw err;
-  }
+  // Activation and reset codes count with their links (RATE_LIMIT_TOKEN_PER_IP), always before the
+  // address's budget: a try the IP limit refuses costs the address nothing.
+  await limits.tokenAttempt(client.ip);
+  await limits.beforeCode(email);
   const user = await em.findOne(User, { email });
   const row = await how.find(user?.id ?? NO_ACCOUNT, code);
   if (row === null) {
@@ -82,7 +68,6 @@ export async function useMailedCode<Row, T>(
   }
   const done = user && row !== null ? await how.use(user, row) : null;
   if (done === null) {
-    how.onRefused?.(user?.id ?? null);
     throw how.refused();
   }
   await limits.codeSucceeded(email);

@@ -110,7 +110,6 @@ export class PasswordService {
     client: ClientInfo,
   ): Promise<true> {
     return useMailedCode(em, this.limits, this.flow, rawEmail, rawCode, client, {
-      ipBudget: 'token',
       refused: invalidCode,
       // Before the code is tried, so a weak password costs no try and can be corrected.
       precheck: (email) => assertPasswordAcceptable(newPassword, email),

@@ -45,6 +45,26 @@ export class TestOpenIdProvider {
     return new TestOpenIdProvider(`http://127.0.0.1:${port}`, port, privateKey, kid, jwk);
   }
 
+  /**
+   * The environment of a test server that uses this provider as `test` with `client`. Development
+   * mode, as users run it there: production refuses the provider's http:// issuer.
+   */
+  serverEnv(client: { clientId: string; clientSecret: string }): Record<string, string> {
+    return {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'silent',
+      OAUTH_TEST_ISSUER: this.issuer,
+      OAUTH_TEST_CLIENT_ID: client.clientId,
+      OAUTH_TEST_CLIENT_SECRET: client.clientSecret,
+      OAUTH_ALLOW_HTTP_ISSUERS: 'true',
+    };
+  }
+
+  /** Starts serving `client`, registered with the callback of `server` for the provider `test`. */
+  startFor(server: { origin: string }, client: { clientId: string; clientSecret: string }) {
+    return this.start({ ...client, redirectUri: `${server.origin}/oauth/test/callback` });
+  }
+
   /** Starts serving, with one confidential client whose redirect URI is the app's callback. */
   async start(client: { clientId: string; clientSecret: string; redirectUri: string }) {
     const accounts = this.accounts;
