@@ -27,7 +27,9 @@ import {
 
 const FLOOR = join(__dirname, 'floor.js');
 
-const quick = process.argv.includes('--quick');
+// `--smoke` (CI): every part of the harness once, a second a scenario, and a failed request fails the run.
+const smoke = process.argv.includes('--smoke');
+const quick = smoke || process.argv.includes('--quick');
 // `--metrics-only`: just the seed and the "me with metrics on vs off" scenario (a quick check of the hot path).
 const metricsOnly = process.argv.includes('--metrics-only');
 const P = quick
@@ -172,6 +174,7 @@ function check(name: string, results: LoadResult[]): void {
   const failed = results.reduce((sum, r) => sum + r.failed, 0);
   const ok = results.reduce((sum, r) => sum + r.ok, 0);
   if (ok === 0) throw new Error(`${name}: no successful response`);
+  if (failed > 0 && smoke) throw new Error(`${name}: ${failed} failed responses (${ok} ok)`);
   if (failed > 0) log(`warning: ${name}: ${failed} failed responses (${ok} ok)`);
 }
 
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
   const raw: Record<string, unknown> = {};
   try {
     log(
-      `${quick ? 'quick' : 'full'} run on ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}); throughput load from ${loadGenerator()}`,
+      `${smoke ? 'smoke' : quick ? 'quick' : 'full'} run on ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}); throughput load from ${loadGenerator()}`,
     );
     const passwordHash = await bcrypt.hash(PASSWORD, BCRYPT_COST);
     const smallDb = join(dir, 'small.sqlite');
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
       passwordHash,
     );
     log(`seeded ${small.users} users in ${fmt(small.seconds)} s`);
-    const large = metricsOnly
+    const large = metricsOnly || smoke
       ? { ...small, users: 0, seconds: 0 }
       : await seedDatabase(largeDb, dir, secret, P.largeUsers, P.largeSessions, passwordHash);
     log(
@@ -209,7 +212,7 @@ async function main(): Promise<void> {
     const smallEnv = serverEnv(secret, smallDb, dir);
     const s = await startServer('small', smallEnv);
     servers.push(s);
-    const l = metricsOnly ? s : await startServer('large', serverEnv(secret, largeDb, dir));
+    const l = metricsOnly || smoke ? s : await startServer('large', serverEnv(secret, largeDb, dir));
     if (l !== s) servers.push(l);
     const smallTokens = accessTokens(secret, small, 1000);
     const clientTokens = smallTokens.slice(0, THROUGHPUT_SESSIONS);
@@ -226,6 +229,44 @@ async function main(): Promise<void> {
           expect: me ? isMe : isTypename,
         });
     const me = run(s.url, true);
+    if (smoke) {
+      // Each load path once (me, a token-free floor, signIn), against the built server in production
+      // mode: a failed or wrong response fails the run. The ratios are printed, never judged.
+      log('smoke: me, { __typename }, signIn');
+      await run(s.url, true, P.warmupS)();
+      const meResult = await me();
+      const typenameResult = await run(s.url, false)();
+      const signInResult = await load({
+        url: s.url,
+        connections: SIGNIN_CONCURRENCY,
+        durationS: P.signInS,
+        next: signInRequests(small.users),
+        expect: isSignIn,
+      });
+      check('me', [meResult]);
+      check('typename', [typenameResult]);
+      check('signIn', [signInResult]);
+      rows.push({
+        scenario: '`me`, 1 worker',
+        baseline: '`{ __typename }`, no token, same server',
+        measured: `${fmt(meResult.rps, 0)} req/s`,
+        base: `${fmt(typenameResult.rps, 0)} req/s`,
+        ratio: meResult.rps / typenameResult.rps,
+        target: 'smoke: reported only',
+        met: true,
+      });
+      rows.push({
+        scenario: `\`signIn\` (cost ${BCRYPT_COST}, ${SIGNIN_CONCURRENCY} concurrent)`,
+        baseline: '—',
+        measured: `${fmt(signInResult.rps, 2)} req/s`,
+        base: '—',
+        ratio: 1,
+        target: 'smoke: reported only',
+        met: true,
+      });
+      printTable(rows, (performance.now() - began) / 1000);
+      return;
+    }
     if (!metricsOnly) {
       // 1. Throughput, 16 connections: authql (1 worker and WORKERS=auto) beside its baselines, each
       // measured once per round in a rotating order so all see the same noise.
@@ -645,7 +686,7 @@ function printTable(rows: Row[], totalS: number): void {
     ),
   ];
   process.stdout.write(
-    `\n${lines.join('\n')}\n\n${quick ? 'quick' : 'full'} run, ${fmt(totalS, 0)} s; medians of ${P.rounds} interleaved round(s); throughput load from ${loadGenerator()}\n`,
+    `\n${lines.join('\n')}\n\n${smoke ? 'smoke' : quick ? 'quick' : 'full'} run, ${fmt(totalS, 0)} s; medians of ${P.rounds} interleaved round(s); throughput load from ${loadGenerator()}\n`,
   );
 }
 

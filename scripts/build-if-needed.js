@@ -12,6 +12,7 @@ const stamp = join(root, 'dist', '.build-stamp');
 const SOURCES = [
   'src',
   'scripts',
+  'bench',
   'mikro-orm.config.ts',
   'tsconfig.json',
   'tsconfig.build.json',
@@ -52,3 +53,12 @@ function ensureBuilt(target = entry) {
 }
 
 module.exports = { ensureBuilt, entry, cliEntry };
+
+// `node scripts/build-if-needed.js dist/bench/run.js ...args`: build if needed, then run that file.
+if (require.main === module) {
+  const [target, ...args] = process.argv.slice(2);
+  if (!target) process.exit(0);
+  ensureBuilt();
+  process.argv = [process.argv[0], join(root, target), ...args];
+  require(join(root, target));
+}

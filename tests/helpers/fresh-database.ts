@@ -14,7 +14,7 @@ export async function withFreshDatabase(
   run: (orm: MikroORM, config: Config) => Promise<void>,
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'authql-fresh-db-'));
-  const database = await createDatabase(dir);
+  const database = await createDatabase(dir, { empty: true });
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: dir,

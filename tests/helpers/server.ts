@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app';
@@ -48,12 +48,27 @@ async function withAdmin(sql: string): Promise<void> {
   }
 }
 
-/** A database of this server's own: a temporary SQLite file, or a fresh PostgreSQL database. */
-export async function createDatabase(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!POSTGRES_ADMIN_URL)
-    return { url: `sqlite:${join(dir, 'authql.sqlite')}`, drop: async () => {} };
+// jest's global setup migrates one template database (tests/helpers/global-setup.js): a SQLite file to
+// copy, or a PostgreSQL database to create from.
+const TEMPLATE = process.env.AUTHQL_TEST_TEMPLATE;
+
+/**
+ * A database of this server's own: a temporary SQLite file, or a fresh PostgreSQL database. Copied
+ * from the migrated template unless `empty` (what `npm start` meets on a new machine, and what the
+ * tests of the migrations themselves need).
+ */
+export async function createDatabase(
+  dir: string,
+  { empty = false }: { empty?: boolean } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const template = empty ? undefined : TEMPLATE;
+  if (!POSTGRES_ADMIN_URL) {
+    const path = join(dir, 'authql.sqlite');
+    if (template) copyFileSync(template, path);
+    return { url: `sqlite:${path}`, drop: async () => {} };
+  }
   const name = `authql_test_${process.pid}_${++databases}_${Date.now().toString(36)}`;
-  await withAdmin(`create database "${name}"`);
+  await withAdmin(`create database "${name}"${template ? ` template "${template}"` : ''}`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   return {
