@@ -245,7 +245,7 @@ describe('a verified join proves the address (the reclaim rule)', () => {
 
     // The claimant's session is over, and their identity no longer opens the account.
     expect(codeOf(await server.gql(ME, {}, { token: accessToken }))).toBe('UNAUTHENTICATED');
-    expect(codeOf(await server.gql(REFRESH, { refreshToken }))).toBeDefined();
+    expect(codeOf(await server.gql(REFRESH, { refreshToken }))).toBe('INVALID_TOKEN');
     expect(codeOf(await nativeSignIn(claimant))).toBe('EMAIL_NOT_VERIFIED');
 
     // The owner is told what was removed.
