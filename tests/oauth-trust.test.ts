@@ -230,6 +230,8 @@ describe('a verified join proves the address (the reclaim rule)', () => {
       { token: accessToken },
     );
     expect(confirmed.errors).toBeUndefined();
+    // The passkey and TOTP notices go out through the outbox: count from once both are in.
+    await server.inbox.waitFor(email, 2);
     const mails = server.inbox.for(email).length;
 
     // The mailbox's owner signs in with a provider that verified the address.
