@@ -122,6 +122,8 @@ describe('admin operations', () => {
     const admin = await createAdmin();
     const target = await createActiveUser(server);
     const tokens = await signIn(server, target.email);
+    // In use: the session is held live in this process's cache, which disabling must end too.
+    expect((await server.gql(ME, {}, { token: tokens.accessToken })).errors).toBeUndefined();
 
     const disabled = await server.gql(DISABLE, { id: target.id }, { token: admin.token });
     expect(disabled.errors).toBeUndefined();
@@ -174,6 +176,7 @@ describe('admin operations', () => {
     const admin = await createAdmin();
     const target = await createActiveUser(server);
     const before = await signIn(server, target.email);
+    expect((await server.gql(ME, {}, { token: before.accessToken })).errors).toBeUndefined();
     const res = await server.gql(
       SET_ROLE,
       { id: target.id, role: 'ADMIN' },
@@ -198,6 +201,9 @@ describe('admin operations', () => {
     const target = await createActiveUser(server);
     const a = await signIn(server, target.email);
     const b = await signIn(server, target.email);
+    // Both in use: held live in this process's cache, which the revocation must end too.
+    for (const t of [a, b])
+      expect((await server.gql(ME, {}, { token: t.accessToken })).errors).toBeUndefined();
     const res = await server.gql(REVOKE_ALL, { id: target.id }, { token: admin.token });
     expect(res.data).toEqual({ revokeUserSessions: true });
     for (const t of [a, b]) {

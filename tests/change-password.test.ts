@@ -23,6 +23,8 @@ describe('changePassword', () => {
     const user = await createActiveUser(server);
     const current = await signIn(server, user.email);
     const other = await signIn(server, user.email);
+    // The other session in use: held live in this process's cache, which the change must end too.
+    expect((await server.gql(ME, {}, { token: other.accessToken })).errors).toBeUndefined();
     const res = await server.gql(
       CHANGE_PASSWORD,
       { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },

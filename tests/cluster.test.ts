@@ -148,6 +148,8 @@ describe('WORKERS=2 (node:cluster, production mode)', () => {
 
   // The primary of a restart finds nothing to migrate without opening the ORM (on SQLite).
   it('restarts on the migrated database and serves the accounts made before', async () => {
+    // The first start migrated the new database and said so: else the last check proves nothing.
+    expect(server.output()).toMatch(/migrations applied/);
     const email = uniqueEmail('restart');
     server = await procs.start();
     await post(server.url, SIGN_UP, { email, password: PASSWORD });

@@ -28,11 +28,22 @@ describe('NODE_ENV=production', () => {
     expect(type.errors![0]!.message).toMatch(/introspection/i);
   });
 
-  it('serves no landing page (no Sandbox) to a browser', async () => {
+  it('serves no landing page (no Sandbox) to a browser: its GET gets the JSON CSRF refusal', async () => {
+    // What a browser opening /graphql sends: no content type, no preflight header. In development
+    // the same request gets the Sandbox page (tests/sandbox.test.ts).
     const res = await fetch(server.url, { headers: { accept: 'text/html' } });
-    const body = await res.text();
-    expect(body).not.toMatch(/sandbox|apollo-server-landing-page|embeddable/i);
-    expect(res.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(
+            /^This operation has been blocked as a potential Cross-Site Request Forgery/,
+          ),
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    });
   });
 
   it('gives no "Did you mean" suggestions', async () => {

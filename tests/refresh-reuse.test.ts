@@ -19,6 +19,8 @@ describe('a rotated ancestor presented again', () => {
     const r1 = (await refresh(server, r0.refreshToken)).data!.refreshToken;
     const r2 = (await refresh(server, r1.refreshToken)).data!.refreshToken;
     const mailsBefore = server.inbox.for(user.email).length;
+    // R2's access token in use: its session is held live in this process's cache until revoked.
+    expect((await server.gql(ME, {}, { token: r2.accessToken })).errors).toBeUndefined();
 
     expect(codeOf(await refresh(server, r0.refreshToken))).toBe('INVALID_TOKEN');
     const mail = await server.inbox.waitFor(user.email, mailsBefore + 1);

@@ -1,14 +1,8 @@
 import { SessionCache } from '../src/sessions/session-cache';
 import { UserCache } from '../src/users/user-cache';
+import { deferred } from './helpers/deferred';
 import { codeOf, createActiveUser, ME, signIn } from './helpers/flows';
 import { startTestServer } from './helpers/server';
-
-/** A load the test finishes by hand: the read that was in flight while the session ended. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 // Finding 11: a `me` racing a `signOut` must not store "live" after the session was ended.
 describe('the session cache (one TtlCache behind sessions and users)', () => {

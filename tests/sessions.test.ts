@@ -101,6 +101,8 @@ describe('revokeSession', () => {
     const list = (await server.gql(SESSIONS, {}, { token: a.accessToken })).data!
       .sessions as Array<{ id: string; current: boolean }>;
     const other = list.find((s) => !s.current)!;
+    // b in use: its session is held live in this process's cache, which the revocation must end too.
+    expect(await meWorks(server, b.accessToken)).toBe(true);
     expect(
       (await server.gql(REVOKE_SESSION, { id: other.id }, { token: a.accessToken })).data,
     ).toEqual({ revokeSession: true });

@@ -89,7 +89,12 @@ export class PasswordHasher {
 
   /** Computes the dummy hash up front so the first unknown-user sign-in is not the fast one. */
   async warmUp(): Promise<void> {
-    await this.dummyVerify('warm-up');
+    this.dummyHash ??= this.hash(randomSecret(16));
+    const hash = await this.dummyHash;
+    // Closed while hashing (a shutdown soon after boot): no thread is left for the compare, and
+    // nothing failed.
+    if (this.closed) return;
+    await this.verify('warm-up', hash);
   }
 
   /** Ends the hashing threads once the hashes in progress are done; hashes still queued fail. */
