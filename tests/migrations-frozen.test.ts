@@ -42,7 +42,8 @@ describe('frozen migrations', () => {
       comparison.changed.map((k) => `${MIGRATIONS_DIR}/${k} changed after it landed.`),
       'A landed migration is never edited: the databases that already ran it will not run it ' +
         'again. Restore it as it is on main and make the change in a new migration ' +
-        '(npm run migration:create).',
+        '(npm run migration:create). A migration of this branch that has not landed yet may ' +
+        `change: delete its line from ${MANIFEST_FILE} and freeze it again.`,
     );
   });
 
