@@ -10,7 +10,8 @@ async function main() {
     const result = await (await loadMigrator(orm)).createMigration(undefined, false, false);
     console.log(
       result.fileName
-        ? `created ${result.fileName}: add it to the index.ts beside it`
+        ? `created ${result.fileName}: add it to the index.ts beside it, write the other ` +
+            "dialect's twin under the same name, and once both are final run npm run migrations:freeze"
         : 'no changes',
     );
   } finally {
