@@ -3,6 +3,7 @@
 const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { Client } = require('pg');
+const { URL } = require('node:url');
 
 async function withAdmin(adminUrl, sql) {
   const client = new Client({ connectionString: adminUrl });
