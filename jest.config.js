@@ -57,10 +57,13 @@ module.exports = {
     // jose, otplib's default crypto and Base32 plugins (@noble/hashes, @scure/base), openid-client (with
     // oauth4webapi) and the test OpenID provider are ESM-only, and jest's CommonJS runtime cannot
     // require() them: transpile their files too.
-    '/(jose/dist|@noble/hashes|@scure/base|openid-client/build|oauth4webapi/build|oidc-provider/lib)/.+\\.js$': [
-      'ts-jest',
-      { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } },
-    ],
+    '/(jose/dist|@noble/hashes|@scure/base|openid-client/build|oauth4webapi/build|oidc-provider/lib)/.+\\.js$':
+      [
+        'ts-jest',
+        {
+          tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' },
+        },
+      ],
   },
   transformIgnorePatterns: [
     '/node_modules/(?!(jose|@noble/hashes|@scure/base|openid-client|oauth4webapi|oidc-provider)/)',

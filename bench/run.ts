@@ -201,9 +201,10 @@ async function main(): Promise<void> {
       passwordHash,
     );
     log(`seeded ${small.users} users in ${fmt(small.seconds)} s`);
-    const large = metricsOnly || smoke
-      ? { ...small, users: 0, seconds: 0 }
-      : await seedDatabase(largeDb, dir, secret, P.largeUsers, P.largeSessions, passwordHash);
+    const large =
+      metricsOnly || smoke
+        ? { ...small, users: 0, seconds: 0 }
+        : await seedDatabase(largeDb, dir, secret, P.largeUsers, P.largeSessions, passwordHash);
     log(
       `seeded ${large.users} users and ${large.sessions.length} sessions in ${fmt(large.seconds)} s`,
     );
@@ -212,7 +213,8 @@ async function main(): Promise<void> {
     const smallEnv = serverEnv(secret, smallDb, dir);
     const s = await startServer('small', smallEnv);
     servers.push(s);
-    const l = metricsOnly || smoke ? s : await startServer('large', serverEnv(secret, largeDb, dir));
+    const l =
+      metricsOnly || smoke ? s : await startServer('large', serverEnv(secret, largeDb, dir));
     if (l !== s) servers.push(l);
     const smallTokens = accessTokens(secret, small, 1000);
     const clientTokens = smallTokens.slice(0, THROUGHPUT_SESSIONS);
