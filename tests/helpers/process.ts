@@ -104,7 +104,8 @@ export function useProcesses(settings: Record<string, string> = {}): ProcessFixt
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'authql-process-'));
     inbox = await new Inbox().start();
-    database = await createDatabase(dir);
+    // Empty, as `npm start` finds it on a new machine: the first process migrates it.
+    database = await createDatabase(dir, { empty: true });
   });
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop('SIGKILL')));
