@@ -115,7 +115,7 @@ describe.each(PROCESS_MODES)('the authql process in NODE_ENV=%s', (mode) => {
 
   it('killed with SIGKILL in the middle of a sign-up burst leaves a database where every account can activate and sign in', async () => {
     const proc = await start();
-    const emails = Array.from({ length: 40 }, () => uniqueEmail('burst'));
+    const emails = Array.from({ length: 24 }, () => uniqueEmail('burst'));
     const acknowledged: string[] = [];
     const requests = emails.map((email) =>
       proc.gql(SIGN_UP, { email, password: PASSWORD }).then(

@@ -37,7 +37,13 @@ describe('JWT_SECRET rotation with JWT_PREVIOUS_SECRETS', () => {
 
   it('honours access tokens, refresh tokens, links and queued mail made with the old secret', async () => {
     // Secret A: a signed-in user, a pending activation link, and a reset mail still in the outbox.
-    const a = await startTestServer({ JWT_SECRET: SECRET_A, DATABASE_URL: database.url });
+    // A short backoff: the reset mail A fails to send (its inbox is closed) is due again when B starts.
+    const a = await startTestServer({
+      JWT_SECRET: SECRET_A,
+      DATABASE_URL: database.url,
+      MAIL_RETRY_BACKOFF: '100ms',
+      MAIL_SEND_TIMEOUT: '1s',
+    });
     const resetUser = await createActiveUser(a);
     const tokens = await signIn(a, resetUser.email);
     const other = await createActiveUser(a);
