@@ -16,7 +16,8 @@ export class Session {
     | 'rotatedAt'
     | 'revokedAt'
     | 'amr'
-    | 'authTime';
+    | 'authTime'
+    | 'orgId';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -62,6 +63,14 @@ export class Session {
    */
   @Property({ type: Date, nullable: true })
   authTime: Date | null = null;
+
+  /**
+   * The organization chosen by switchOrganization, or null: its tokens carry `org` and `org_role` while
+   * the membership lasts, re-derived at every refresh. No foreign key: sessions know nothing of
+   * organizations, and a deleted organization simply yields no claims.
+   */
+  @Property({ type: 'uuid', nullable: true })
+  orgId: string | null = null;
 
   @Property({ type: 'string', length: 512, nullable: true })
   userAgent: string | null = null;
