@@ -21,6 +21,7 @@ import { registerOAuthLifecycle } from './oauth/lifecycle';
 import { createOAuthServices, type OAuthServices } from './oauth/oauth-services';
 import { OutboxCipher } from './mail/outbox-cipher';
 import { Links } from './mail/links';
+import { addInvitationCleanups } from './organizations/cleanups';
 import { InvitationService } from './organizations/invitation.service';
 import { registerOrganizationLifecycle } from './organizations/lifecycle';
 import { OrganizationService } from './organizations/organization.service';
@@ -210,6 +211,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   });
   addPasskeyCleanups(housekeeping);
+  addInvitationCleanups(housekeeping);
   return {
     secrets,
     jwt,

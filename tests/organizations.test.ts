@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { buildSchema, graphql } from 'graphql';
 import { createContextBuilder } from '../src/context';
 import { applyAuthDirective } from '../src/directives/auth.directive';
+import { HousekeepingLease } from '../src/housekeeping/housekeeping-lease.entity';
 import { Invitation } from '../src/organizations/organization.entity';
 import { Session } from '../src/sessions/session.entity';
 import { User } from '../src/users/user.entity';
@@ -419,6 +420,22 @@ describe('invitations', () => {
       'INVALID_TOKEN',
     );
     expect((await ok(ORGANIZATIONS, {}, invitee.token)).organizations).toEqual([]);
+  });
+
+  it('answers the inviter with their role, and housekeeping deletes invitations once expired', async () => {
+    const owner = await account('owner');
+    const org = await createOrg(owner);
+    const email = uniqueEmail('late');
+    const res = (await ok(INVITE, { orgId: org.id, email }, owner.token)).inviteMember;
+    expect(res.organization).toEqual({ id: org.id, name: org.name, viewerRole: 'OWNER' });
+    const live = await invite(owner, org.id, uniqueEmail('live'));
+    const em = server.app.orm.em.fork();
+    await em.nativeUpdate(Invitation, { id: res.id }, { expiresAt: new Date(Date.now() - 1000) });
+    await em.nativeUpdate(HousekeepingLease, {}, { nextRunAt: new Date(0) });
+    const deleted = await server.app.services.housekeeping.runIfDue();
+    expect(deleted?.invitations).toBeGreaterThanOrEqual(1);
+    expect(await em.count(Invitation, { id: res.id })).toBe(0);
+    expect(await em.count(Invitation, { id: live })).toBe(1);
   });
 
   it('accepts one invitation exactly once under parallel accepts', async () => {

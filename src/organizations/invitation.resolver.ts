@@ -45,14 +45,14 @@ export class InvitationResolver {
     @Ctx() ctx: Context,
   ): Promise<OrgInvitationView> {
     const viewer = await requireViewer(ctx);
-    const invitation = await ctx.services.invitations.invite(
+    const { invitation, inviterRole } = await ctx.services.invitations.invite(
       ctx.em,
       { userId: viewer.userId, client: ctx.client },
       orgId,
       email,
       role ?? OrgRole.MEMBER,
     );
-    return OrgInvitationView.from(invitation, null);
+    return OrgInvitationView.from(invitation, inviterRole);
   }
 
   @Directive('@auth')

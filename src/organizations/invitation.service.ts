@@ -49,7 +49,7 @@ export class InvitationService {
     orgId: string,
     rawEmail: unknown,
     role: OrgRole,
-  ): Promise<Invitation> {
+  ): Promise<{ invitation: Invitation; inviterRole: OrgRole }> {
     const email = normalizeEmail(rawEmail);
     return transaction(em, async (uow) => {
       // Under the lock: two invitations of one address at once still leave one pending.
@@ -109,11 +109,12 @@ export class InvitationService {
         expiresAt: expiresAt.toISOString(),
         invitedBy: actor.userId,
       });
-      return uow.em.findOneOrFail(
+      const invitation = await uow.em.findOneOrFail(
         Invitation,
         { id },
         { populate: ['organization'], refresh: true },
       );
+      return { invitation, inviterRole: actorRole };
     });
   }
 
