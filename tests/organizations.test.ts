@@ -587,6 +587,10 @@ describe('organization tokens', () => {
     expect(claims).toMatchObject({ org: org.id, org_role: 'MEMBER', sub: member.id });
     expect(claims.sid).toBe(claimsOf(member.token).sid);
     expect(switched.user).toEqual({ id: member.id, email: member.email });
+    // Another tab refreshing with the token the switch retired, inside the grace window, gets the same pair.
+    const tab = (await ok(REFRESH, { refreshToken: refreshed.refreshToken }, '')).refreshToken;
+    expect(tab.refreshToken).toBe(switched.refreshToken);
+    expect(claimsOf(tab.accessToken)).toMatchObject({ org: org.id, org_role: 'MEMBER' });
     // The new access token works, and the session is still one.
     expect((await ok(ORGANIZATIONS, {}, switched.accessToken)).organizations).toHaveLength(1);
     expect(await server.app.orm.em.fork().count(Session, { user: member.id })).toBe(1);
@@ -624,6 +628,12 @@ describe('organization tokens', () => {
     );
     expect(codeOf(await server.gql(SWITCH, { orgId: 'nope' }, { token: stranger.token }))).toBe(
       'FORBIDDEN',
+    );
+    // The refresh token held before the switch was retired by it: presenting it again is a reuse.
+    const stale = await server.gql(REFRESH, { refreshToken: member.tokens.refreshToken });
+    expect(codeOf(stale)).toBe('INVALID_TOKEN');
+    expect(codeOf(await server.gql(REFRESH, { refreshToken: next.refreshToken }))).toBe(
+      'INVALID_TOKEN',
     );
   });
 

@@ -17,7 +17,8 @@ export class Session {
     | 'revokedAt'
     | 'amr'
     | 'authTime'
-    | 'orgId';
+    | 'orgId'
+    | 'switchPoints';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -71,6 +72,14 @@ export class Session {
    */
   @Property({ type: 'uuid', nullable: true })
   orgId: string | null = null;
+
+  /**
+   * SHA-256 hashes (space-separated, the latest MAX_SWITCH_POINTS) of the refresh tokens a
+   * switchOrganization retired: their successor is derived from the hash, not the secret, so the chain
+   * of successors, and with it reuse detection of older tokens, runs on across a switch.
+   */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  switchPoints: string | null = null;
 
   @Property({ type: 'string', length: 512, nullable: true })
   userAgent: string | null = null;

@@ -142,8 +142,9 @@ export class SessionService {
       if (grace > 0 && Date.now() - rotatedAt <= grace) {
         // The successor handed out then, possibly made with a key retired since.
         const current = session.refreshTokenHash;
+        const switched = switchPointsOf(session);
         const same = this.rotationKeys
-          .map((key) => successorOf(key, secret))
+          .map((key) => nextInChain(key, secret, switched))
           .find((s) => sameDigest(sha256(s), current));
         if (same) return this.issue(em, session, session.user, same);
       }
@@ -164,10 +165,11 @@ export class SessionService {
    */
   private isAncestor(secret: string, session: Session): boolean {
     const steps = Math.min(session.generation, MAX_ANCESTOR_STEPS);
+    const switched = switchPointsOf(session);
     for (const key of this.rotationKeys) {
       let next = secret;
       for (let i = 0; i < steps; i++) {
-        next = successorOf(key, next);
+        next = nextInChain(key, next, switched);
         const hash = sha256(next);
         if (sameDigest(hash, session.refreshTokenHash)) return true;
         if (session.previousTokenHash && sameDigest(hash, session.previousTokenHash)) return true;
@@ -195,15 +197,21 @@ export class SessionService {
       { populate: ['user'], refresh: true },
     );
     if (!session) throw unauthenticated('This session has ended: sign in again.');
-    const secret = randomSecret();
+    // Derived from the retired token's hash (which the server has) instead of its secret (which it has
+    // not), and that hash recorded: a chain walk from an older token reaches the new one, and a
+    // parallel tab presenting the retired token inside the grace window gets this very pair.
+    const retired = session.refreshTokenHash;
+    const secret = switchSuccessorOf(this.rotationKeys[0]!, retired);
+    const switchPoints = [...switchPointsOf(session), retired].slice(-MAX_SWITCH_POINTS).join(' ');
     const now = new Date();
     const switched = await em.nativeUpdate(
       Session,
       { id: sessionId, refreshTokenHash: session.refreshTokenHash, revokedAt: null },
       {
         orgId,
+        switchPoints,
         refreshTokenHash: sha256(secret),
-        previousTokenHash: session.refreshTokenHash,
+        previousTokenHash: retired,
         rotatedAt: now,
         lastUsedAt: now,
         generation: session.generation + 1,
@@ -373,8 +381,29 @@ const MAX_ANCESTOR_STEPS = 100;
 const reused = () =>
   invalidToken('This refresh token was already used. The session has been ended; sign in again.');
 
+/** Switches whose retired tokens a chain walk still follows; older ones are refused, not traced. */
+const MAX_SWITCH_POINTS = 16;
+
 function successorOf(key: Buffer, secret: string): string {
   return createHmac('sha256', key).update(secret).digest('base64url');
+}
+
+/** The token a switchOrganization hands out in place of the token whose hash is `retiredHash`. */
+function switchSuccessorOf(key: Buffer, retiredHash: string): string {
+  return createHmac('sha256', key).update(`org-switch:${retiredHash}`).digest('base64url');
+}
+
+/** The token that followed `secret`: its rotation successor, or its switch successor if a switch retired it. */
+function nextInChain(key: Buffer, secret: string, switchPoints: ReadonlySet<string>): string {
+  if (switchPoints.size > 0) {
+    const hash = sha256(secret);
+    if (switchPoints.has(hash)) return switchSuccessorOf(key, hash);
+  }
+  return successorOf(key, secret);
+}
+
+function switchPointsOf(session: Session): Set<string> {
+  return new Set(session.switchPoints ? session.switchPoints.split(' ') : []);
 }
 
 function parseRefreshToken(value: unknown): { sessionId: string; secret: string } | null {

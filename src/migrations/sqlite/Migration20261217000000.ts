@@ -2,7 +2,8 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Organizations: the organizations, their memberships (one per organization and user) and invitations,
- * and the organization a session switched to (its tokens' `org` claims, re-derived at each refresh).
+ * the organization a session switched to (its tokens' `org` claims, re-derived at each refresh), and the
+ * refresh tokens a switch retired (so reuse detection follows the chain across it).
  */
 export class Migration20261217000000 extends Migration {
   override async up(): Promise<void> {
@@ -25,9 +26,11 @@ export class Migration20261217000000 extends Migration {
       'create index `invitations_organization_id_email_index` on `invitations` (`organization_id`, `email`);',
     );
     this.addSql('alter table `sessions` add column `org_id` text null;');
+    this.addSql('alter table `sessions` add column `switch_points` text null;');
   }
 
   override async down(): Promise<void> {
+    this.addSql('alter table `sessions` drop column `switch_points`;');
     this.addSql('alter table `sessions` drop column `org_id`;');
     this.addSql('drop table if exists `invitations`;');
     this.addSql('drop table if exists `memberships`;');
