@@ -129,6 +129,17 @@ async function join(admin: Account, orgId: string, member: Account, role = 'MEMB
   await ok(ACCEPT, { id }, member.token);
 }
 
+/** An organization with an OWNER, an ADMIN and a MEMBER, each a real account that joined by invitation. */
+async function team() {
+  const owner = await account('owner');
+  const admin = await account('admin');
+  const member = await account('member');
+  const org = await createOrg(owner);
+  await join(owner, org.id, admin, 'ADMIN');
+  await join(owner, org.id, member);
+  return { owner, admin, member, org };
+}
+
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
@@ -172,13 +183,8 @@ describe('organizations', () => {
   });
 
   it('shows an organization and its members to members only; updateOrganization needs OWNER or ADMIN', async () => {
-    const owner = await account('owner');
-    const admin = await account('admin');
-    const member = await account('member');
+    const { owner, admin, member, org } = await team();
     const stranger = await account('stranger');
-    const org = await createOrg(owner);
-    await join(owner, org.id, admin, 'ADMIN');
-    await join(owner, org.id, member);
     expect((await ok(ORGANIZATION, { id: org.id }, stranger.token)).organization).toBeNull();
     expect(codeOf(await server.gql(MEMBERS, { orgId: org.id }, { token: stranger.token }))).toBe(
       'FORBIDDEN',
@@ -327,13 +333,8 @@ describe('invitations', () => {
   });
 
   it('lets OWNER and ADMIN invite, never a MEMBER; an ADMIN may not invite an OWNER; a member cannot be invited again', async () => {
-    const owner = await account('owner');
-    const admin = await account('admin');
-    const member = await account('member');
+    const { admin, member, org } = await team();
     const stranger = await account('stranger');
-    const org = await createOrg(owner);
-    await join(owner, org.id, admin, 'ADMIN');
-    await join(owner, org.id, member);
     const to = uniqueEmail('x');
     for (const [who, role] of [
       [member, 'MEMBER'],
@@ -384,13 +385,8 @@ describe('invitations', () => {
   });
 
   it('refuses an expired, revoked or declined invitation with INVALID_TOKEN', async () => {
-    const owner = await account('owner');
-    const admin = await account('admin');
+    const { owner, admin, member, org } = await team();
     const invitee = await account('invitee');
-    const member = await account('member');
-    const org = await createOrg(owner);
-    await join(owner, org.id, admin, 'ADMIN');
-    await join(owner, org.id, member);
     const em = server.app.orm.em.fork();
 
     const expired = await invite(admin, org.id, invitee.email);
@@ -473,12 +469,7 @@ describe('invitations', () => {
 
 describe('roles', () => {
   it('an ADMIN never makes, demotes or removes an OWNER; an OWNER can', async () => {
-    const owner = await account('owner');
-    const admin = await account('admin');
-    const member = await account('member');
-    const org = await createOrg(owner);
-    await join(owner, org.id, admin, 'ADMIN');
-    await join(owner, org.id, member);
+    const { owner, admin, member, org } = await team();
     const as = (who: Account, query: string, vars: Record<string, unknown>) =>
       server.gql(query, { orgId: org.id, ...vars }, { token: who.token });
     expect(codeOf(await as(admin, SET_ROLE, { userId: member.id, role: 'OWNER' }))).toBe(
@@ -655,12 +646,7 @@ describe('organization tokens', () => {
       });
       return res.errors ? (res.errors[0]!.originalError as any)?.code : res.data!.billing;
     };
-    const owner = await account('owner');
-    const admin = await account('admin');
-    const member = await account('member');
-    const org = await createOrg(owner);
-    await join(owner, org.id, admin, 'ADMIN');
-    await join(owner, org.id, member);
+    const { owner, admin, member, org } = await team();
     const tokenIn = async (who: Account) =>
       (await ok(SWITCH, { orgId: org.id }, who.token)).switchOrganization.accessToken as string;
     expect(await run(await tokenIn(owner))).toBe('ok');
