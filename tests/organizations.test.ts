@@ -163,6 +163,18 @@ describe('organizations', () => {
     expect((await createOrg(owner, 'X')).slug).toMatch(/^[a-z0-9-]{3,40}$/);
   });
 
+  it('gives organizations made at once from one name distinct slugs', async () => {
+    const owner = await account('owner');
+    const name = `Parallel ${randomBytes(3).toString('hex')}`;
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => server.gql(CREATE, { name }, { token: owner.token })),
+    );
+    expect(results.map((r) => r.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    const slugs = results.map((r) => (r.data as any).createOrganization.slug as string);
+    const base = name.toLowerCase().replace(' ', '-');
+    expect(new Set(slugs)).toEqual(new Set([base, `${base}-2`, `${base}-3`, `${base}-4`]));
+  });
+
   it('refuses a taken or invalid slug and a bad name with BAD_USER_INPUT', async () => {
     const owner = await account('owner');
     const slug = `acme-${randomBytes(4).toString('hex')}`;

@@ -291,15 +291,15 @@ export class OrganizationService {
 
   /** The first free derived slug: `base`, else `base-<n>` with the lowest n not taken. */
   private async freeSlug(em: EntityManager, base: string): Promise<string> {
-    const taken = new Set(
-      (
-        await em.find(
-          Organization,
-          { $or: [{ slug: base }, { slug: { $like: `${base}-%` } }] },
-          { fields: ['slug'] },
-        )
-      ).map((o) => o.slug),
-    );
+    // Native: only the slugs, and no partial entities left in the unit's identity map to be flushed.
+    const rows = await em
+      .getConnection()
+      .execute<Array<{ slug: string }>>(
+        'select slug from organizations where slug = ? or slug like ?',
+        [base, `${base}-%`],
+        'all',
+      );
+    const taken = new Set(rows.map((r: { slug: string }) => r.slug));
     for (let n = 1; ; n++) {
       const candidate = slugCandidate(base, n);
       if (!taken.has(candidate)) return candidate;
