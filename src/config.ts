@@ -45,6 +45,8 @@ export interface Config {
   readonly refreshReuseGraceMs: number;
   readonly activationTtlSec: number;
   readonly resetTtlSec: number;
+  /** How long an organization's invitation stays pending (INVITATION_TTL). */
+  readonly invitationTtlMs: number;
   readonly sessionCacheTtlMs: number;
   /** How often the deployment deletes expired sessions, used links and never-activated accounts. */
   readonly housekeepingIntervalMs: number;
@@ -83,6 +85,8 @@ export interface Config {
     readonly emailPerAddress: number;
     readonly emailPerIp: number;
     readonly tokenPerIp: number;
+    /** Invitations an organization may send per day (RATE_LIMIT_INVITES_PER_ORG). */
+    readonly invitesPerOrg: number;
   };
   /** Passkeys (WebAuthn); null when APP_URL is no web URL and WEBAUTHN_RP_ID is unset: passkeys are off. */
   readonly webauthn: WebAuthnConfig | null;
@@ -320,6 +324,7 @@ const EnvSchema = z.object({
   REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL', '30d'),
   ACTIVATION_TOKEN_TTL: duration('ACTIVATION_TOKEN_TTL', '24h'),
   RESET_TOKEN_TTL: duration('RESET_TOKEN_TTL', '1h'),
+  INVITATION_TTL: duration('INVITATION_TTL', '7d'),
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', '10s', {
     allowZero: true,
     max: MAX_REFRESH_REUSE_GRACE,
@@ -412,6 +417,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_EMAIL_PER_IP: integer('RATE_LIMIT_EMAIL_PER_IP', 20, 1, 1_000_000),
   // activateAccount (and resetPassword) attempts per IP per 15 min: one-time tokens must not be guessable.
   RATE_LIMIT_TOKEN_PER_IP: integer('RATE_LIMIT_TOKEN_PER_IP', 30, 1, 1_000_000),
+  RATE_LIMIT_INVITES_PER_ORG: integer('RATE_LIMIT_INVITES_PER_ORG', 50, 1, 1_000_000),
   WORKERS: z
     .string()
     .default('1')
@@ -717,6 +723,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     refreshReuseGraceMs: e.REFRESH_REUSE_GRACE,
     activationTtlSec: Math.max(1, Math.round(e.ACTIVATION_TOKEN_TTL / 1000)),
     resetTtlSec: Math.max(1, Math.round(e.RESET_TOKEN_TTL / 1000)),
+    invitationTtlMs: e.INVITATION_TTL,
     sessionCacheTtlMs: e.SESSION_CACHE_TTL,
     housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL,
     bcryptCost: e.BCRYPT_COST,
@@ -750,6 +757,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       emailPerAddress: e.RATE_LIMIT_EMAIL_PER_ADDRESS,
       emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
       tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
+      invitesPerOrg: e.RATE_LIMIT_INVITES_PER_ORG,
     },
     webauthn,
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

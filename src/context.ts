@@ -5,6 +5,7 @@ import { clientInfo, type ClientIp } from './http/client-ip';
 import { whenReady, type MaybePromise } from './maybe-promise';
 import type { Services } from './services';
 import type { ClientInfo } from './sessions/session.service';
+import type { OrgRole } from './organizations/org-role';
 import type { Role } from './users/role';
 
 export interface Viewer {
@@ -15,6 +16,10 @@ export interface Viewer {
   amr: readonly string[];
   /** The token's `auth_time` in seconds: when the user last proved a factor (`@auth(fresh: N)`). */
   authTime: number;
+  /** The token's `org` (switchOrganization), or null when the token carries no organization. */
+  org: string | null;
+  /** The token's `org_role`: the viewer's role in `org` when the token was minted (`@auth(orgRole: …)`). */
+  orgRole: OrgRole | null;
 }
 
 export interface Context {
@@ -100,12 +105,14 @@ function resolveViewer(
   const result = services.jwt.verifyAccess(header.slice(BEARER.length));
   if (!result.ok) return null;
   const { sub, sid, role, amr } = result.claims;
+  const org = result.claims.org ?? null;
+  const orgRole = result.claims.org_role ?? null;
   // A token without auth_time (minted before it existed, or by an older process mid-deploy) is never
   // fresh: its iat is only its last refresh, not a proof of the user.
   const authTime = result.claims.auth_time ?? 0;
   // A database failure here propagates as a masked error: access is denied, never granted.
   return whenReady(services.sessions.isLive(em, sid), (live) => {
-    if (live) return { userId: sub, sessionId: sid, role, amr, authTime };
+    if (live) return { userId: sub, sessionId: sid, role, amr, authTime, org, orgRole };
     // Off the hot path: only a token whose session is over pays for this (cached) read.
     return whenReady(services.userCache.get(em, sub), (user) => (user?.disabled ? DISABLED : null));
   });

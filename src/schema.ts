@@ -11,6 +11,9 @@ import { SECOND_FACTOR_SDL } from './mfa/mfa.types';
 import { PasskeyResolver } from './passkeys/passkey.resolver';
 import { SecurityEventResolver } from './events/security-event.resolver';
 import { OAuthResolver } from './oauth/oauth.resolver';
+import { InvitationResolver } from './organizations/invitation.resolver';
+import { OrganizationResolver } from './organizations/organization.resolver';
+import { UserOrganizationsResolver } from './admin/user-organizations.resolver';
 import { PasswordResolver } from './password/password.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
@@ -28,6 +31,9 @@ export async function createSchema(): Promise<GraphQLSchema> {
       SecurityEventResolver,
       OAuthResolver,
       PasskeyResolver,
+      OrganizationResolver,
+      InvitationResolver,
+      UserOrganizationsResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,

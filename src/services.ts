@@ -20,6 +20,11 @@ import { addOAuthCleanups } from './oauth/oauth-cleanups';
 import { registerOAuthLifecycle } from './oauth/lifecycle';
 import { createOAuthServices, type OAuthServices } from './oauth/oauth-services';
 import { OutboxCipher } from './mail/outbox-cipher';
+import { Links } from './mail/links';
+import { addInvitationCleanups } from './organizations/cleanups';
+import { InvitationService } from './organizations/invitation.service';
+import { registerOrganizationLifecycle } from './organizations/lifecycle';
+import { OrganizationService } from './organizations/organization.service';
 import { MailTemplates } from './mail/templates';
 import { MailTransport } from './mail/transport';
 import { addMfaCleanups } from './mfa/cleanups';
@@ -90,6 +95,10 @@ export interface Services {
   passkeys: PasskeyService;
   /** Work started after an answer went out (mail of reset, resend, codes); app.close() drains it. */
   background: Background;
+  /** Organizations, members, roles, and the organization a session's tokens carry. */
+  organizations: OrganizationService;
+  /** Invitations to organizations (mailed, accepted by the invited verified address). */
+  invitations: InvitationService;
 }
 
 /** Wires the services for one app instance: no globals, so tests can run several apps in one process. */
@@ -177,6 +186,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   registerPasskeyLifecycle(lifecycle);
   registerOAuthLifecycle(lifecycle);
   registerSignInCodeLifecycle(lifecycle);
+  const organizations = new OrganizationService(sessions, events, webhooks);
+  registerOrganizationLifecycle(lifecycle, sessions, organizations);
   const mfaTickets = new MfaTickets();
   // A second step begun before every session ended must not finish a sign-in after it.
   sessions.onAllEnded((uow, userId) => mfaTickets.revokeAll(uow.em, userId));
@@ -200,6 +211,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   });
   addPasskeyCleanups(housekeeping);
+  addInvitationCleanups(housekeeping);
   return {
     secrets,
     jwt,
@@ -265,6 +277,15 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     housekeeping,
     oauth,
     background,
+    organizations,
+    invitations: new InvitationService(
+      config.invitationTtlMs,
+      limits,
+      mailer,
+      Links.from(config),
+      events,
+      webhooks,
+    ),
     passkeys: new PasskeyService(
       config.webauthn,
       signInFlow,

@@ -26,7 +26,8 @@ describe('mail templates', () => {
     if (
       name === 'activation' ||
       name === 'reset-password' ||
-      name === 'activation-choose-password'
+      name === 'activation-choose-password' ||
+      name === 'org-invitation'
     ) {
       expect(mail.text).toContain(LINK);
       expect(mail.text).toContain('1 hour');

@@ -11,7 +11,7 @@ describe('schema.graphql', () => {
   it('declares the @auth directive and guards `me` with it', () => {
     const committed = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
     expect(committed).toContain(
-      'directive @auth(fresh: Int, mfa: Boolean = false, requires: Role = USER) on FIELD_DEFINITION | OBJECT',
+      'directive @auth(fresh: Int, mfa: Boolean = false, orgRole: OrgRole, requires: Role = USER) on FIELD_DEFINITION | OBJECT',
     );
     expect(committed).toMatch(/me: User! @auth\b/);
   });

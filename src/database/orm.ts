@@ -18,6 +18,7 @@ import { MfaTicket } from '../mfa/mfa-ticket.entity';
 import { RecoveryCode } from '../mfa/recovery-code.entity';
 import { Passkey } from '../passkeys/passkey.entity';
 import { PasskeyChallenge } from '../passkeys/passkey-challenge.entity';
+import { Invitation, Membership, Organization } from '../organizations/organization.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { allApplied, MIGRATIONS_TABLE } from './migration-check';
@@ -46,6 +47,9 @@ export const ENTITIES = [
   Passkey,
   PasskeyChallenge,
   ServerSetting,
+  Organization,
+  Membership,
+  Invitation,
 ];
 
 /**

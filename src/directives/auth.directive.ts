@@ -5,10 +5,11 @@ import type { Context } from '../context';
 import { assertFresh } from '../sessions/freshness';
 import { AppError, ErrorCode } from '../errors';
 import { whenReady } from '../maybe-promise';
+import { orgRoleSatisfies, type OrgRole } from '../organizations/org-role';
 import { Role, roleSatisfies } from '../users/role';
 
 export const AUTH_DIRECTIVE_SDL =
-  'directive @auth(requires: Role = USER, fresh: Int, mfa: Boolean = false) on OBJECT | FIELD_DEFINITION';
+  'directive @auth(requires: Role = USER, fresh: Int, mfa: Boolean = false, orgRole: OrgRole) on OBJECT | FIELD_DEFINITION';
 
 /** RFC 8176 values that prove a second factor: an OTP, or a passkey (device-bound or synced). */
 const MULTI_FACTOR_AMR = new Set(['otp', 'hwk', 'swk', 'mfa']);
@@ -32,6 +33,7 @@ export function applyAuthDirective(built: GraphQLSchema): GraphQLSchema {
       const requires = (rule.requires as Role | undefined) ?? Role.USER;
       const fresh = rule.fresh as number | undefined;
       const mfa = rule.mfa === true;
+      const orgRole = rule.orgRole as OrgRole | undefined;
       const resolve = fieldConfig.resolve ?? defaultFieldResolver;
       return {
         ...fieldConfig,
@@ -42,6 +44,12 @@ export function applyAuthDirective(built: GraphQLSchema): GraphQLSchema {
               throw new AppError(ErrorCode.FORBIDDEN, 'You do not have permission to do this.');
             }
             if (fresh !== undefined) assertFresh(viewer.authTime, fresh);
+            // The role the token carries for its organization (switchOrganization); none: refused.
+            if (orgRole !== undefined && !orgRoleSatisfies(viewer.orgRole, orgRole))
+              throw new AppError(
+                ErrorCode.FORBIDDEN,
+                'This needs a token for an organization in which you hold this role: switchOrganization first.',
+              );
             if (mfa && !viewer.amr.some((m) => MULTI_FACTOR_AMR.has(m)))
               throw new AppError(
                 ErrorCode.MFA_REQUIRED,

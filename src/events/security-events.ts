@@ -27,6 +27,14 @@ export const SecurityEventType = {
   DELETED: 'deleted',
   /** The mailbox's owner proved the address and what an earlier, unproven holder added was removed. */
   ACCOUNT_RECLAIMED: 'account_reclaimed',
+  // Organizations: recorded for the user who acted (the joiner for member_added), with the organization in `detail`.
+  ORGANIZATION_CREATED: 'organization_created',
+  ORGANIZATION_DELETED: 'organization_deleted',
+  MEMBER_ADDED: 'member_added',
+  MEMBER_REMOVED: 'member_removed',
+  MEMBER_ROLE_CHANGED: 'member_role_changed',
+  INVITATION_CREATED: 'invitation_created',
+  INVITATION_ACCEPTED: 'invitation_accepted',
 } as const;
 export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];
 

@@ -8,6 +8,7 @@ import { createLimiterStore, type LimiterStore } from './stores';
 
 const FIFTEEN_MINUTES = 15 * 60;
 const ONE_HOUR = 60 * 60;
+const ONE_DAY = 24 * ONE_HOUR;
 
 /**
  * Every rate limit of API.md "Limits", on rate-limiter-flexible. Keys are hashed, so the store never
@@ -23,6 +24,7 @@ export class RateLimits {
   private readonly emailPerAddress: RateLimiterAbstract;
   private readonly emailPerIp: RateLimiterAbstract;
   private readonly tokenPerIp: RateLimiterAbstract;
+  private readonly invitesPerOrg: RateLimiterAbstract;
 
   constructor(
     config: Config,
@@ -36,6 +38,7 @@ export class RateLimits {
     this.emailPerAddress = create('email-addr', r.emailPerAddress, ONE_HOUR);
     this.emailPerIp = create('email-ip', r.emailPerIp, ONE_HOUR);
     this.tokenPerIp = create('token-ip', r.tokenPerIp, FIFTEEN_MINUTES);
+    this.invitesPerOrg = create('invite-org', r.invitesPerOrg, ONE_DAY);
   }
 
   static create(config: Config, orm: MikroORM): RateLimits {
@@ -138,6 +141,14 @@ export class RateLimits {
    */
   async tokenAttempt(ip: string | null): Promise<void> {
     await consume(this.tokenPerIp, ipKey(ip), 'ip');
+  }
+
+  /**
+   * One invitation mail (a new or renewed invitation) sent by organization `orgId`, per day: an
+   * organization cannot be used to mail strangers in bulk. Throws TOO_MANY_REQUESTS.
+   */
+  async invitation(orgId: string): Promise<void> {
+    await consume(this.invitesPerOrg, key(orgId), 'organization');
   }
 }
 

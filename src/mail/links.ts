@@ -28,6 +28,11 @@ export class Links {
     return this.build(this.paths.reset, token);
   }
 
+  /** An organization's invitation, for the app to open (API.md: `${APP_URL}/invitations/<id>`). */
+  invitation(id: string): string {
+    return `${this.appUrl}/invitations/${encodeURIComponent(id)}`;
+  }
+
   private build(path: string, token: string): string {
     const separator = path.includes('?') ? '&' : '?';
     return `${this.appUrl}${path}${separator}token=${encodeURIComponent(token)}`;

@@ -19,7 +19,8 @@ export type TemplateName =
   | 'passkey-added'
   | 'passkey-removed'
   | 'account-reclaimed'
-  | 'second-factor-failed';
+  | 'second-factor-failed'
+  | 'org-invitation';
 
 export interface TemplateVars {
   /** Only the activation and reset-password mails use these. */
@@ -32,6 +33,9 @@ export interface TemplateVars {
   remaining?: string;
   /** account-reclaimed: what was removed, one item per line ("2 passkeys"). */
   removed?: string;
+  /** org-invitation: the organization's name and the inviter's address. */
+  orgName?: string;
+  inviter?: string;
 }
 
 interface Template {
@@ -50,6 +54,8 @@ const KNOWN_VARS = new Set([
   'codeTtl',
   'remaining',
   'removed',
+  'orgName',
+  'inviter',
 ]);
 
 const page = (body: string) =>
@@ -169,6 +175,13 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
       '<p>Someone just entered the right password for your {{appName}} account, but not the code from the second step, so they were not signed in.</p>\n<p>If it was you, there is nothing to do. If it was not you, someone knows your password: change it now.</p>',
     ),
   },
+  'org-invitation': {
+    subject: 'You are invited to join {{orgName}}',
+    text: '{{inviter}} invited you ({{email}}) to join the organization {{orgName}} on {{appName}}. The invitation expires in {{ttl}}. To accept it, sign in with this address (sign up first if you have no account) and open:\n\n{{link}}\n\nIf you do not know the sender, ignore this mail: nothing happens unless you accept.\n',
+    html: page(
+      '<p>{{inviter}} invited you ({{email}}) to join the organization <strong>{{orgName}}</strong> on {{appName}}. The invitation expires in {{ttl}}. To accept it, sign in with this address (sign up first if you have no account).</p>\n<p><a href="{{link}}">Open the invitation</a></p>\n<p>If you do not know the sender, ignore this mail: nothing happens unless you accept.</p>',
+    ),
+  },
 };
 
 /** Placeholders a subject may not carry: a subject shows on lock screens and in notification previews. */
@@ -209,6 +222,8 @@ export class MailTemplates {
       codeTtl: vars.codeTtl ?? '',
       remaining: vars.remaining ?? '',
       removed: vars.removed ?? '',
+      orgName: vars.orgName ?? '',
+      inviter: vars.inviter ?? '',
     };
     const fill = (source: string, escape: (v: string) => string, withheld = NONE) =>
       source.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, key: string) =>

@@ -16,7 +16,9 @@ export class Session {
     | 'rotatedAt'
     | 'revokedAt'
     | 'amr'
-    | 'authTime';
+    | 'authTime'
+    | 'orgId'
+    | 'switchPoints';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -62,6 +64,22 @@ export class Session {
    */
   @Property({ type: Date, nullable: true })
   authTime: Date | null = null;
+
+  /**
+   * The organization chosen by switchOrganization, or null: its tokens carry `org` and `org_role` while
+   * the membership lasts, re-derived at every refresh. No foreign key: sessions know nothing of
+   * organizations, and a deleted organization simply yields no claims.
+   */
+  @Property({ type: 'uuid', nullable: true })
+  orgId: string | null = null;
+
+  /**
+   * SHA-256 hashes (space-separated, the latest MAX_SWITCH_POINTS) of the refresh tokens a
+   * switchOrganization retired: their successor is derived from the hash, not the secret, so the chain
+   * of successors, and with it reuse detection of older tokens, runs on across a switch.
+   */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  switchPoints: string | null = null;
 
   @Property({ type: 'string', length: 512, nullable: true })
   userAgent: string | null = null;

@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
-import { accountDisabled, invalidToken, tokenExpired } from '../errors';
+import { accountDisabled, invalidToken, tokenExpired, unauthenticated } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { MaybePromise } from '../maybe-promise';
-import type { JwtService } from '../tokens/jwt';
+import type { JwtService, OrgClaim } from '../tokens/jwt';
 import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 import { randomSecret, sameDigest, sha256 } from '../tokens/random';
 import { type User } from '../users/user.entity';
@@ -22,6 +22,17 @@ export type { ClientInfo, IssuedTokens } from './session.types';
  * owner it reads on the way): passed in, so sessions import nothing from the user cache.
  */
 export type ReadLiveSession = (em: EntityManager, sessionId: string) => Promise<boolean>;
+
+/**
+ * The `org` and `org_role` a session's tokens carry for the organization it switched to, read from the
+ * current membership (null: no longer a member). Registered by the organizations feature, so sessions
+ * import nothing of it.
+ */
+export type OrgClaimReader = (
+  em: EntityManager,
+  userId: string,
+  orgId: string,
+) => Promise<OrgClaim | null>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -40,6 +51,13 @@ export class SessionService {
     secrets: ServerSecrets,
   ) {
     this.rotationKeys = secrets.keys(KeyLabel.REFRESH_SUCCESSOR);
+  }
+
+  private orgClaim: OrgClaimReader = async () => null;
+
+  /** Registers how a session's organization becomes claims (src/organizations). */
+  onOrgClaims(read: OrgClaimReader): void {
+    this.orgClaim = read;
   }
 
   /**
@@ -68,7 +86,7 @@ export class SessionService {
       { persist: false },
     );
     await em.insert(session);
-    return this.issue(session, user, secret);
+    return this.issue(em, session, user, secret);
   }
 
   /**
@@ -112,7 +130,7 @@ export class SessionService {
           userAgent: clientColumns(client).userAgent ?? session.userAgent,
         },
       );
-      if (rotated === 1) return this.issue(session, session.user, successor);
+      if (rotated === 1) return this.issue(em, session, session.user, successor);
       session = await em.findOne(Session, { id: sessionId }, { populate: ['user'], refresh: true });
       if (!session || session.revokedAt)
         throw invalidToken('This session has ended. Sign in again.');
@@ -124,10 +142,11 @@ export class SessionService {
       if (grace > 0 && Date.now() - rotatedAt <= grace) {
         // The successor handed out then, possibly made with a key retired since.
         const current = session.refreshTokenHash;
+        const switched = switchPointsOf(session);
         const same = this.rotationKeys
-          .map((key) => successorOf(key, secret))
+          .map((key) => nextInChain(key, secret, switched))
           .find((s) => sameDigest(sha256(s), current));
-        if (same) return this.issue(session, session.user, same);
+        if (same) return this.issue(em, session, session.user, same);
       }
       await this.revokeForReuse(em, session, client);
       throw reused();
@@ -146,16 +165,62 @@ export class SessionService {
    */
   private isAncestor(secret: string, session: Session): boolean {
     const steps = Math.min(session.generation, MAX_ANCESTOR_STEPS);
+    const switched = switchPointsOf(session);
     for (const key of this.rotationKeys) {
       let next = secret;
       for (let i = 0; i < steps; i++) {
-        next = successorOf(key, next);
+        next = nextInChain(key, next, switched);
         const hash = sha256(next);
         if (sameDigest(hash, session.refreshTokenHash)) return true;
         if (session.previousTokenHash && sameDigest(hash, session.previousTokenHash)) return true;
       }
     }
     return false;
+  }
+
+  /**
+   * switchOrganization: a new token pair for the same session, whose tokens (and those of its later
+   * refreshes) carry the organization `orgId` (null: none). The caller has checked the membership. The
+   * presented refresh token is retired like a rotation (it becomes the previous one, so presenting it
+   * again later is a reuse), in one conditional UPDATE. Throws UNAUTHENTICATED (the session ended).
+   */
+  async switchOrganization(
+    uow: UnitOfWork,
+    userId: string,
+    sessionId: string,
+    orgId: string | null,
+  ): Promise<IssuedTokens> {
+    const { em } = uow;
+    const session = await em.findOne(
+      Session,
+      { id: sessionId, user: userId, revokedAt: null, expiresAt: { $gt: new Date() } },
+      { populate: ['user'], refresh: true },
+    );
+    if (!session) throw unauthenticated('This session has ended: sign in again.');
+    // Derived from the retired token's hash (which the server has) instead of its secret (which it has
+    // not), and that hash recorded: a chain walk from an older token reaches the new one, and a
+    // parallel tab presenting the retired token inside the grace window gets this very pair.
+    const retired = session.refreshTokenHash;
+    const secret = switchSuccessorOf(this.rotationKeys[0]!, retired);
+    const switchPoints = [...switchPointsOf(session), retired].slice(-MAX_SWITCH_POINTS).join(' ');
+    const now = new Date();
+    const switched = await em.nativeUpdate(
+      Session,
+      { id: sessionId, refreshTokenHash: session.refreshTokenHash, revokedAt: null },
+      {
+        orgId,
+        switchPoints,
+        refreshTokenHash: sha256(secret),
+        previousTokenHash: retired,
+        rotatedAt: now,
+        lastUsedAt: now,
+        generation: session.generation + 1,
+      },
+    );
+    // A refresh or another switch of this session won the race: its holder must use that pair.
+    if (switched !== 1) throw unauthenticated('This session changed meanwhile: refresh and retry.');
+    session.orgId = orgId;
+    return this.issue(em, session, session.user, secret);
   }
 
   /** The user's live sessions, most recently used first. */
@@ -286,8 +351,15 @@ export class SessionService {
     );
   }
 
-  private issue(session: Session, user: User, secret: string): IssuedTokens {
+  private async issue(
+    em: EntityManager,
+    session: Session,
+    user: User,
+    secret: string,
+  ): Promise<IssuedTokens> {
     const ttl = this.config.jwt.accessTtlSec;
+    // Re-read at every issue: a removed member's next refresh carries no org, a new role the new one.
+    const org = session.orgId ? await this.orgClaim(em, user.id, session.orgId) : null;
     const { token } = this.jwt.signAccess(
       {
         sub: user.id,
@@ -295,6 +367,7 @@ export class SessionService {
         role: user.role,
         amr: session.amr.split(' '),
         authTime: session.authTime ?? session.createdAt,
+        org,
       },
       ttl,
     );
@@ -308,8 +381,29 @@ const MAX_ANCESTOR_STEPS = 100;
 const reused = () =>
   invalidToken('This refresh token was already used. The session has been ended; sign in again.');
 
+/** Switches whose retired tokens a chain walk still follows; older ones are refused, not traced. */
+const MAX_SWITCH_POINTS = 16;
+
 function successorOf(key: Buffer, secret: string): string {
   return createHmac('sha256', key).update(secret).digest('base64url');
+}
+
+/** The token a switchOrganization hands out in place of the token whose hash is `retiredHash`. */
+function switchSuccessorOf(key: Buffer, retiredHash: string): string {
+  return createHmac('sha256', key).update(`org-switch:${retiredHash}`).digest('base64url');
+}
+
+/** The token that followed `secret`: its rotation successor, or its switch successor if a switch retired it. */
+function nextInChain(key: Buffer, secret: string, switchPoints: ReadonlySet<string>): string {
+  if (switchPoints.size > 0) {
+    const hash = sha256(secret);
+    if (switchPoints.has(hash)) return switchSuccessorOf(key, hash);
+  }
+  return successorOf(key, secret);
+}
+
+function switchPointsOf(session: Session): Set<string> {
+  return new Set(session.switchPoints ? session.switchPoints.split(' ') : []);
 }
 
 function parseRefreshToken(value: unknown): { sessionId: string; secret: string } | null {

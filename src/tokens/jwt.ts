@@ -1,11 +1,18 @@
 import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { BoundedMap } from '../cache/bounded-map';
+import { isOrgRole, type OrgRole } from '../organizations/org-role';
 import type { Role } from '../users/role';
 import { KeyLabel, type ServerSecrets } from './secrets';
 import { parsePrivateKey, parsePublicKeys, type PublicJwk, type VerificationKey } from './keys';
 
 export type TokenKind = 'access' | 'activation' | 'reset';
+
+/** The organization a session switched to, as its tokens carry it (`org`, `org_role`). */
+export interface OrgClaim {
+  org: string;
+  role: OrgRole;
+}
 
 export interface AccessClaims {
   sub: string;
@@ -15,6 +22,9 @@ export interface AccessClaims {
   amr: string[];
   /** When the user last proved a factor in this session (seconds; a refresh keeps it). */
   auth_time?: number;
+  /** The organization chosen with switchOrganization and the member's role in it; absent otherwise. */
+  org?: string;
+  org_role?: OrgRole;
   jti: string;
   iat: number;
   exp: number;
@@ -122,7 +132,14 @@ export class JwtService {
   }
 
   signAccess(
-    claims: { sub: string; sid: string; role: Role; amr: readonly string[]; authTime: Date },
+    claims: {
+      sub: string;
+      sid: string;
+      role: Role;
+      amr: readonly string[];
+      authTime: Date;
+      org?: OrgClaim | null;
+    },
     ttlSec: number,
   ): { token: string; jti: string } {
     const jti = randomUUID();
@@ -132,6 +149,7 @@ export class JwtService {
         role: claims.role,
         amr: claims.amr,
         auth_time: Math.floor(claims.authTime.getTime() / 1000),
+        ...(claims.org ? { org: claims.org.org, org_role: claims.org.role } : {}),
         typ: 'access',
       },
       this.signing.key,
@@ -186,6 +204,12 @@ export class JwtService {
     if (!result.ok) return result;
     const c = result.claims;
     if (typeof c.sid !== 'string' || typeof c.role !== 'string' || !Array.isArray(c.amr))
+      return { ok: false, reason: 'invalid' };
+    // Both org claims or neither, of the known roles: what @auth(orgRole) relies on.
+    if (
+      (c.org !== undefined || c.org_role !== undefined) &&
+      (typeof c.org !== 'string' || !isOrgRole(c.org_role))
+    )
       return { ok: false, reason: 'invalid' };
     const verified = Object.freeze({
       ok: true,

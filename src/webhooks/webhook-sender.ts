@@ -7,7 +7,14 @@ export type WebhookEventType =
   | 'user.deleted'
   | 'user.disabled'
   | 'user.enabled'
-  | 'user.role_changed';
+  | 'user.role_changed'
+  | 'organization.created'
+  | 'organization.deleted'
+  | 'member.added'
+  | 'member.removed'
+  | 'member.role_changed'
+  | 'invitation.created'
+  | 'invitation.accepted';
 
 /** What the outbox row holds (sealed): the Standard Webhooks payload, fixed when the change commits. */
 export interface WebhookMessage {

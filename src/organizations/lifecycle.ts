@@ -1,0 +1,54 @@
+import type { AccountLifecycle } from '../accounts/account-lifecycle';
+import { AppError, ErrorCode } from '../errors';
+import type { SessionService } from '../sessions/session.service';
+import { Invitation, Membership } from './organization.entity';
+import { lockOrganization, roleOf } from './memberships';
+import type { OrganizationService } from './organization.service';
+import { OrgRole } from './org-role';
+
+/**
+ * What organizations add to the account lifecycle and to sessions: a deleted account takes its
+ * memberships with it and the organizations it was the only member of, and is refused while it is the
+ * last OWNER of one that has other members; a session's `org` claims come from the current membership.
+ */
+export function registerOrganizationLifecycle(
+  lifecycle: AccountLifecycle,
+  sessions: SessionService,
+  organizations: OrganizationService,
+): void {
+  sessions.onOrgClaims(async (em, userId, orgId) => {
+    const role = await roleOf(em, orgId, userId);
+    return role ? { org: orgId, role } : null;
+  });
+
+  lifecycle.onUserDeleted('organizations', async (uow, userId) => {
+    const owned = await uow.em.find(
+      Membership,
+      { user: userId, role: OrgRole.OWNER },
+      { refresh: true },
+    );
+    for (const { organization } of owned) {
+      // Locked, so a co-owner's leave or an acceptance cannot slip between the counts and the delete.
+      await lockOrganization(uow, organization.id);
+      const others = await uow.em.find(
+        Membership,
+        { organization: organization.id, user: { $ne: userId } },
+        { refresh: true },
+      );
+      if (others.some((m) => m.role === OrgRole.OWNER)) continue;
+      if (others.length > 0)
+        throw new AppError(
+          ErrorCode.FORBIDDEN,
+          'You are the last owner of an organization that has other members: make one of them OWNER, or delete the organization, first.',
+        );
+      await organizations.remove(uow, organization.id, {
+        userId,
+        client: { ip: null, userAgent: null },
+      });
+    }
+    await uow.em.nativeDelete(Membership, { user: userId });
+    // Invitations they sent stay valid for the invited; only the link to the inviter goes.
+    await uow.em.nativeUpdate(Invitation, { invitedBy: userId }, { invitedBy: null });
+    return null;
+  });
+}
