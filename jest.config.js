@@ -4,7 +4,7 @@ const postgres = Boolean(process.env.AUTHQL_TEST_POSTGRES);
  * Suites that run on SQLite only, because what they check happens before or apart from any database:
  * the HTTP and GraphQL layer, token signing and verification, configuration, hashing, rendering of
  * mails and pages, metrics. Every other suite runs on both (the dialects differ in locks, conflicts,
- * transactions, migrations and the rate-limit store). Listed in docs/design.md.
+ * transactions, migrations and the rate-limit store). The README says so.
  */
 const SQLITE_ONLY = [
   // HTTP and GraphQL
