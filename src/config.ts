@@ -87,6 +87,12 @@ export interface Config {
     readonly tokenPerIp: number;
     /** Invitations an organization may send per day (RATE_LIMIT_INVITES_PER_ORG). */
     readonly invitesPerOrg: number;
+    /** Invitations one user may send per day, all their organizations together (RATE_LIMIT_INVITES_PER_USER). */
+    readonly invitesPerUser: number;
+    /** Organizations one user may create per day (RATE_LIMIT_ORGS_PER_USER). */
+    readonly orgsPerUser: number;
+    /** switchOrganization calls per session per 15 min (RATE_LIMIT_ORG_SWITCHES_PER_SESSION). */
+    readonly orgSwitchesPerSession: number;
   };
   /** Passkeys (WebAuthn); null when APP_URL is no web URL and WEBAUTHN_RP_ID is unset: passkeys are off. */
   readonly webauthn: WebAuthnConfig | null;
@@ -418,6 +424,10 @@ const EnvSchema = z.object({
   // activateAccount (and resetPassword) attempts per IP per 15 min: one-time tokens must not be guessable.
   RATE_LIMIT_TOKEN_PER_IP: integer('RATE_LIMIT_TOKEN_PER_IP', 30, 1, 1_000_000),
   RATE_LIMIT_INVITES_PER_ORG: integer('RATE_LIMIT_INVITES_PER_ORG', 50, 1, 1_000_000),
+  RATE_LIMIT_INVITES_PER_USER: integer('RATE_LIMIT_INVITES_PER_USER', 100, 1, 1_000_000),
+  RATE_LIMIT_ORGS_PER_USER: integer('RATE_LIMIT_ORGS_PER_USER', 10, 1, 1_000_000),
+  // At most the 100 steps reuse detection traces back: a thief must not out-switch it in one window.
+  RATE_LIMIT_ORG_SWITCHES_PER_SESSION: integer('RATE_LIMIT_ORG_SWITCHES_PER_SESSION', 30, 1, 100),
   WORKERS: z
     .string()
     .default('1')
@@ -758,6 +768,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
       tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
       invitesPerOrg: e.RATE_LIMIT_INVITES_PER_ORG,
+      invitesPerUser: e.RATE_LIMIT_INVITES_PER_USER,
+      orgsPerUser: e.RATE_LIMIT_ORGS_PER_USER,
+      orgSwitchesPerSession: e.RATE_LIMIT_ORG_SWITCHES_PER_SESSION,
     },
     webauthn,
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -186,7 +186,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   registerPasskeyLifecycle(lifecycle);
   registerOAuthLifecycle(lifecycle);
   registerSignInCodeLifecycle(lifecycle);
-  const organizations = new OrganizationService(sessions, events, webhooks);
+  const organizations = new OrganizationService(sessions, events, webhooks, limits);
   registerOrganizationLifecycle(lifecycle, sessions, organizations);
   const mfaTickets = new MfaTickets();
   // A second step begun before every session ended must not finish a sign-in after it.

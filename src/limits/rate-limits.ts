@@ -25,6 +25,9 @@ export class RateLimits {
   private readonly emailPerIp: RateLimiterAbstract;
   private readonly tokenPerIp: RateLimiterAbstract;
   private readonly invitesPerOrg: RateLimiterAbstract;
+  private readonly invitesPerUser: RateLimiterAbstract;
+  private readonly orgsPerUser: RateLimiterAbstract;
+  private readonly orgSwitchesPerSession: RateLimiterAbstract;
 
   constructor(
     config: Config,
@@ -39,6 +42,9 @@ export class RateLimits {
     this.emailPerIp = create('email-ip', r.emailPerIp, ONE_HOUR);
     this.tokenPerIp = create('token-ip', r.tokenPerIp, FIFTEEN_MINUTES);
     this.invitesPerOrg = create('invite-org', r.invitesPerOrg, ONE_DAY);
+    this.invitesPerUser = create('invite-user', r.invitesPerUser, ONE_DAY);
+    this.orgsPerUser = create('org-user', r.orgsPerUser, ONE_DAY);
+    this.orgSwitchesPerSession = create('org-switch', r.orgSwitchesPerSession, FIFTEEN_MINUTES);
   }
 
   static create(config: Config, orm: MikroORM): RateLimits {
@@ -149,6 +155,15 @@ export class RateLimits {
    */
   async invitation(orgId: string): Promise<void> {
     await consume(this.invitesPerOrg, key(orgId), 'organization');
+  }
+
+  /**
+   * One switchOrganization of session `sessionId`, per 15 minutes: every switch retires a refresh token
+   * that reuse detection must still trace, so an access-token thief may not switch without bound.
+   * Throws TOO_MANY_REQUESTS.
+   */
+  async organizationSwitch(sessionId: string): Promise<void> {
+    await consume(this.orgSwitchesPerSession, key(sessionId), 'session');
   }
 }
 

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { badInput } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
+import type { RateLimits } from '../limits/rate-limits';
 import type { ClientInfo, IssuedTokens } from '../sessions/session.types';
 import type { SessionService } from '../sessions/session.service';
 import type { Webhooks } from '../webhooks/webhooks';
@@ -44,6 +45,7 @@ export class OrganizationService {
     private readonly sessions: SessionService,
     private readonly events: SecurityEvents,
     private readonly webhooks: Webhooks,
+    private readonly limits: RateLimits,
   ) {}
 
   /** The viewer's organizations, oldest membership first. */
@@ -246,7 +248,8 @@ export class OrganizationService {
 
   /**
    * switchOrganization: new tokens for the viewer's session carrying `orgId` (null: none); members
-   * only. Throws FORBIDDEN, UNAUTHENTICATED (the session ended).
+   * only; RATE_LIMIT_ORG_SWITCHES_PER_SESSION per session. Throws FORBIDDEN, UNAUTHENTICATED (the
+   * session ended), TOO_MANY_REQUESTS.
    */
   async switchTo(
     em: EntityManager,
@@ -254,6 +257,7 @@ export class OrganizationService {
     sessionId: string,
     orgId: string | null,
   ): Promise<IssuedTokens> {
+    await this.limits.organizationSwitch(sessionId);
     return transaction(em, async (uow) => {
       if (orgId !== null && !(await roleOf(uow.em, orgId, userId)))
         throw forbidden('You are not a member of this organization.');

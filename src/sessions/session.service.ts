@@ -381,8 +381,12 @@ const MAX_ANCESTOR_STEPS = 100;
 const reused = () =>
   invalidToken('This refresh token was already used. The session has been ended; sign in again.');
 
-/** Switches whose retired tokens a chain walk still follows; older ones are refused, not traced. */
-const MAX_SWITCH_POINTS = 16;
+/**
+ * Switches whose retired tokens a chain walk still follows: as many as the walk takes steps, so a switch
+ * never shortens the reach of reuse detection below that of plain rotation (switches are also rate
+ * limited per session, RATE_LIMIT_ORG_SWITCHES_PER_SESSION).
+ */
+const MAX_SWITCH_POINTS = MAX_ANCESTOR_STEPS;
 
 function successorOf(key: Buffer, secret: string): string {
   return createHmac('sha256', key).update(secret).digest('base64url');
