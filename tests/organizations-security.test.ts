@@ -2,6 +2,7 @@ import {
   codeOf,
   createActiveUser,
   REFRESH,
+  REQUEST_RESET,
   signIn,
   uniqueEmail,
   type Tokens,
@@ -12,6 +13,10 @@ import { startTestServer, type TestServer } from './helpers/server';
 const SWITCHES = 20;
 const SWITCH_LIMIT = 24;
 const REUSE_SUBJECT = 'A sign-in session was ended for your safety';
+// Mails per address per hour (sign-up, reset and, now, invitations share it); each account's sign-up takes one.
+const MAILS_PER_ADDRESS = 3;
+const INVITES_PER_USER = 5;
+const ORGS_PER_USER = 2;
 
 let server: TestServer;
 
@@ -19,11 +24,17 @@ beforeAll(async () => {
   server = await startTestServer({
     MAIL_POLL_INTERVAL: '100ms',
     RATE_LIMIT_ORG_SWITCHES_PER_SESSION: String(SWITCH_LIMIT),
+    RATE_LIMIT_EMAIL_PER_ADDRESS: String(MAILS_PER_ADDRESS),
+    RATE_LIMIT_INVITES_PER_USER: String(INVITES_PER_USER),
+    RATE_LIMIT_ORGS_PER_USER: String(ORGS_PER_USER),
   });
 });
 afterAll(() => server.close());
 
 const CREATE = `mutation ($name: String!) { createOrganization(name: $name) { id } }`;
+const INVITE = `mutation ($orgId: ID!, $email: String!, $role: OrgRole) {
+  inviteMember(orgId: $orgId, email: $email, role: $role) { id email role }
+}`;
 const SWITCH = `mutation ($orgId: ID) {
   switchOrganization(orgId: $orgId) { accessToken refreshToken expiresIn user { id } }
 }`;
@@ -83,5 +94,76 @@ describe('switchOrganization by an access-token holder', () => {
     expect(refused.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
     const other = await signIn(server, owner.email);
     await ok(SWITCH, { orgId }, other.accessToken);
+  });
+});
+
+/** An account with an organization of its own. */
+async function owner(label = 'owner') {
+  const who = await account(label);
+  const { id } = (await ok(CREATE, { name: `${label} Inc` }, who.tokens.accessToken))
+    .createOrganization;
+  return { ...who, orgId: id as string };
+}
+
+const inviteAs = (who: Account & { orgId: string }, email: string, orgId = who.orgId) =>
+  server.gql(INVITE, { orgId, email }, { token: who.tokens.accessToken });
+
+describe('invitation mail budgets', () => {
+  it('an invitation mail counts against the invited address: several organizations cannot flood it', async () => {
+    const inviters = [await owner('a'), await owner('b'), await owner('c')];
+    const victim = uniqueEmail('victim');
+    for (const inviter of inviters)
+      expect((await inviteAs(inviter, victim)).errors).toBeUndefined();
+    await server.inbox.waitFor(victim, MAILS_PER_ADDRESS);
+    const refused = await inviteAs(inviters[0]!, victim);
+    expect(codeOf(refused)).toBe('TOO_MANY_REQUESTS');
+    expect(refused.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
+    expect(server.inbox.for(victim)).toHaveLength(MAILS_PER_ADDRESS);
+  });
+
+  it('answers the same for an address with an account as for one without', async () => {
+    const inviters = [await owner('d'), await owner('e'), await owner('f')];
+    const registered = (await account('registered')).email; // its sign-up took one mail
+    const unknown = uniqueEmail('unknown');
+    // A reset request for an unknown address mails nothing but takes one of its budget likewise.
+    expect((await server.gql(REQUEST_RESET, { email: unknown })).errors).toBeUndefined();
+    const answers = async (email: string) => {
+      const codes = [];
+      for (const inviter of inviters) codes.push(codeOf(await inviteAs(inviter, email)) ?? 'OK');
+      return codes;
+    };
+    const forRegistered = await answers(registered);
+    expect(forRegistered).toEqual(['OK', 'OK', 'TOO_MANY_REQUESTS']);
+    expect(await answers(unknown)).toEqual(forRegistered);
+  });
+
+  it('one user’s invitations across all their organizations share a daily budget', async () => {
+    const inviter = await owner('bulk');
+    const second = (await ok(CREATE, { name: 'Bulk Two' }, inviter.tokens.accessToken))
+      .createOrganization.id as string;
+    for (let i = 0; i < INVITES_PER_USER; i++) {
+      const orgId = i % 2 === 0 ? inviter.orgId : second;
+      expect((await inviteAs(inviter, uniqueEmail('bulk-to'), orgId)).errors).toBeUndefined();
+    }
+    const refused = await inviteAs(inviter, uniqueEmail('bulk-to'), second);
+    expect(codeOf(refused)).toBe('TOO_MANY_REQUESTS');
+    expect(refused.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
+  });
+
+  it('one user may create RATE_LIMIT_ORGS_PER_USER organizations a day', async () => {
+    const maker = await account('maker');
+    for (let i = 0; i < ORGS_PER_USER; i++)
+      await ok(CREATE, { name: `Maker ${i}` }, maker.tokens.accessToken);
+    const refused = await server.gql(
+      CREATE,
+      { name: 'One too many' },
+      {
+        token: maker.tokens.accessToken,
+      },
+    );
+    expect(codeOf(refused)).toBe('TOO_MANY_REQUESTS');
+    expect(refused.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
+    // Another user is not affected.
+    await owner('other-maker');
   });
 });

@@ -150,11 +150,23 @@ export class RateLimits {
   }
 
   /**
-   * One invitation mail (a new or renewed invitation) sent by organization `orgId`, per day: an
-   * organization cannot be used to mail strangers in bulk. Throws TOO_MANY_REQUESTS.
+   * One invitation mail (a new or renewed invitation) from organization `orgId`, sent by user
+   * `inviterId` to `email` (normalised): per organization and per inviter per day, so neither one
+   * organization nor many of one account mail strangers in bulk, and against the address's hourly mail
+   * budget (the one of signUp, resendActivation, requestPasswordReset). The inviter's budgets are
+   * counted first: a request they refuse spends nothing of the address's. The address's budget is
+   * counted whether or not it has an account, so its refusal tells nothing about one.
+   * Throws TOO_MANY_REQUESTS.
    */
-  async invitation(orgId: string): Promise<void> {
+  async invitation(orgId: string, inviterId: string, email: string): Promise<void> {
     await consume(this.invitesPerOrg, key(orgId), 'organization');
+    await consume(this.invitesPerUser, key(inviterId), 'user');
+    await consume(this.emailPerAddress, key(email), 'address');
+  }
+
+  /** One createOrganization by user `userId`, per day. Throws TOO_MANY_REQUESTS. */
+  async organizationCreated(userId: string): Promise<void> {
+    await consume(this.orgsPerUser, key(userId), 'user');
   }
 
   /**

@@ -40,7 +40,8 @@ export class InvitationService {
 
   /**
    * Invites `rawEmail` with `role` and mails it; OWNER/ADMIN (an ADMIN may not invite an OWNER). A
-   * pending invitation of the address is renewed: the same id, a new expiry and the new role.
+   * pending invitation of the address is renewed: the same id, a new expiry and the new role. Limited
+   * per organization, per inviter and by the address's mail budget (RateLimits.invitation).
    * Throws FORBIDDEN, BAD_USER_INPUT (invalid address, already a member), TOO_MANY_REQUESTS.
    */
   async invite(
@@ -59,7 +60,7 @@ export class InvitationService {
         throw forbidden('Only an owner can invite an owner.');
       const member = await uow.em.count(Membership, { organization: orgId, user: { email } });
       if (member > 0) throw badInput('This address is already a member of the organization.');
-      await this.limits.invitation(orgId);
+      await this.limits.invitation(orgId, actor.userId, email);
       const now = new Date();
       const expiresAt = new Date(now.getTime() + this.ttlMs);
       const existing = await uow.em.findOne(

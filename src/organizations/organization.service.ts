@@ -85,7 +85,9 @@ export class OrganizationService {
 
   /**
    * Makes an organization with the actor as its OWNER. A slug given and taken, or invalid, is
-   * BAD_USER_INPUT; a slug made from the name gets a "-<n>" suffix until it is free.
+   * BAD_USER_INPUT; a slug made from the name gets a "-<n>" suffix until it is free. Limited per user
+   * (RATE_LIMIT_ORGS_PER_USER a day): each organization is another budget of invitation mails.
+   * Throws BAD_USER_INPUT, TOO_MANY_REQUESTS.
    */
   async create(
     em: EntityManager,
@@ -96,6 +98,7 @@ export class OrganizationService {
     const name = organizationName(rawName);
     const given = rawSlug === null || rawSlug === undefined ? null : explicitSlug(rawSlug);
     const base = given ?? slugFromName(name);
+    await this.limits.organizationCreated(actor.userId);
     for (let attempt = 1; ; attempt++) {
       const slug = given ?? (await this.freeSlug(em, base));
       try {
