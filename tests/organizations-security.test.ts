@@ -7,6 +7,8 @@ import {
   uniqueEmail,
   type Tokens,
 } from './helpers/flows';
+import { Role } from '../src/users/role';
+import { User } from '../src/users/user.entity';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // Above the 16 switch points once kept, below the per-session switch limit set here.
@@ -165,5 +167,78 @@ describe('invitation mail budgets', () => {
     expect(refused.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
     // Another user is not affected.
     await owner('other-maker');
+  });
+});
+
+const ACCEPT = `mutation ($id: ID!) { acceptInvitation(id: $id) { id viewerRole } }`;
+
+/** Invites `email` with `role` as `by`, and returns the invitation id read from the mail that arrives. */
+async function invitationTo(by: Account, orgId: string, email: string, role = 'MEMBER') {
+  const before = server.inbox.for(email).length;
+  await ok(INVITE, { orgId, email, role }, by.tokens.accessToken);
+  const mail = await server.inbox.waitFor(email, before + 1);
+  const match = mail.text.match(/http:\/\/app\.test\/invitations\/([0-9a-f-]{36})/);
+  if (!match) throw new Error(`no invitation link in: ${mail.text}`);
+  return match[1]!;
+}
+
+async function join(by: Account, orgId: string, member: Account, role = 'MEMBER') {
+  const id = await invitationTo(by, orgId, member.email, role);
+  await ok(ACCEPT, { id }, member.tokens.accessToken);
+}
+
+const MEMBERS = (fields: string) =>
+  `query ($orgId: ID!) { orgMembers(orgId: $orgId) { user { ${fields} } role } }`;
+
+describe('orgMembers as a fellow member sees it', () => {
+  it('shows id, email and createdAt of others, and refuses their role, disabled, mfaEnabled and isActive', async () => {
+    const boss = await owner('boss');
+    const member = await account('peer');
+    await join(boss, boss.orgId, member);
+    const seen = (
+      await ok(MEMBERS('id email createdAt'), { orgId: boss.orgId }, member.tokens.accessToken)
+    ).orgMembers as Array<{ user: { id: string; email: string; createdAt: string } }>;
+    expect(seen.map((m) => m.user.email).sort()).toEqual([boss.email, member.email].sort());
+    expect(seen.every((m) => typeof m.user.createdAt === 'string')).toBe(true);
+    for (const field of ['role', 'disabled', 'mfaEnabled', 'isActive']) {
+      const res = await server.gql(
+        MEMBERS(`id ${field}`),
+        { orgId: boss.orgId },
+        { token: member.tokens.accessToken },
+      );
+      expect(codeOf(res)).toBe('FORBIDDEN');
+      expect(JSON.stringify(res)).not.toContain('"USER"');
+    }
+  });
+
+  it('shows those fields of the viewer themself, and all of them to a site ADMIN', async () => {
+    const alone = await owner('alone');
+    const mine = (
+      await ok(
+        MEMBERS('id role disabled mfaEnabled isActive'),
+        { orgId: alone.orgId },
+        alone.tokens.accessToken,
+      )
+    ).orgMembers;
+    expect(mine).toEqual([
+      {
+        user: { id: alone.id, role: 'USER', disabled: false, mfaEnabled: false, isActive: true },
+        role: 'OWNER',
+      },
+    ]);
+
+    const admin = await account('site-admin');
+    await server.app.orm.em.fork().nativeUpdate(User, { id: admin.id }, { role: Role.ADMIN });
+    const adminTokens = await signIn(server, admin.email);
+    expect(adminTokens.user.role).toBe('ADMIN');
+    await join(alone, alone.orgId, { ...admin, tokens: adminTokens });
+    const all = (
+      await ok(
+        MEMBERS('id role disabled mfaEnabled isActive'),
+        { orgId: alone.orgId },
+        adminTokens.accessToken,
+      )
+    ).orgMembers as Array<{ user: { id: string; role: string } }>;
+    expect(all.map((m) => m.user.role).sort()).toEqual(['ADMIN', 'USER']);
   });
 });

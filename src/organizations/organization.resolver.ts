@@ -50,7 +50,7 @@ export class OrganizationResolver {
   ): Promise<OrgMemberView[]> {
     const viewer = await requireViewer(ctx);
     const members = await ctx.services.organizations.members(ctx.em, viewer.userId, orgId);
-    return members.map((m) => OrgMemberView.from(m));
+    return members.map((m) => OrgMemberView.from(m, viewer));
   }
 
   @Directive('@auth')
@@ -104,8 +104,11 @@ export class OrganizationResolver {
     @Arg('role', () => OrgRole) role: OrgRole,
     @Ctx() ctx: Context,
   ): Promise<OrgMemberView> {
+    const viewer = await requireViewer(ctx);
+    const actor = { userId: viewer.userId, client: ctx.client };
     return OrgMemberView.from(
-      await ctx.services.organizations.setRole(ctx.em, await actorOf(ctx), orgId, userId, role),
+      await ctx.services.organizations.setRole(ctx.em, actor, orgId, userId, role),
+      viewer,
     );
   }
 

@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import type { Role } from '../users/role';
 import { UserView } from '../users/user.type';
 import type { Invitation, Membership, Organization } from './organization.entity';
 import { OrgRole } from './org-role';
@@ -51,9 +52,10 @@ export class OrgMemberView {
   @Field(() => Date)
   joinedAt!: Date;
 
-  static from(membership: Membership): OrgMemberView {
+  /** The member as `viewer` sees them (UserView.seenBy: another member's account state is not theirs to see). */
+  static from(membership: Membership, viewer: { userId: string; role: Role }): OrgMemberView {
     return Object.assign(new OrgMemberView(), {
-      user: UserView.from(membership.user),
+      user: UserView.seenBy(membership.user, viewer),
       role: membership.role,
       joinedAt: membership.joinedAt,
     });

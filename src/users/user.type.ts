@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { AppError, ErrorCode } from '../errors';
 import { Role } from './role';
 import type { UserSnapshot } from './user-snapshot';
 
@@ -36,6 +37,29 @@ export class UserView {
   })
   mfaEnabled!: boolean;
 
+  /**
+   * The user as another user sees them (a fellow member of an organization): id, email and createdAt;
+   * the account's state (site role, disabled, MFA, activation) answers FORBIDDEN unless the viewer is
+   * that user or a site ADMIN, as it did before any other user's User object was reachable.
+   */
+  static seenBy(user: UserSnapshot, viewer: { userId: string; role: Role }): UserView {
+    if (viewer.userId === user.id || viewer.role === Role.ADMIN) return UserView.from(user);
+    const view = Object.assign(new UserView(), {
+      id: user.id,
+      email: user.email,
+      createdAt: user.createdAt,
+    });
+    // Getters that throw: graphql-js's default resolver reads the property, so the refusal is a field
+    // error, and `me` keeps its plain, wrapper-free fields.
+    for (const field of PRIVATE_FIELDS)
+      Object.defineProperty(view, field, {
+        get: () => {
+          throw new AppError(ErrorCode.FORBIDDEN, 'Only this user or an administrator sees this.');
+        },
+      });
+    return view;
+  }
+
   static from(user: UserSnapshot): UserView {
     return Object.assign(new UserView(), {
       id: user.id,
@@ -48,3 +72,6 @@ export class UserView {
     });
   }
 }
+
+/** What only the user themself and site ADMINs see of an account. */
+const PRIVATE_FIELDS = ['role', 'isActive', 'disabled', 'mfaEnabled'] as const;
