@@ -242,3 +242,45 @@ describe('orgMembers as a fellow member sees it', () => {
     expect(all.map((m) => m.user.role).sort()).toEqual(['ADMIN', 'USER']);
   });
 });
+
+const REMOVE = `mutation ($orgId: ID!, $userId: ID!) { removeMember(orgId: $orgId, userId: $userId) }`;
+const LEAVE = `mutation ($orgId: ID!) { leaveOrganization(orgId: $orgId) }`;
+const SET_ROLE = `mutation ($orgId: ID!, $userId: ID!, $role: OrgRole!) {
+  setMemberRole(orgId: $orgId, userId: $userId, role: $role) { role }
+}`;
+
+describe('invitations of an ADMIN who loses the role', () => {
+  const cases: Array<
+    [string, (boss: Account & { orgId: string }, admin: Account) => Promise<unknown>]
+  > = [
+    [
+      'is removed',
+      (boss, admin) => ok(REMOVE, { orgId: boss.orgId, userId: admin.id }, boss.tokens.accessToken),
+    ],
+    ['leaves', (boss, admin) => ok(LEAVE, { orgId: boss.orgId }, admin.tokens.accessToken)],
+    [
+      'is demoted to MEMBER',
+      (boss, admin) =>
+        ok(
+          SET_ROLE,
+          { orgId: boss.orgId, userId: admin.id, role: 'MEMBER' },
+          boss.tokens.accessToken,
+        ),
+    ],
+  ];
+  it.each(cases)('are revoked when the ADMIN %s', async (_, loses) => {
+    const boss = await owner('boss');
+    const admin = await account('admin');
+    await join(boss, boss.orgId, admin, 'ADMIN');
+    const alt = await account('alt');
+    const id = await invitationTo(admin, boss.orgId, alt.email, 'ADMIN');
+    // Someone else's invitation is not the ADMIN's: it stays.
+    const friend = await account('friend');
+    const kept = await invitationTo(boss, boss.orgId, friend.email);
+    await loses(boss, admin);
+    expect(codeOf(await server.gql(ACCEPT, { id }, { token: alt.tokens.accessToken }))).toBe(
+      'INVALID_TOKEN',
+    );
+    await ok(ACCEPT, { id: kept }, friend.tokens.accessToken);
+  });
+});

@@ -13,14 +13,7 @@ import { forbidden, isId, lockOrganization, requireRole, roleOf } from './member
 import type { OrgActor } from './organization.service';
 import { webhookOrg } from './organization.service';
 import { OrgRole } from './org-role';
-
-/** The conditions of a pending invitation: none of accepted, revoked, declined; not expired. */
-const pending = (now = new Date()) => ({
-  acceptedAt: null,
-  revokedAt: null,
-  declinedAt: null,
-  expiresAt: { $gt: now },
-});
+import { pending } from './pending-invitations';
 
 /**
  * Invitations to organizations. Inviting answers the same whether the address has an account (nothing

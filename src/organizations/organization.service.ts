@@ -18,6 +18,7 @@ import {
   roleOf,
 } from './memberships';
 import { OrgRole } from './org-role';
+import { revokeInvitationsSentBy } from './pending-invitations';
 import { explicitSlug, organizationName, slugCandidate, slugFromName } from './slug';
 
 /** Who acts: the signed-in user and where the request came from. */
@@ -202,6 +203,7 @@ export class OrganizationService {
       if (target.role === OrgRole.OWNER && (await ownerCount(uow.em, orgId)) <= 1)
         throw lastOwner();
       await uow.em.nativeUpdate(Membership, { id: target.id }, { role });
+      if (role === OrgRole.MEMBER) await revokeInvitationsSentBy(uow, orgId, userId);
       const from = target.role;
       target.role = role;
       // Written natively above: the identity map must not flush it again.
@@ -278,13 +280,17 @@ export class OrganizationService {
     );
   }
 
-  /** Deletes a membership (the organization locked), keeping at least one OWNER. Throws FORBIDDEN. */
+  /**
+   * Deletes a membership (the organization locked), keeping at least one OWNER, and withdraws the
+   * invitations the member sent. Throws FORBIDDEN.
+   */
   private async dropMember(uow: UnitOfWork, actor: OrgActor, target: Membership): Promise<void> {
     const orgId = target.organization.id;
     if (target.role === OrgRole.OWNER && (await ownerCount(uow.em, orgId)) <= 1) throw lastOwner();
     await uow.em.nativeDelete(Membership, { id: target.id });
     uow.em.getUnitOfWork().unsetIdentity(target);
     const userId = target.user.id;
+    await revokeInvitationsSentBy(uow, orgId, userId);
     await this.record(uow, SecurityEventType.MEMBER_REMOVED, actor, target.organization, {
       memberId: userId,
       role: target.role,
