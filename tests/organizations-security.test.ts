@@ -284,3 +284,23 @@ describe('invitations of an ADMIN who loses the role', () => {
     await ok(ACCEPT, { id: kept }, friend.tokens.accessToken);
   });
 });
+
+describe('organization names', () => {
+  it.each([
+    ['right-to-left override', '\u202E'],
+    ['zero-width space', '\u200B'],
+    ['byte order mark', '\uFEFF'],
+    ['line separator', '\u2028'],
+    ['paragraph separator', '\u2029'],
+  ])('refuses a %s inside the name', async (_, char) => {
+    const maker = await account('names');
+    const res = await server.gql(
+      CREATE,
+      { name: `Ac${char}me` },
+      {
+        token: maker.tokens.accessToken,
+      },
+    );
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+  });
+});

@@ -3,10 +3,12 @@ import { badInput } from '../errors';
 /** Lowercase letters, digits and '-', 3 to 40 characters (API.md "Organizations"). */
 const SLUG = /^[a-z0-9-]{3,40}$/;
 const MAX_NAME = 100;
+// C0 and C1 controls, line and paragraph separators, and invisible format characters (\p{Cf}: bidi
+// overrides, zero-width spaces, BOM): the name is shown in mails and UIs, where they hide or reorder text.
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u;
 
-/** The name as stored: NFC, trimmed, 1 to 100 characters, no control characters. Throws BAD_USER_INPUT. */
+/** The name as stored: NFC, trimmed, 1 to 100 characters, no control or format characters. Throws BAD_USER_INPUT. */
 export function organizationName(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length > MAX_NAME * 4)
     throw badInput('The name must be 1 to 100 characters.');
@@ -14,7 +16,8 @@ export function organizationName(raw: unknown): string {
   if (name.length < 1 || name.length > MAX_NAME)
     throw badInput('The name must be 1 to 100 characters.');
   // The name reaches mail subjects and bodies: no line breaks or other control characters.
-  if (CONTROL_CHARS.test(name)) throw badInput('The name may not contain control characters.');
+  if (CONTROL_CHARS.test(name))
+    throw badInput('The name may not contain control or invisible characters.');
   return name;
 }
 
