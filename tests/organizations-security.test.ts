@@ -2,6 +2,7 @@ import {
   codeOf,
   createActiveUser,
   REFRESH,
+  PASSWORD,
   REQUEST_RESET,
   signIn,
   uniqueEmail,
@@ -302,5 +303,110 @@ describe('organization names', () => {
       },
     );
     expect(codeOf(res)).toBe('BAD_USER_INPUT');
+  });
+});
+
+// Interleavings that only a second connection can force: the test holds row locks in a transaction of
+// its own, waits until the server's request is blocked on them (pg_stat_activity), makes the concurrent
+// change and commits. SQLite runs one write transaction at a time, so these orders cannot arise there.
+const postgresOnly = process.env.AUTHQL_TEST_POSTGRES ? describe : describe.skip;
+
+/** A transaction of the test's own on another connection: `sql` runs in it until `commit`. */
+async function heldTransaction() {
+  const em = server.app.orm.em.fork();
+  await em.begin();
+  return {
+    sql: (query: string, params: unknown[] = []) =>
+      em.getConnection().execute(query, params, 'all', em.getTransactionContext()),
+    commit: () => em.commit(),
+    rollback: () => em.rollback(),
+  };
+}
+
+/** Resolves once some connection of this database waits for a row lock (the server's request). */
+async function someoneWaitsForALock(): Promise<void> {
+  const em = server.app.orm.em.fork();
+  for (let i = 0; i < 500; i++) {
+    const rows: unknown[] = await em
+      .getConnection()
+      .execute(
+        "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+      );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('no request ever waited for the lock');
+}
+
+const MEMBER_ROLES = `query ($orgId: ID!) { orgMembers(orgId: $orgId) { user { id } role } }`;
+const DELETE_ACCOUNT = `mutation ($password: String!) { deleteAccount(password: $password) }`;
+
+postgresOnly('under concurrency (PostgreSQL)', () => {
+  it('acceptInvitation gives the role the invitation has when it is accepted, not when it was first read', async () => {
+    const boss = await owner('renewer');
+    const alt = await account('accepter');
+    const id = await invitationTo(boss, boss.orgId, alt.email, 'MEMBER');
+    const held = await heldTransaction();
+    let accepted: Promise<{ errors?: unknown }>;
+    try {
+      // What inviteMember's renewal holds: the organization's lock.
+      await held.sql('select 1 from organizations where id = ? for update', [boss.orgId]);
+      accepted = server.gql(ACCEPT, { id }, { token: alt.tokens.accessToken });
+      await someoneWaitsForALock();
+      // The renewal: same id, new role.
+      await held.sql('update invitations set role = ? where id = ?', ['ADMIN', id]);
+      await held.commit();
+    } catch (err) {
+      await held.rollback();
+      throw err;
+    }
+    expect((await accepted).errors).toBeUndefined();
+    const members = (await ok(MEMBER_ROLES, { orgId: boss.orgId }, boss.tokens.accessToken))
+      .orgMembers as Array<{ user: { id: string }; role: string }>;
+    expect(members.find((m) => m.user.id === alt.id)?.role).toBe('ADMIN');
+  });
+
+  it('deleteAccount of an ADMIN promoted to OWNER meanwhile, whose owner then left, is refused: the organization keeps an owner', async () => {
+    const boss = await owner('leaver');
+    const admin = await account('deleter');
+    const member = await account('stayer');
+    await join(boss, boss.orgId, admin, 'ADMIN');
+    await join(boss, boss.orgId, member);
+    const held = await heldTransaction();
+    let deleted: Promise<{ errors?: Array<{ extensions?: Record<string, unknown> }> }>;
+    try {
+      // What setMemberRole and leaveOrganization hold, and the rows they change.
+      await held.sql('select 1 from organizations where id = ? for update', [boss.orgId]);
+      await held.sql('select 1 from memberships where organization_id = ? for update', [
+        boss.orgId,
+      ]);
+      deleted = server.gql(
+        DELETE_ACCOUNT,
+        { password: PASSWORD },
+        { token: admin.tokens.accessToken },
+      );
+      await someoneWaitsForALock();
+      await held.sql('update memberships set role = ? where organization_id = ? and user_id = ?', [
+        'OWNER',
+        boss.orgId,
+        admin.id,
+      ]);
+      await held.sql('delete from memberships where organization_id = ? and user_id = ?', [
+        boss.orgId,
+        boss.id,
+      ]);
+      await held.commit();
+    } catch (err) {
+      await held.rollback();
+      throw err;
+    }
+    expect(codeOf(await deleted)).toBe('FORBIDDEN');
+    const owners: unknown[] = await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute("select 1 from memberships where organization_id = ? and role = 'OWNER'", [
+        boss.orgId,
+      ]);
+    expect(owners).toHaveLength(1);
   });
 });

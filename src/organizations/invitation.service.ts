@@ -171,12 +171,22 @@ export class InvitationService {
         { acceptedAt: new Date() },
       );
       if (accepted !== 1) throw spent();
+      // The role as accepted, read under the lock (a renewal may have changed it since the read
+      // above); native, so no partial entity reaches the unit's identity map to be flushed.
+      const [{ role }] = await uow.em
+        .getConnection()
+        .execute<Array<{ role: OrgRole }>>(
+          'select role from invitations where id = ?',
+          [id],
+          'all',
+          uow.em.getTransactionContext(),
+        );
       const organization = await uow.em.findOneOrFail(Organization, { id: orgId });
       const already = await roleOf(uow.em, orgId, actor.userId);
       if (already) return { organization, role: already };
-      uow.em.create(Membership, { organization, user: actor.userId, role: invitation.role });
+      uow.em.create(Membership, { organization, user: actor.userId, role });
       await uow.em.flush();
-      const detail = { organizationId: orgId, invitationId: id, role: invitation.role };
+      const detail = { organizationId: orgId, invitationId: id, role };
       await this.events.record(uow, {
         type: SecurityEventType.INVITATION_ACCEPTED,
         userId: actor.userId,
@@ -191,8 +201,8 @@ export class InvitationService {
       });
       const data = { organization: webhookOrg(organization), userId: actor.userId };
       await this.webhooks.queue(uow, 'invitation.accepted', { id, ...data });
-      await this.webhooks.queue(uow, 'member.added', { ...data, role: invitation.role });
-      return { organization, role: invitation.role };
+      await this.webhooks.queue(uow, 'member.added', { ...data, role });
+      return { organization, role };
     });
   }
 

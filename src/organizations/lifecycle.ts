@@ -1,4 +1,5 @@
 import type { AccountLifecycle } from '../accounts/account-lifecycle';
+import type { UnitOfWork } from '../database/unit-of-work';
 import { AppError, ErrorCode } from '../errors';
 import type { SessionService } from '../sessions/session.service';
 import { Invitation, Membership } from './organization.entity';
@@ -7,6 +8,7 @@ import type { OrganizationService } from './organization.service';
 import { OrgRole } from './org-role';
 
 const MEMBER_ROLE = 'select role from memberships where organization_id = ? and user_id = ?';
+const MEMBERSHIPS_OF = 'select organization_id, role from memberships where user_id = ?';
 
 /**
  * What organizations add to the account lifecycle and to sessions: a deleted account takes its
@@ -32,17 +34,14 @@ export function registerOrganizationLifecycle(
   });
 
   lifecycle.onUserDeleted('organizations', async (uow, userId) => {
-    const owned = await uow.em.find(
-      Membership,
-      { user: userId, role: OrgRole.OWNER },
-      { refresh: true },
-    );
-    for (const { organization } of owned) {
-      // Locked, so a co-owner's leave or an acceptance cannot slip between the counts and the delete.
-      await lockOrganization(uow, organization.id);
+    // Every organization the user is in, whatever the role, locked before any role is read: a promotion
+    // to OWNER followed by the other owner leaving must not slip between this check and the delete.
+    const roles = await lockOrganizationsOf(uow, userId);
+    for (const [orgId, role] of roles) {
+      if (role !== OrgRole.OWNER) continue;
       const others = await uow.em.find(
         Membership,
-        { organization: organization.id, user: { $ne: userId } },
+        { organization: orgId, user: { $ne: userId } },
         { refresh: true },
       );
       if (others.some((m) => m.role === OrgRole.OWNER)) continue;
@@ -51,7 +50,7 @@ export function registerOrganizationLifecycle(
           ErrorCode.FORBIDDEN,
           'You are the last owner of an organization that has other members: make one of them OWNER, or delete the organization, first.',
         );
-      await organizations.remove(uow, organization.id, {
+      await organizations.remove(uow, orgId, {
         userId,
         client: { ip: null, userAgent: null },
       });
@@ -61,4 +60,31 @@ export function registerOrganizationLifecycle(
     await uow.em.nativeUpdate(Invitation, { invitedBy: userId }, { invitedBy: null });
     return null;
   });
+}
+
+/**
+ * Locks every organization `userId` is a member of, in id order (two deletions never wait on each other
+ * in a cycle), and answers their roles as read under those locks. A membership that appears meanwhile
+ * (an invitation accepted) has its organization locked in another round.
+ */
+async function lockOrganizationsOf(uow: UnitOfWork, userId: string): Promise<Map<string, OrgRole>> {
+  const locked = new Set<string>();
+  for (;;) {
+    const rows = (await uow.em
+      .getConnection()
+      .execute(MEMBERSHIPS_OF, [userId], 'all', uow.em.getTransactionContext())) as Array<{
+      organization_id: string;
+      role: OrgRole;
+    }>;
+    const unlocked = rows
+      .map((r) => r.organization_id)
+      .filter((id) => !locked.has(id))
+      .sort();
+    if (unlocked.length === 0)
+      return new Map(rows.map((r) => [r.organization_id, r.role] as const));
+    for (const orgId of unlocked) {
+      await lockOrganization(uow, orgId);
+      locked.add(orgId);
+    }
+  }
 }
