@@ -17,6 +17,21 @@ const indexAsSibling = (ext) => ({
   },
 });
 
+/** The self-contained browser file: every dependency inside, minified; a Node built-in fails the build. */
+function buildBrowserBundle(outfile) {
+  return esbuild.build({
+    entryPoints: [join(CLIENT, 'src/index.ts')],
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+    outfile,
+  });
+}
+
 async function buildClient() {
   rmSync(DIST, { recursive: true, force: true });
   execFileSync(
@@ -61,18 +76,11 @@ async function buildClient() {
       outfile: join(DIST, 'apollo.mjs'),
       plugins: [indexAsSibling('.mjs')],
     }),
-    esbuild.build({
-      ...common,
-      packages: undefined,
-      entryPoints: [join(CLIENT, 'src/index.ts')],
-      format: 'esm',
-      minify: true,
-      outfile: join(DIST, 'authql-client.browser.min.mjs'),
-    }),
+    buildBrowserBundle(join(DIST, 'authql-client.browser.min.mjs')),
   ]);
 }
 
-module.exports = { buildClient, CLIENT_DIST: DIST };
+module.exports = { buildClient, buildBrowserBundle, CLIENT_DIST: DIST };
 
 if (require.main === module) {
   buildClient().catch((err) => {
