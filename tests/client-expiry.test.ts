@@ -1,0 +1,87 @@
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
+import { createAuthqlClient } from '../client/src/apollo';
+import { memoryStorage, type TokenStorage } from '../client/src';
+import { countingFetch } from './helpers/client';
+import { createActiveUser, PASSWORD, uniqueEmail } from './helpers/flows';
+import { startTestServer, type TestServer } from './helpers/server';
+
+// Access tokens that really expire (ACCESS_TOKEN_TTL 2s): the server refuses them, and the client
+// (and its Apollo link) refreshes once for everyone holding one.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ ACCESS_TOKEN_TTL: '2s' });
+});
+afterAll(() => server.close());
+
+const stored = async (storage: TokenStorage) =>
+  JSON.parse((await storage.get())!) as { accessToken: string; refreshAt: number };
+
+/** Waits until the server no longer accepts this access token (its `exp` has passed). */
+async function untilExpired(accessToken: string) {
+  const { exp } = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as {
+    exp: number;
+  };
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 100));
+  const refused = await server.gql('{ me { id } }', {}, { token: accessToken });
+  expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+}
+
+async function signedIn(options: { refreshMarginSec?: number } = {}) {
+  const user = await createActiveUser(server, uniqueEmail('expiry'));
+  const storage = memoryStorage();
+  const counter = countingFetch();
+  const auth = createAuthqlClient({ url: server.url, storage, fetch: counter.fetch, ...options });
+  await auth.signIn({ email: user.email, password: PASSWORD });
+  return { auth, storage, counter, user };
+}
+
+describe('@authql/client with expiring access tokens', () => {
+  it('20 concurrent requests after expiry cause one refreshToken call', async () => {
+    const { auth, storage, counter, user } = await signedIn();
+    await untilExpired((await stored(storage)).accessToken);
+    const users = await Promise.all(Array.from({ length: 20 }, () => auth.me()));
+    expect(users.map((u) => u.email)).toEqual(Array(20).fill(user.email));
+    expect(counter.count('refreshToken')).toBe(1);
+  });
+
+  it('20 concurrent requests that the server refuses as expired cause one refreshToken call', async () => {
+    const { auth, storage, counter, user } = await signedIn();
+    // The device's clock runs behind: it believes the token is still good.
+    const session = await stored(storage);
+    await storage.set(JSON.stringify({ ...session, refreshAt: Date.now() + 3600_000 }));
+    await untilExpired(session.accessToken);
+    const users = await Promise.all(Array.from({ length: 20 }, () => auth.me()));
+    expect(users.map((u) => u.email)).toEqual(Array(20).fill(user.email));
+    expect(counter.count('refreshToken')).toBe(1);
+    expect(counter.count('me')).toBe(40);
+  });
+
+  it("apolloLink() signs an app's own Apollo Client requests and refreshes once after expiry", async () => {
+    const { auth, storage, counter, user } = await signedIn();
+    const apollo = new ApolloClient({
+      link: ApolloLink.from([auth.apolloLink(), new HttpLink({ uri: server.url, fetch })]),
+      cache: new InMemoryCache(),
+      defaultOptions: { query: { fetchPolicy: 'no-cache' } },
+    });
+    const ME = gql`
+      query AppMe {
+        me {
+          id
+          email
+        }
+      }
+    `;
+    expect((await apollo.query<{ me: { email: string } }>({ query: ME })).data?.me.email).toBe(
+      user.email,
+    );
+    // Expired, and the client's clock does not know: the link retries after one refresh.
+    const session = await stored(storage);
+    await storage.set(JSON.stringify({ ...session, refreshAt: Date.now() + 3600_000 }));
+    await untilExpired(session.accessToken);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => apollo.query<{ me: { email: string } }>({ query: ME })),
+    );
+    expect(results.map((r) => r.data?.me.email)).toEqual(Array(5).fill(user.email));
+    expect(counter.count('refreshToken')).toBe(1);
+  });
+});
