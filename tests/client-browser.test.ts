@@ -200,4 +200,19 @@ describe('@authql/client in chromium', () => {
     await probe.close();
     await twoTabsRefresh(context);
   });
+
+  it('a sign-in and a sign-out in one tab reach onChange in the other', async () => {
+    const user = await createActiveUser(server, uniqueEmail('tabs-change'));
+    const context = await browser.newContext();
+    const [first, second] = [await open(context), await open(context)];
+    const changesOf = (tab: Page) => tab.evaluate(() => (globalThis as any).changes as unknown[]);
+    await signInOn(first, user.email);
+    await second.waitForFunction(() => (globalThis as any).changes.length === 1);
+    expect(await changesOf(second)).toEqual([user.email]);
+    expect(await meOn(second)).toBe(user.email);
+    await first.evaluate(() => (globalThis as any).auth.signOut());
+    await second.waitForFunction(() => (globalThis as any).changes.length === 2);
+    expect(await changesOf(second)).toEqual([user.email, null]);
+    await context.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { createAuthqlClient } from '../client/src/apollo';
-import { memoryStorage, type TokenStorage } from '../client/src';
+import { AuthqlError, memoryStorage, type TokenStorage } from '../client/src';
 import { countingFetch } from './helpers/client';
 import { createActiveUser, PASSWORD, uniqueEmail } from './helpers/flows';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -9,7 +9,9 @@ import { startTestServer, type TestServer } from './helpers/server';
 // (and its Apollo link) refreshes once for everyone holding one.
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ ACCESS_TOKEN_TTL: '2s' });
+  // Two mails per address: enough for every account here (one activation mail each), and a limit
+  // the last test can reach.
+  server = await startTestServer({ ACCESS_TOKEN_TTL: '2s', RATE_LIMIT_EMAIL_PER_ADDRESS: '2' });
 });
 afterAll(() => server.close());
 
@@ -83,5 +85,16 @@ describe('@authql/client with expiring access tokens', () => {
     );
     expect(results.map((r) => r.data?.me.email)).toEqual(Array(5).fill(user.email));
     expect(counter.count('refreshToken')).toBe(1);
+  });
+
+  it('a rate limit is an AuthqlError TOO_MANY_REQUESTS with retryAfter', async () => {
+    const auth = createAuthqlClient({ url: server.url });
+    const email = uniqueEmail('limited');
+    expect(await auth.requestSignInCode(email)).toBe(true);
+    expect(await auth.requestSignInCode(email)).toBe(true);
+    const limited = await auth.requestSignInCode(email).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(AuthqlError);
+    expect(limited).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    expect((limited as AuthqlError).retryAfter).toBeGreaterThanOrEqual(1);
   });
 });

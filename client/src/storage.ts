@@ -27,6 +27,11 @@ export function memoryStorage(initial: string | null = null): TokenStorage {
 
 interface LocksLike {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+  request<T>(
+    name: string,
+    options: { ifAvailable: true },
+    callback: (lock: object | null) => Promise<T>,
+  ): Promise<T>;
 }
 interface StorageLike {
   getItem(key: string): string | null;
@@ -50,7 +55,8 @@ const LEASE_MS = 10_000;
  *
  * Cross-tab refresh: with the Web Locks API (`navigator.locks`, every current browser) the tabs
  * take one named lock around a refresh, and the second tab then finds the first one's new tokens
- * instead of spending the old refresh token again. Without it, a lease written to localStorage
+ * instead of spending the old refresh token again (Web Locks are exact where localStorage's
+ * compare-and-set is missing, hence the choice). Without it, a lease written to localStorage
  * (released by a storage event, or lapsing after 10 s) does the same on a best-effort basis:
  * localStorage has no compare-and-set, and the server's reuse grace covers that narrow gap.
  */
@@ -63,8 +69,18 @@ export function localStorageAdapter(key = 'authql.session'): TokenStorage {
     set: (value) => (value === null ? store().removeItem(key) : store().setItem(key, value)),
     lock<T>(fn: () => Promise<T>): Promise<T> {
       const locks = win.navigator?.locks;
-      if (locks) return locks.request(lockName, fn);
-      return withLease(store(), win, lockName, fn);
+      if (!locks) return withLease(store(), win, lockName, fn);
+      const before = store().getItem(key);
+      return locks.request(lockName, { ifAvailable: true }, async (free) => {
+        if (free) return fn();
+        // Another tab held the lock, likely refreshing. Its write reaches this tab's localStorage
+        // asynchronously (not necessarily before the lock does): wait for it, briefly, so this tab
+        // reads the new tokens instead of spending the old ones again.
+        return locks.request(lockName, async () => {
+          if (store().getItem(key) === before) await storageEvent(win, key, 1000);
+          return fn();
+        });
+      });
     },
     subscribe(cb) {
       const listener = (event: StorageEventLike) => {
@@ -74,6 +90,22 @@ export function localStorageAdapter(key = 'authql.session'): TokenStorage {
       return () => win.removeEventListener('storage', listener);
     },
   };
+}
+
+/** Resolves at the next storage event for `key` from another tab, or after `ms`. */
+function storageEvent(win: WindowLike, key: string, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      win.removeEventListener('storage', onEvent);
+      resolve();
+    };
+    const onEvent = (event: StorageEventLike) => {
+      if (event.key === key) done();
+    };
+    const timer = setTimeout(done, ms);
+    win.addEventListener('storage', onEvent);
+  });
 }
 
 async function withLease<T>(
@@ -91,18 +123,7 @@ async function withLease<T>(
       await new Promise((resolve) => setTimeout(resolve, 20));
       if (parseLease(store.getItem(name))?.id === id) break;
     }
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        win.removeEventListener('storage', onEvent);
-        resolve();
-      };
-      const onEvent = (event: StorageEventLike) => {
-        if (event.key === name) done();
-      };
-      const timer = setTimeout(done, 250);
-      win.addEventListener('storage', onEvent);
-    });
+    await storageEvent(win, name, 250);
   }
   try {
     return await fn();
