@@ -227,4 +227,17 @@ describe('@authql/client in Node', () => {
       code_challenge_method: 'S256',
     });
   });
+
+  it('a wrong password in an operation is not mistaken for an expired token', async () => {
+    const { auth, counter } = await signedIn();
+    const changed = auth.request(
+      'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }',
+      { c: 'not my password', n: 'another correct horse battery' },
+    );
+    await expect(changed).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    // Sent once, no refresh spent, still signed in.
+    expect(counter.count('changePassword')).toBe(1);
+    expect(counter.count('refreshToken')).toBe(0);
+    expect(await auth.accessToken()).not.toBeNull();
+  });
 });

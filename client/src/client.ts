@@ -209,6 +209,19 @@ export function createAuthqlClient(options: AuthqlClientOptions): AuthqlClient {
     }
   }
 
+  // One probe per refused token, shared by the requests refused with it at once.
+  let probe: { token: string; accepted: Promise<boolean> } | null = null;
+  function tokenAccepted(accessToken: string): Promise<boolean> {
+    if (probe?.token !== accessToken) {
+      const accepted = post(fetchFn, url, textOf(MeDocument), {}, accessToken).then(
+        () => true,
+        (err: unknown) => !isAuthqlError(err, 'UNAUTHENTICATED'),
+      );
+      probe = { token: accessToken, accepted };
+    }
+    return probe.accepted;
+  }
+
   async function request<TResult, TVariables>(
     document: Document<TResult, TVariables>,
     variables?: TVariables,
@@ -221,6 +234,9 @@ export function createAuthqlClient(options: AuthqlClientOptions): AuthqlClient {
       return await post<TResult>(fetchFn, url, query, variables, session.accessToken);
     } catch (err) {
       if (!isAuthqlError(err, 'UNAUTHENTICATED')) throw err;
+      // UNAUTHENTICATED also answers a wrong password (changePassword, deleteAccount): sending that
+      // again would count as a second failure. Only a token the server refuses is refreshed.
+      if (await tokenAccepted(session.accessToken)) throw err;
       // Expired early (clock skew), a rotated key, or an ended session: one refresh tells which.
       const next = await refresh(session);
       if (!next) throw new AuthqlError('UNAUTHENTICATED', 'The session has ended: sign in again.');
