@@ -88,6 +88,27 @@ describe('@authql/client with expiring access tokens', () => {
     expect(counter.count('refreshToken')).toBe(1);
   });
 
+  it('apolloLink() does not retry an operation refused for a wrong password', async () => {
+    const { auth, counter } = await signedIn();
+    const apollo = new ApolloClient({
+      link: ApolloLink.from([
+        auth.apolloLink(),
+        new HttpLink({ uri: server.url, fetch: counter.fetch as typeof fetch }),
+      ]),
+      cache: new InMemoryCache(),
+    });
+    const CHANGE = gql`
+      mutation AppChange($c: String!, $n: String!) {
+        changePassword(currentPassword: $c, newPassword: $n)
+      }
+    `;
+    await expect(
+      apollo.mutate({ mutation: CHANGE, variables: { c: 'not my password', n: 'x'.repeat(12) } }),
+    ).rejects.toThrow('Current password is incorrect.');
+    expect(counter.count('changePassword')).toBe(1);
+    expect(counter.count('refreshToken')).toBe(0);
+  });
+
   it('a rate limit is an AuthqlError TOO_MANY_REQUESTS with retryAfter', async () => {
     const auth = createAuthqlClient({ url: server.url });
     const email = uniqueEmail('limited');

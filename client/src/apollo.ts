@@ -18,9 +18,7 @@ export function authqlLink(auth: Pick<AuthqlClient, 'accessToken'>): ApolloLink 
       new Observable<ApolloLink.Result>((observer) => {
         let current: Subscription | undefined;
         let closed = false;
-        const attempt = async (rejected?: string) => {
-          const token = await auth.accessToken(rejected ? { rejected } : undefined);
-          if (closed) return;
+        const attempt = (token: string | null, retried: boolean) => {
           operation.setContext((previous: { headers?: Record<string, string> }) => ({
             headers: {
               ...previous.headers,
@@ -31,12 +29,19 @@ export function authqlLink(auth: Pick<AuthqlClient, 'accessToken'>): ApolloLink 
           current = forward(operation).subscribe({
             next(result) {
               const refused = result.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
-              if (refused && token && !rejected && !retrying) {
-                retrying = true;
-                attempt(token).catch((err: unknown) => observer.error(err));
-                return;
-              }
-              if (!retrying) observer.next(result);
+              if (!refused || !token || retried) return observer.next(result);
+              retrying = true;
+              auth
+                .accessToken({ rejected: token })
+                .then((next) => {
+                  if (closed) return;
+                  // Still good (the refusal was about something else, a password) or signed out.
+                  if (next === token || next === null) {
+                    observer.next(result);
+                    observer.complete();
+                  } else attempt(next, true);
+                })
+                .catch((err: unknown) => observer.error(err));
             },
             error: (err: unknown) => observer.error(err),
             complete: () => {
@@ -44,7 +49,12 @@ export function authqlLink(auth: Pick<AuthqlClient, 'accessToken'>): ApolloLink 
             },
           });
         };
-        attempt().catch((err: unknown) => observer.error(err));
+        auth
+          .accessToken()
+          .then((token) => {
+            if (!closed) attempt(token, false);
+          })
+          .catch((err: unknown) => observer.error(err));
         return () => {
           closed = true;
           current?.unsubscribe();

@@ -91,7 +91,8 @@ export interface AuthqlClient {
   onChange(cb: (user: AuthqlUser | null) => void): () => void;
   /**
    * A current access token (refreshed when due), or null when signed out. `rejected`: a token the
-   * server refused; the answer is then a newer one (refreshing once for all who ask at once).
+   * server answered UNAUTHENTICATED; the answer is then a newer one (refreshing once for all who ask
+   * at once), or the same one when the server still accepts it (the refusal was about something else).
    */
   accessToken(options?: { rejected?: string }): Promise<string | null>;
 }
@@ -312,6 +313,8 @@ export function createAuthqlClient(options: AuthqlClientOptions): AuthqlClient {
       const session = await fresh();
       if (!session || !rejected || session.accessToken !== rejected)
         return session?.accessToken ?? null;
+      // Refused for another reason (a wrong password answers UNAUTHENTICATED too): the same token.
+      if (await tokenAccepted(rejected)) return rejected;
       return (await refresh(session))?.accessToken ?? null;
     },
   };
