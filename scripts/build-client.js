@@ -9,6 +9,14 @@ const esbuild = require('esbuild');
 const CLIENT = join(__dirname, '..', 'client');
 const DIST = join(CLIENT, 'dist');
 
+const COMMON = {
+  bundle: true,
+  platform: 'browser',
+  target: 'es2020',
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
 /** apollo.ts imports './index': the built entry next to it, not a second copy of the client. */
 const indexAsSibling = (ext) => ({
   name: 'index-as-sibling',
@@ -17,70 +25,44 @@ const indexAsSibling = (ext) => ({
   },
 });
 
-/** The self-contained browser file: every dependency inside, minified; a Node built-in fails the build. */
+/** One entry (index, apollo) as CommonJS or ESM, its dependencies left as imports. */
+function buildEntry(entry, format, outfile) {
+  const ext = format === 'esm' ? '.mjs' : '.js';
+  return esbuild.build({
+    ...COMMON,
+    packages: 'external',
+    entryPoints: [join(CLIENT, `src/${entry}.ts`)],
+    format,
+    outfile,
+    plugins: entry === 'index' ? [] : [indexAsSibling(ext)],
+  });
+}
+
+/** The self-contained browser file: every dependency inside, minified. */
 function buildBrowserBundle(outfile) {
   return esbuild.build({
+    ...COMMON,
     entryPoints: [join(CLIENT, 'src/index.ts')],
-    bundle: true,
-    platform: 'browser',
-    target: 'es2020',
     format: 'esm',
     minify: true,
-    sourcemap: true,
-    logLevel: 'warning',
     outfile,
   });
 }
 
 async function buildClient() {
   rmSync(DIST, { recursive: true, force: true });
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(CLIENT, 'tsconfig.json')],
-    {
-      stdio: 'inherit',
-    },
-  );
-  const common = {
-    bundle: true,
-    platform: 'browser',
-    target: 'es2020',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
-  };
+  const tsc = require.resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(CLIENT, 'tsconfig.json')], { stdio: 'inherit' });
   await Promise.all([
-    esbuild.build({
-      ...common,
-      entryPoints: [join(CLIENT, 'src/index.ts')],
-      format: 'cjs',
-      outfile: join(DIST, 'index.js'),
-    }),
-    esbuild.build({
-      ...common,
-      entryPoints: [join(CLIENT, 'src/index.ts')],
-      format: 'esm',
-      outfile: join(DIST, 'index.mjs'),
-    }),
-    esbuild.build({
-      ...common,
-      entryPoints: [join(CLIENT, 'src/apollo.ts')],
-      format: 'cjs',
-      outfile: join(DIST, 'apollo.js'),
-      plugins: [indexAsSibling('.js')],
-    }),
-    esbuild.build({
-      ...common,
-      entryPoints: [join(CLIENT, 'src/apollo.ts')],
-      format: 'esm',
-      outfile: join(DIST, 'apollo.mjs'),
-      plugins: [indexAsSibling('.mjs')],
-    }),
+    buildEntry('index', 'cjs', join(DIST, 'index.js')),
+    buildEntry('index', 'esm', join(DIST, 'index.mjs')),
+    buildEntry('apollo', 'cjs', join(DIST, 'apollo.js')),
+    buildEntry('apollo', 'esm', join(DIST, 'apollo.mjs')),
     buildBrowserBundle(join(DIST, 'authql-client.browser.min.mjs')),
   ]);
 }
 
-module.exports = { buildClient, buildBrowserBundle, CLIENT_DIST: DIST };
+module.exports = { buildClient, buildEntry, buildBrowserBundle, CLIENT_DIST: DIST };
 
 if (require.main === module) {
   buildClient().catch((err) => {

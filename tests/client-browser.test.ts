@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createActiveUser, PASSWORD, uniqueEmail } from './helpers/flows';
 import { freePort } from './helpers/inbox';
@@ -12,9 +12,22 @@ import { startTestServer, type TestServer } from './helpers/server';
 // uses a passkey through the DevTools virtual authenticator, and refreshes once for two tabs.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildBrowserBundle } = require('../scripts/build-client') as {
+const { buildBrowserBundle, buildEntry } = require('../scripts/build-client') as {
   buildBrowserBundle(outfile: string): Promise<unknown>;
+  buildEntry(entry: 'index' | 'apollo', format: 'esm' | 'cjs', outfile: string): Promise<unknown>;
 };
+// The ESM build as an app's page loads it without a bundler: bare imports through an import map,
+// served from node_modules.
+const SIMPLEWEBAUTHN_ESM = join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'esm');
+const ESM_PAGE = `<!doctype html><meta charset="utf-8"><title>authql client (ESM)</title>
+<script type="importmap">
+  { "imports": { "@simplewebauthn/browser": "/node_modules/@simplewebauthn/browser/index.js" } }
+</script>
+<script type="module">
+  import * as authql from '/index.mjs';
+  const auth = authql.createAuthqlClient({ url: location.origin + '/graphql' });
+  Object.assign(window, { authql, auth, ready: true });
+</script>`;
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>authql client</title>
 <script type="module">
@@ -44,6 +57,7 @@ beforeAll(async () => {
     );
   bundleDir = mkdtempSync(join(tmpdir(), 'authql-client-'));
   await buildBrowserBundle(join(bundleDir, 'authql-client.mjs'));
+  await buildEntry('index', 'esm', join(bundleDir, 'index.mjs'));
   bundle = readFileSync(join(bundleDir, 'authql-client.mjs'), 'utf8');
   const port = await freePort();
   origin = `http://localhost:${port}`;
@@ -60,6 +74,19 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
     } else if (req.url === '/authql-client.mjs') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(bundle);
+    } else if (req.url === '/esm') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(ESM_PAGE);
+    } else if (req.url === '/index.mjs') {
+      res
+        .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
+        .end(readFileSync(join(bundleDir, 'index.mjs')));
+    } else if (req.url?.startsWith('/node_modules/@simplewebauthn/browser/')) {
+      const file = normalize(join(SIMPLEWEBAUTHN_ESM, req.url.slice(38)));
+      if (!file.startsWith(SIMPLEWEBAUTHN_ESM) || !existsSync(file)) res.writeHead(404).end();
+      else
+        res
+          .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
+          .end(readFileSync(file));
     } else if (req.url === '/graphql' && req.method === 'POST') {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -113,6 +140,23 @@ describe('@authql/client in chromium', () => {
   it('loads no Node built-in', () => {
     expect(bundle).not.toMatch(/require\(["'](node:)?(fs|path|crypto|http|buffer|process)["']\)/);
     expect(bundle).not.toContain('process.env');
+  });
+
+  it('the ESM build loads with an import map and signs in', async () => {
+    const user = await createActiveUser(server, uniqueEmail('esm'));
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const failed: string[] = [];
+    tab.on('pageerror', (err) => failed.push(err.message));
+    await tab.goto(`${origin}/esm`);
+    await tab.waitForFunction(() => (globalThis as any).ready === true);
+    expect(await signInOn(tab, user.email)).toMatchObject({ status: 'signed-in' });
+    expect(await meOn(tab)).toBe(user.email);
+    expect(
+      await tab.evaluate(() => typeof (globalThis as any).auth.passkeys.register === 'function'),
+    ).toBe(true);
+    expect(failed).toEqual([]);
+    await context.close();
   });
 
   it('signs in, survives a reload, registers and signs in with a passkey', async () => {
