@@ -59,6 +59,18 @@ describe('@authql/client with expiring access tokens', () => {
     expect(counter.count('me')).toBe(41);
   });
 
+  it('a token once accepted (a wrong password was refused) is refreshed when it expires later', async () => {
+    const { auth, storage, counter, user } = await signedIn();
+    await expect(
+      auth.request('mutation { changePassword(currentPassword: "nope", newPassword: "x") }'),
+    ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const session = await stored(storage);
+    await storage.set(JSON.stringify({ ...session, refreshAt: Date.now() + 3600_000 }));
+    await untilExpired(session.accessToken);
+    expect((await auth.me()).email).toBe(user.email);
+    expect(counter.count('refreshToken')).toBe(1);
+  });
+
   it("apolloLink() signs an app's own Apollo Client requests and refreshes once after expiry", async () => {
     const { auth, storage, counter, user } = await signedIn();
     const apollo = new ApolloClient({

@@ -210,7 +210,7 @@ export function createAuthqlClient(options: AuthqlClientOptions): AuthqlClient {
     }
   }
 
-  // One probe per refused token, shared by the requests refused with it at once.
+  // One probe per refused token, shared by the requests refused with it.
   let probe: { token: string; accepted: Promise<boolean> } | null = null;
   function tokenAccepted(accessToken: string): Promise<boolean> {
     if (probe?.token !== accessToken) {
@@ -219,6 +219,10 @@ export function createAuthqlClient(options: AuthqlClientOptions): AuthqlClient {
         (err: unknown) => !isAuthqlError(err, 'UNAUTHENTICATED'),
       );
       probe = { token: accessToken, accepted };
+      // A refusal is final (the token is expired or its session ended), an acceptance only for now.
+      void accepted.then((ok) => {
+        if (ok && probe?.accepted === accepted) probe = null;
+      });
     }
     return probe.accepted;
   }
