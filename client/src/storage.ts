@@ -55,8 +55,8 @@ const LEASE_MS = 10_000;
  *
  * Cross-tab refresh: with the Web Locks API (`navigator.locks`, every current browser) the tabs
  * take one named lock around a refresh, and the second tab then finds the first one's new tokens
- * instead of spending the old refresh token again (Web Locks are exact where localStorage's
- * compare-and-set is missing, hence the choice). Without it, a lease written to localStorage
+ * instead of spending the old refresh token again (the browser arbitrates the lock; localStorage
+ * alone has no compare-and-set, hence the choice). Without it, a lease written to localStorage
  * (released by a storage event, or lapsing after 10 s) does the same on a best-effort basis:
  * localStorage has no compare-and-set, and the server's reuse grace covers that narrow gap.
  */
