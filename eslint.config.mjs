@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', '.tmp/', 'src/migrations/**/Migration*.ts'] },
+  { ignores: ['dist/', 'client/dist/', 'client/src/generated/', 'node_modules/', 'coverage/', 'data/', '.tmp/', 'src/migrations/**/Migration*.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

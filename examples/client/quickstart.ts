@@ -1,5 +1,10 @@
 import { resolve } from 'node:path';
-import { AuthqlClient, type ClientEvent, type User } from './authql-client';
+import {
+  createAuthqlClient,
+  memoryStorage,
+  type AuthqlUser,
+  type FetchLike,
+} from '../../client/src';
 import { linkFromOutbox } from './outbox';
 
 export interface QuickstartOptions {
@@ -16,54 +21,66 @@ export interface QuickstartOptions {
 }
 
 export interface QuickstartResult {
-  user: User;
-  events: ClientEvent[];
-  signOut: 'signed-out' | 'not-supported';
+  user: AuthqlUser;
+  /** What onChange reported: the user at sign-in, null at sign-out. */
+  changes: Array<string | null>;
+  /** refreshToken calls the client made by itself. */
+  refreshes: number;
 }
+
+const ACTIVATE = `mutation ($token: String!) { activateAccount(token: $token) { id email } }`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Zero to a signed-in `me`: sign up, activate from the mail, sign in, refresh, sign out. */
+/** Zero to a signed-in `me` with @authql/client: sign up, activate from the mail, sign in, refresh, sign out. */
 export async function quickstart(options: QuickstartOptions): Promise<QuickstartResult> {
   const log = options.log ?? (() => {});
-  const events: ClientEvent[] = [];
-  const client = new AuthqlClient(options.url, {
+  let refreshes = 0;
+  // Only to count the refreshes the client makes on its own; apps pass nothing (the global fetch).
+  const watching: FetchLike = (input, init) => {
+    if (String(init.body).includes('refreshToken(refreshToken:')) refreshes++;
+    return fetch(input, init);
+  };
+  const auth = createAuthqlClient({
+    url: options.url,
+    storage: memoryStorage(),
+    fetch: watching,
     // 0 for the demo's short-lived tokens; real apps keep the default 30 s margin.
     refreshMarginSec: options.waitForExpiry ? 0 : 30,
-    onEvent: (event) => {
-      events.push(event);
-      log(`event: ${JSON.stringify(event)}`);
-    },
+  });
+  const changes: Array<string | null> = [];
+  auth.onChange((user) => {
+    changes.push(user?.email ?? null);
+    log(`onChange: ${user ? user.email : 'signed out'}`);
   });
   const readLink =
     options.activationLink ??
     ((email: string) => linkFromOutbox(options.outboxDir ?? resolve('data/outbox'), email));
 
-  await client.signUp(options.email, options.password);
+  await auth.signUp({ email: options.email, password: options.password });
   log(`signed up ${options.email}; waiting for the activation mail`);
   const link = await readLink(options.email);
   // Works for https:// and custom-scheme (myapp://auth/activate?token=...) links alike.
   const token = new URL(link).searchParams.get('token');
   if (!token) throw new Error(`no token in ${link}`);
-  await client.activate(token);
+  await auth.request(ACTIVATE, { token });
   log('activated');
 
-  await client.signIn(options.email, options.password);
-  const user = await client.me();
+  const signedIn = await auth.signIn({ email: options.email, password: options.password });
+  if (signedIn.status !== 'signed-in') throw new Error('this account asks for a second factor');
+  const user = await auth.me();
   log(`me: ${JSON.stringify(user)}`);
 
   if (options.waitForExpiry) {
-    const session = (await client.session())!;
-    await sleep(Math.max(0, session.accessExpiresAt - Date.now()) + 300);
-    log(`me after expiry: ${JSON.stringify(await client.me())}`);
-  } else {
-    await client.refresh();
-    log('refreshed');
+    const accessToken = (await auth.accessToken())!;
+    const { exp } = JSON.parse(atob(accessToken.split('.')[1]!)) as { exp: number };
+    await sleep(Math.max(0, exp * 1000 - Date.now()) + 300);
+    log(`me after expiry: ${JSON.stringify(await auth.me())}`);
   }
 
-  const signOut = await client.signOut();
-  log(`sign out: ${signOut}`);
-  return { user, events, signOut };
+  await auth.signOut();
+  log('signed out');
+  return { user, changes, refreshes };
 }
 
 // `npm run example:client` against a server started with `npm start` (no SMTP_URL).
