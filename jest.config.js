@@ -3,7 +3,7 @@ const postgres = Boolean(process.env.AUTHQL_TEST_POSTGRES);
 /**
  * Suites that run on SQLite only, because what they check happens before or apart from any database:
  * the HTTP and GraphQL layer, token signing and verification, configuration, hashing, rendering of
- * mails and pages, metrics. Every other suite runs on both (the dialects differ in locks, conflicts,
+ * mails and pages, metrics, and the client library. Every other suite runs on both (the dialects differ in locks, conflicts,
  * transactions, migrations and the rate-limit store). The README says so.
  */
 const SQLITE_ONLY = [
@@ -32,6 +32,12 @@ const SQLITE_ONLY = [
   'password-hasher',
   'nfc-password',
   'timing',
+  // the client library (its behaviour is the client's; the server it talks to is tested on both)
+  'client',
+  'client-expiry',
+  'client-social',
+  'client-browser',
+  'client-codegen',
   // rendering, metrics, pure units
   'mail-templates',
   'pages',
