@@ -12,6 +12,7 @@ import { PasskeyResolver } from './passkeys/passkey.resolver';
 import { SecurityEventResolver } from './events/security-event.resolver';
 import { OAuthResolver } from './oauth/oauth.resolver';
 import { PasswordResolver } from './password/password.resolver';
+import { ProfileResolver } from './profile/profile.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
 
@@ -28,6 +29,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       SecurityEventResolver,
       OAuthResolver,
       PasskeyResolver,
+      ProfileResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,

@@ -34,6 +34,7 @@ import { PasswordHasher } from './password/password-hasher';
 import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
 import { registerPasskeyLifecycle } from './passkeys/lifecycle';
 import { PasswordService } from './password/password.service';
+import { ProfileService } from './profile/profile.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
@@ -88,6 +89,8 @@ export interface Services {
   /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
   oauth: OAuthServices;
   passkeys: PasskeyService;
+  /** The user's own profile (name, locale, metadata). */
+  profile: ProfileService;
   /** Work started after an answer went out (mail of reset, resend, codes); app.close() drains it. */
   background: Background;
 }
@@ -159,7 +162,13 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     secrets,
   );
   const userWriter = new UserWriter(userCache);
-  const lifecycle = new AccountLifecycle(userWriter, mailer, events, webhooks);
+  const lifecycle = new AccountLifecycle(
+    userWriter,
+    mailer,
+    events,
+    webhooks,
+    config.locales.default,
+  );
   lifecycle.onReclaim('sessions', async (uow, { id: userId }) =>
     counted((await sessions.revokeAll(uow, userId)).length, 'signed-in session'),
   );
@@ -265,6 +274,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     housekeeping,
     oauth,
     background,
+    profile: new ProfileService(config.locales, userWriter),
     passkeys: new PasskeyService(
       config.webauthn,
       signInFlow,

@@ -27,6 +27,10 @@ export const SecurityEventType = {
   DELETED: 'deleted',
   /** The mailbox's owner proved the address and what an earlier, unproven holder added was removed. */
   ACCOUNT_RECLAIMED: 'account_reclaimed',
+  /** An administrator replaced the account's appMetadata (what its tokens carry as `app`). */
+  APP_METADATA_CHANGED: 'app_metadata_changed',
+  /** The account's address changed, confirmed from the new mailbox (and the old one when required). */
+  EMAIL_CHANGED: 'email_changed',
 } as const;
 export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];
 

@@ -295,6 +295,8 @@ export class SessionService {
         role: user.role,
         amr: session.amr.split(' '),
         authTime: session.authTime ?? session.createdAt,
+        // Read from the user row on every issue (a refresh too): an admin's change reaches the next token.
+        app: user.appMetadata,
       },
       ttl,
     );

@@ -15,6 +15,8 @@ export interface AccessClaims {
   amr: string[];
   /** When the user last proved a factor in this session (seconds; a refresh keeps it). */
   auth_time?: number;
+  /** The user's appMetadata (written by admins), absent when empty. */
+  app?: Record<string, unknown>;
   jti: string;
   iat: number;
   exp: number;
@@ -51,8 +53,8 @@ interface KeyEntry {
   key: KeyObject;
 }
 
-// Bounds a hostile Authorization header before any parsing or HMAC work.
-const MAX_TOKEN_LENGTH = 4096;
+// Bounds a hostile Authorization header before any parsing or HMAC work; room for 4 KB of `app`.
+const MAX_TOKEN_LENGTH = 8192;
 // Access tokens already verified, so a client sending the same token again costs a Map lookup, not a
 // jsonwebtoken run (~45 µs, most of `me`). Bounded, oldest evicted; an entry answers only for the exact
 // token string it was verified from.
@@ -122,7 +124,14 @@ export class JwtService {
   }
 
   signAccess(
-    claims: { sub: string; sid: string; role: Role; amr: readonly string[]; authTime: Date },
+    claims: {
+      sub: string;
+      sid: string;
+      role: Role;
+      amr: readonly string[];
+      authTime: Date;
+      app?: Readonly<Record<string, unknown>>;
+    },
     ttlSec: number,
   ): { token: string; jti: string } {
     const jti = randomUUID();
@@ -132,6 +141,8 @@ export class JwtService {
         role: claims.role,
         amr: claims.amr,
         auth_time: Math.floor(claims.authTime.getTime() / 1000),
+        // Omitted when empty, so tokens of accounts without app metadata stay as small as before.
+        ...(claims.app && Object.keys(claims.app).length > 0 ? { app: claims.app } : {}),
         typ: 'access',
       },
       this.signing.key,

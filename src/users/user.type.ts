@@ -1,3 +1,4 @@
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Role } from './role';
 import type { UserSnapshot } from './user-snapshot';
@@ -36,6 +37,28 @@ export class UserView {
   })
   mfaEnabled!: boolean;
 
+  @Field(() => String, { nullable: true, description: 'Display name, up to 100 characters.' })
+  name!: string | null;
+
+  @Field(() => String, {
+    description: 'BCP 47, one of SUPPORTED_LOCALES: the language of mail and pages.',
+  })
+  locale!: string;
+
+  @Field(() => Boolean, { description: 'The address was proven by its mailbox or a provider.' })
+  emailVerified!: boolean;
+
+  @Field(() => GraphQLJSON, {
+    description: "The user's own JSON object (at most 4 KB), written with updateProfile.",
+  })
+  metadata!: Record<string, unknown>;
+
+  @Field(() => GraphQLJSON, {
+    description:
+      'A JSON object (at most 4 KB) only administrators write; access tokens carry it as claim `app`.',
+  })
+  appMetadata!: Record<string, unknown>;
+
   static from(user: UserSnapshot): UserView {
     return Object.assign(new UserView(), {
       id: user.id,
@@ -45,6 +68,11 @@ export class UserView {
       disabled: user.disabled,
       createdAt: user.createdAt,
       mfaEnabled: user.mfaEnabled,
+      name: user.name,
+      locale: user.locale,
+      emailVerified: user.emailVerified,
+      metadata: user.metadata,
+      appMetadata: user.appMetadata,
     });
   }
 }
