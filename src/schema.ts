@@ -4,6 +4,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema } from 'type-graphql';
 import { AdminResolver } from './admin/admin.resolver';
 import { AuthResolver } from './auth/auth.resolver';
+import { ReauthenticationResolver } from './auth/reauthentication.resolver';
 import { SignInCodeResolver } from './codes/sign-in-code.resolver';
 import { applyAuthDirective } from './directives/auth.directive';
 import { MfaResolver } from './mfa/mfa.resolver';
@@ -30,6 +31,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       OAuthResolver,
       PasskeyResolver,
       ProfileResolver,
+      ReauthenticationResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,

@@ -4,6 +4,7 @@ import { AdminService } from './admin/admin.service';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
+import { ReauthenticationService } from './auth/reauthentication.service';
 import { Background } from './background';
 import { EmailCodes } from './codes/email-codes';
 import { addSignInCodeCleanups } from './codes/cleanups';
@@ -89,6 +90,8 @@ export interface Services {
   /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
   oauth: OAuthServices;
   passkeys: PasskeyService;
+  /** Step-up: a signed-in user proves a factor again; the session gets a new auth_time. */
+  reauthentication: ReauthenticationService;
   /** The user's own profile (name, locale, metadata). */
   profile: ProfileService;
   /** Work started after an answer went out (mail of reset, resend, codes); app.close() drains it. */
@@ -209,6 +212,14 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     logger,
   });
   addPasskeyCleanups(housekeeping);
+  const signInCodes = new SignInCodeService(
+    orm,
+    emailCodes,
+    mailer,
+    signInFlow,
+    limits,
+    background,
+  );
   return {
     secrets,
     jwt,
@@ -260,7 +271,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       events,
       logger,
     ),
-    signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, background),
+    signInCodes,
+    reauthentication: new ReauthenticationService(hasher, signInFlow, signInCodes),
     users: new UserService(),
     userCache,
     userWriter,

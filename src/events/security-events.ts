@@ -29,6 +29,8 @@ export const SecurityEventType = {
   ACCOUNT_RECLAIMED: 'account_reclaimed',
   /** An administrator replaced the account's appMetadata (what its tokens carry as `app`). */
   APP_METADATA_CHANGED: 'app_metadata_changed',
+  /** The signed-in user proved a factor again (reauthenticate): the session's auth_time is now. */
+  REAUTHENTICATED: 'reauthenticated',
   /** The account's address changed, confirmed from the new mailbox (and the old one when required). */
   EMAIL_CHANGED: 'email_changed',
 } as const;

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
-import { accountDisabled, invalidToken, tokenExpired } from '../errors';
+import { accountDisabled, invalidToken, tokenExpired, unauthenticated } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
@@ -68,6 +68,37 @@ export class SessionService {
       { persist: false },
     );
     await em.insert(session);
+    return this.issue(session, user, secret);
+  }
+
+  /**
+   * A reauthentication of a live session of `user`: every factor in `amr` was proven just now, so the
+   * session's auth_time becomes now, its amr the new one, and a new refresh token replaces the old (which
+   * then answers INVALID_TOKEN, not a reuse: it is no ancestor of the new one). Only the sign-in flow
+   * calls this. Throws UNAUTHENTICATED (the session ended meanwhile).
+   */
+  async renew(
+    em: EntityManager,
+    sessionId: string,
+    user: User,
+    amr: readonly string[],
+  ): Promise<IssuedTokens> {
+    const secret = randomSecret();
+    const now = new Date();
+    const renewed = await em.nativeUpdate(
+      Session,
+      { id: sessionId, user: user.id, revokedAt: null, expiresAt: { $gt: now } },
+      {
+        amr: amr.join(' '),
+        authTime: now,
+        refreshTokenHash: sha256(secret),
+        previousTokenHash: null,
+        rotatedAt: now,
+        lastUsedAt: now,
+      },
+    );
+    if (renewed !== 1) throw unauthenticated('This session has ended: sign in again.');
+    const session = await em.findOneOrFail(Session, { id: sessionId }, { refresh: true });
     return this.issue(session, user, secret);
   }
 
