@@ -13,6 +13,7 @@ import { PasskeyResolver } from './passkeys/passkey.resolver';
 import { SecurityEventResolver } from './events/security-event.resolver';
 import { OAuthResolver } from './oauth/oauth.resolver';
 import { PasswordResolver } from './password/password.resolver';
+import { EmailChangeResolver } from './email-change/email-change.resolver';
 import { ProfileResolver } from './profile/profile.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
@@ -32,6 +33,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       PasskeyResolver,
       ProfileResolver,
       ReauthenticationResolver,
+      EmailChangeResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,

@@ -36,6 +36,7 @@ import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
 import { registerPasskeyLifecycle } from './passkeys/lifecycle';
 import { PasswordService } from './password/password.service';
 import { ProfileService } from './profile/profile.service';
+import { EmailChangeService } from './email-change/email-change.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
@@ -92,6 +93,8 @@ export interface Services {
   passkeys: PasskeyService;
   /** Step-up: a signed-in user proves a factor again; the session gets a new auth_time. */
   reauthentication: ReauthenticationService;
+  /** Changing the account's address, confirmed by mail. */
+  emailChange: EmailChangeService;
   /** The user's own profile (name, locale, metadata). */
   profile: ProfileService;
   /** Work started after an answer went out (mail of reset, resend, codes); app.close() drains it. */
@@ -150,6 +153,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     {
       [TokenPurpose.ACTIVATION]: config.activationTtlSec,
       [TokenPurpose.RESET]: config.resetTtlSec,
+      [TokenPurpose.EMAIL_CHANGE]: config.emailChange.ttlSec,
+      [TokenPurpose.EMAIL_CHANGE_OLD]: config.emailChange.ttlSec,
     },
     emailCodes,
   );
@@ -287,6 +292,20 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     oauth,
     background,
     profile: new ProfileService(config.locales, userWriter),
+    emailChange: new EmailChangeService(
+      config,
+      hasher,
+      limits,
+      signInFlow,
+      oneTimeTokens,
+      mailer,
+      userWriter,
+      lifecycle,
+      sessions,
+      events,
+      webhooks,
+      logger,
+    ),
     passkeys: new PasskeyService(
       config.webauthn,
       signInFlow,

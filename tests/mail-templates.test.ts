@@ -26,7 +26,9 @@ describe('mail templates', () => {
     if (
       name === 'activation' ||
       name === 'reset-password' ||
-      name === 'activation-choose-password'
+      name === 'activation-choose-password' ||
+      name === 'email-change-confirm' ||
+      name === 'email-change-confirm-old'
     ) {
       expect(mail.text).toContain(LINK);
       expect(mail.text).toContain('1 hour');

@@ -5,7 +5,9 @@ import type { Role } from '../users/role';
 import { KeyLabel, type ServerSecrets } from './secrets';
 import { parsePrivateKey, parsePublicKeys, type PublicJwk, type VerificationKey } from './keys';
 
-export type TokenKind = 'access' | 'activation' | 'reset';
+export type TokenKind = 'access' | EmailTokenKind;
+/** Emailed tokens: one audience each, named after their one-time-token purpose. */
+export type EmailTokenKind = 'activation' | 'reset' | 'email_change' | 'email_change_old';
 
 export interface AccessClaims {
   sub: string;
@@ -163,7 +165,7 @@ export class JwtService {
    * Emailed tokens stay HS256 with the server's own key even when a private key is set: they can then
    * never verify against the published JWKS, so no other service can be handed one as a credential.
    */
-  signEmailToken(kind: 'activation' | 'reset', sub: string, jti: string, ttlSec: number): string {
+  signEmailToken(kind: EmailTokenKind, sub: string, jti: string, ttlSec: number): string {
     return jwt.sign({ typ: kind }, this.emailSigning.key, {
       algorithm: HMAC_ALGORITHM,
       expiresIn: ttlSec,
@@ -206,7 +208,7 @@ export class JwtService {
     return verified;
   }
 
-  verifyEmailToken(token: string, kind: 'activation' | 'reset'): VerifyResult<EmailTokenClaims> {
+  verifyEmailToken(token: string, kind: EmailTokenKind): VerifyResult<EmailTokenClaims> {
     const result = this.verify(token, kind);
     if (!result.ok) return result;
     return { ok: true, claims: result.claims as unknown as EmailTokenClaims };

@@ -7,7 +7,8 @@ export type WebhookEventType =
   | 'user.deleted'
   | 'user.disabled'
   | 'user.enabled'
-  | 'user.role_changed';
+  | 'user.role_changed'
+  | 'user.email_changed';
 
 /** What the outbox row holds (sealed): the Standard Webhooks payload, fixed when the change commits. */
 export interface WebhookMessage {
