@@ -1,7 +1,11 @@
+import jwt from 'jsonwebtoken';
+import { Session } from '../src/sessions/session.entity';
 import { OneTimeToken, TokenPurpose } from '../src/tokens/one-time-token.entity';
+import { User } from '../src/users/user.entity';
 import {
   CHANGE_PASSWORD,
   codeOf,
+  REFRESH,
   createActiveUser,
   PASSWORD,
   RESET_PASSWORD,
@@ -131,6 +135,29 @@ describe('requestEmailChange', () => {
   });
 });
 
+describe('an account without a password', () => {
+  it('needs a sign-in of the last 10 minutes instead of the password', async () => {
+    const user = await createActiveUser(server, uniqueEmail('nopass'));
+    const tokens = await signIn(server, user.email);
+    await server.app.orm.em.fork().nativeUpdate(User, { id: user.id }, { passwordHash: null });
+    const newEmail = uniqueEmail('nopass-new');
+    expect((await server.gql(REQUEST, { newEmail }, { token: tokens.accessToken })).errors).toBe(
+      undefined,
+    );
+    await server.inbox.waitFor(newEmail, 1);
+
+    const sid = (jwt.decode(tokens.accessToken) as jwt.JwtPayload).sid as string;
+    await server.app.orm.em
+      .fork()
+      .nativeUpdate(Session, { id: sid }, { authTime: new Date(Date.now() - 11 * 60_000) });
+    const stale = (await server.gql(REFRESH, { refreshToken: tokens.refreshToken })).data!
+      .refreshToken.accessToken as string;
+    const refused = await server.gql(REQUEST, { newEmail }, { token: stale });
+    expect(codeOf(refused)).toBe('REAUTHENTICATION_REQUIRED');
+    expect(server.inbox.for(newEmail)).toHaveLength(1);
+  });
+});
+
 describe('confirming', () => {
   it('by link: the address changes and is verified, other sessions end, the old address is told again, an event and a webhook', async () => {
     const user = await userWithTwoSessions('link');
@@ -238,6 +265,19 @@ describe('confirming', () => {
     expect(codeOf(await server.gql(CONFIRM, { token: linkToken(mail, '/confirm-email') }))).toBe(
       'TOKEN_EXPIRED',
     );
+  });
+
+  it('reclaims an account whose address was never proven: what an unproven holder added goes', async () => {
+    const user = await userWithTwoSessions('unproven');
+    await server.app.orm.em.fork().nativeUpdate(User, { id: user.id }, { emailProof: null });
+    const newEmail = uniqueEmail('reclaimed');
+    const { confirm } = await requestChange(server, user.token, user.email, newEmail);
+    const res = await server.gql(CONFIRM, { token: linkToken(confirm, '/confirm-email') });
+    expect(res.data!.confirmEmailChange).toMatchObject({ email: newEmail, emailVerified: true });
+    // Every session went, the asking one too, and the new address is told what was removed.
+    expect(codeOf(await server.gql(ME, {}, { token: user.token }))).toBe('UNAUTHENTICATED');
+    const told = await server.inbox.waitFor(newEmail, 2);
+    expect(told.text).toContain('2 signed-in sessions');
   });
 
   it('is a token of its own kind: an email-change link is no reset token', async () => {
