@@ -366,4 +366,25 @@ describe('EMAIL_CHANGE_CONFIRM_BOTH=true', () => {
     expect(await me(token, both)).toMatchObject({ email: newEmail });
     expect(codeOf(await both.gql(CONFIRM, { token: oldToken }))).toBe('INVALID_TOKEN');
   });
+
+  it("a password change between the two confirmations kills the old address's link", async () => {
+    const user = await createActiveUser(both, uniqueEmail('both-pw'));
+    const token = (await signIn(both, user.email)).accessToken;
+    const { confirm } = await requestChange(both, token, user.email, uniqueEmail('both-pw-new'));
+    const oldBefore = both.inbox.for(user.email).length;
+    expect(
+      (await both.gql(CONFIRM, { token: linkToken(confirm, '/confirm-email') })).errors,
+    ).toBeUndefined();
+    const ask = await both.inbox.waitFor(user.email, oldBefore + 1);
+    const changed = await both.gql(
+      CHANGE_PASSWORD,
+      { currentPassword: PASSWORD, newPassword: 'another correct horse battery' },
+      { token },
+    );
+    expect(changed.errors).toBeUndefined();
+    expect(codeOf(await both.gql(CONFIRM, { token: linkToken(ask, '/confirm-email') }))).toBe(
+      'INVALID_TOKEN',
+    );
+    expect(await me(token, both)).toMatchObject({ email: user.email });
+  });
 });
