@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
 import { checkTrustedProxies } from './http/client-ip';
+import { parseLocales, type LocaleConfig } from './profile/profile-rules';
 import {
   deriveInternalSecret,
   normalizePem,
@@ -47,6 +48,10 @@ export interface Config {
   readonly resetTtlSec: number;
   /** How long an organization's invitation stays pending (INVITATION_TTL). */
   readonly invitationTtlMs: number;
+  /** SUPPORTED_LOCALES and DEFAULT_LOCALE: what a user's `locale` may be (src/profile). */
+  readonly locales: LocaleConfig;
+  /** Email change: how long its link and code live, and whether the old address must confirm too. */
+  readonly emailChange: { readonly ttlSec: number; readonly confirmBoth: boolean };
   readonly sessionCacheTtlMs: number;
   /** How often the deployment deletes expired sessions, used links and never-activated accounts. */
   readonly housekeepingIntervalMs: number;
@@ -331,6 +336,10 @@ const EnvSchema = z.object({
   ACTIVATION_TOKEN_TTL: duration('ACTIVATION_TOKEN_TTL', '24h'),
   RESET_TOKEN_TTL: duration('RESET_TOKEN_TTL', '1h'),
   INVITATION_TTL: duration('INVITATION_TTL', '7d'),
+  EMAIL_CHANGE_TTL: duration('EMAIL_CHANGE_TTL', '1h'),
+  EMAIL_CHANGE_CONFIRM_BOTH: boolean('EMAIL_CHANGE_CONFIRM_BOTH'),
+  SUPPORTED_LOCALES: z.string().default('en,de,fr,es'),
+  DEFAULT_LOCALE: z.string().default('en'),
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', '10s', {
     allowZero: true,
     max: MAX_REFRESH_REUSE_GRACE,
@@ -706,6 +715,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && e.BCRYPT_COST < 10)
     problems.push('BCRYPT_COST must be at least 10 in production');
   const oauth = parseOAuth(env, e, e.OAUTH_CALLBACK_BASE_URL ?? appUrl, isProduction, problems);
+  const locales = parseLocales(e.SUPPORTED_LOCALES, e.DEFAULT_LOCALE, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   // Only a private key in production: authql's own HMAC key comes from it, so no shared secret is needed.
   const usesDevelopmentSecret = secret === undefined && derivedSecret === null;
@@ -734,6 +744,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     activationTtlSec: Math.max(1, Math.round(e.ACTIVATION_TOKEN_TTL / 1000)),
     resetTtlSec: Math.max(1, Math.round(e.RESET_TOKEN_TTL / 1000)),
     invitationTtlMs: e.INVITATION_TTL,
+    locales,
+    emailChange: {
+      ttlSec: Math.max(1, Math.round(e.EMAIL_CHANGE_TTL / 1000)),
+      confirmBoth: e.EMAIL_CHANGE_CONFIRM_BOTH,
+    },
     sessionCacheTtlMs: e.SESSION_CACHE_TTL,
     housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL,
     bcryptCost: e.BCRYPT_COST,

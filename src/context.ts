@@ -25,6 +25,8 @@ export interface Viewer {
 export interface Context {
   em: EntityManager;
   client: ClientInfo;
+  /** The request's Accept-Language header (a sign-up without `locale` takes the best supported match). */
+  acceptLanguage: string | null;
   services: Services;
   /**
    * Resolved on first use only, so public operations never pay for the session check. Ready at once
@@ -40,8 +42,8 @@ const DISABLED = Symbol('disabled');
 
 const BEARER = 'Bearer ';
 // Bounds a hostile Authorization header before any other work (the token's own shape is checked by
-// verifyAccess, only for a token it has not verified before).
-const MAX_HEADER_LENGTH = 4096;
+// verifyAccess, only for a token it has not verified before). Room for a token carrying 4 KB of `app`.
+const MAX_HEADER_LENGTH = 8192;
 const UNRESOLVED = Symbol('unresolved');
 
 /**
@@ -54,7 +56,13 @@ export function createContextBuilder(
   clientIp: ClientIp,
 ): (req: IncomingMessage) => Context {
   return (req) =>
-    new RequestContext(orm, services, clientInfo(req, clientIp), req.headers.authorization);
+    new RequestContext(
+      orm,
+      services,
+      clientInfo(req, clientIp),
+      req.headers.authorization,
+      req.headers['accept-language'] ?? null,
+    );
 }
 
 /**
@@ -71,6 +79,7 @@ class RequestContext implements Context {
     readonly services: Services,
     readonly client: ClientInfo,
     private readonly authorization: string | undefined,
+    readonly acceptLanguage: string | null,
   ) {}
 
   get em(): EntityManager {

@@ -4,6 +4,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema } from 'type-graphql';
 import { AdminResolver } from './admin/admin.resolver';
 import { AuthResolver } from './auth/auth.resolver';
+import { ReauthenticationResolver } from './auth/reauthentication.resolver';
 import { SignInCodeResolver } from './codes/sign-in-code.resolver';
 import { applyAuthDirective } from './directives/auth.directive';
 import { MfaResolver } from './mfa/mfa.resolver';
@@ -15,6 +16,8 @@ import { InvitationResolver } from './organizations/invitation.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
 import { UserOrganizationsResolver } from './admin/user-organizations.resolver';
 import { PasswordResolver } from './password/password.resolver';
+import { EmailChangeResolver } from './email-change/email-change.resolver';
+import { ProfileResolver } from './profile/profile.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
 
@@ -34,6 +37,9 @@ export async function createSchema(): Promise<GraphQLSchema> {
       OrganizationResolver,
       InvitationResolver,
       UserOrganizationsResolver,
+      ProfileResolver,
+      ReauthenticationResolver,
+      EmailChangeResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,

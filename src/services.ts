@@ -4,6 +4,7 @@ import { AdminService } from './admin/admin.service';
 import { AccountService } from './auth/account.service';
 import { SignInFlow } from './auth/sign-in-flow';
 import { SignInService } from './auth/sign-in.service';
+import { ReauthenticationService } from './auth/reauthentication.service';
 import { Background } from './background';
 import { EmailCodes } from './codes/email-codes';
 import { addSignInCodeCleanups } from './codes/cleanups';
@@ -39,6 +40,8 @@ import { PasswordHasher } from './password/password-hasher';
 import { addPasskeyCleanups, PasskeyService } from './passkeys/passkey.service';
 import { registerPasskeyLifecycle } from './passkeys/lifecycle';
 import { PasswordService } from './password/password.service';
+import { ProfileService } from './profile/profile.service';
+import { EmailChangeService } from './email-change/email-change.service';
 import { SessionCache } from './sessions/session-cache';
 import { SessionService } from './sessions/session.service';
 import { JwtService } from './tokens/jwt';
@@ -93,6 +96,12 @@ export interface Services {
   /** Social sign-in over OpenID Connect (web flow, native ID tokens, linking). */
   oauth: OAuthServices;
   passkeys: PasskeyService;
+  /** Step-up: a signed-in user proves a factor again; the session gets a new auth_time. */
+  reauthentication: ReauthenticationService;
+  /** Changing the account's address, confirmed by mail. */
+  emailChange: EmailChangeService;
+  /** The user's own profile (name, locale, metadata). */
+  profile: ProfileService;
   /** Work started after an answer went out (mail of reset, resend, codes); app.close() drains it. */
   background: Background;
   /** Organizations, members, roles, and the organization a session's tokens carry. */
@@ -153,6 +162,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     {
       [TokenPurpose.ACTIVATION]: config.activationTtlSec,
       [TokenPurpose.RESET]: config.resetTtlSec,
+      [TokenPurpose.EMAIL_CHANGE]: config.emailChange.ttlSec,
+      [TokenPurpose.EMAIL_CHANGE_OLD]: config.emailChange.ttlSec,
     },
     emailCodes,
   );
@@ -168,7 +179,13 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     secrets,
   );
   const userWriter = new UserWriter(userCache);
-  const lifecycle = new AccountLifecycle(userWriter, mailer, events, webhooks);
+  const lifecycle = new AccountLifecycle(
+    userWriter,
+    mailer,
+    events,
+    webhooks,
+    config.locales.default,
+  );
   lifecycle.onReclaim('sessions', async (uow, { id: userId }) =>
     counted((await sessions.revokeAll(uow, userId)).length, 'signed-in session'),
   );
@@ -212,6 +229,14 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   });
   addPasskeyCleanups(housekeeping);
   addInvitationCleanups(housekeeping);
+  const signInCodes = new SignInCodeService(
+    orm,
+    emailCodes,
+    mailer,
+    signInFlow,
+    limits,
+    background,
+  );
   return {
     secrets,
     jwt,
@@ -263,7 +288,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       events,
       logger,
     ),
-    signInCodes: new SignInCodeService(orm, emailCodes, mailer, signInFlow, limits, background),
+    signInCodes,
+    reauthentication: new ReauthenticationService(hasher, signInFlow, signInCodes),
     users: new UserService(),
     userCache,
     userWriter,
@@ -285,6 +311,21 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       Links.from(config),
       events,
       webhooks,
+    ),
+    profile: new ProfileService(config.locales, userWriter),
+    emailChange: new EmailChangeService(
+      config,
+      hasher,
+      limits,
+      signInFlow,
+      oneTimeTokens,
+      mailer,
+      userWriter,
+      lifecycle,
+      sessions,
+      events,
+      webhooks,
+      logger,
     ),
     passkeys: new PasskeyService(
       config.webauthn,

@@ -27,7 +27,9 @@ describe('mail templates', () => {
       name === 'activation' ||
       name === 'reset-password' ||
       name === 'activation-choose-password' ||
-      name === 'org-invitation'
+      name === 'org-invitation' ||
+      name === 'email-change-confirm' ||
+      name === 'email-change-confirm-old'
     ) {
       expect(mail.text).toContain(LINK);
       expect(mail.text).toContain('1 hour');

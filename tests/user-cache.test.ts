@@ -118,6 +118,11 @@ describe('the user cache and a read in flight (deterministic: the test holds the
     isActive: true,
     disabled: false,
     mfaEnabled: false,
+    name: null,
+    locale: 'en',
+    emailVerified: true,
+    metadata: {},
+    appMetadata: {},
     createdAt: new Date(0),
   });
 
@@ -183,6 +188,11 @@ describe('the cold read behind me (live session and user in one query)', () => {
       isActive: true,
       mfaEnabled: false,
       disabled: false,
+      name: null,
+      locale: 'en',
+      emailVerified: true,
+      metadata: {},
+      appMetadata: {},
     };
     userCache.prime({ ...stale, createdAt: new Date() }, mark);
     const me = await held.gql(ME, {}, { token: user.token });

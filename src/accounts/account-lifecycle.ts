@@ -58,6 +58,8 @@ export class AccountLifecycle {
     private readonly mailer: Mailer,
     private readonly events: SecurityEvents,
     private readonly webhooks: Webhooks,
+    /** DEFAULT_LOCALE: the language of an account made without one (a social sign-up). */
+    private readonly defaultLocale: string,
   ) {}
 
   /**
@@ -67,11 +69,12 @@ export class AccountLifecycle {
    */
   async create(
     uow: UnitOfWork,
-    fields: Pick<User, 'email' | 'passwordHash' | 'isActive' | 'emailProof'>,
+    fields: Pick<User, 'email' | 'passwordHash' | 'isActive' | 'emailProof'> &
+      Partial<Pick<User, 'name' | 'locale'>>,
     client: ClientInfo,
     method: string | null = null,
   ): Promise<User> {
-    const user = uow.em.create(User, fields);
+    const user = uow.em.create(User, { locale: this.defaultLocale, ...fields });
     await uow.em.flush();
     this.users.changed(uow, user.id);
     await this.events.record(uow, {

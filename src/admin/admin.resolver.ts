@@ -1,3 +1,4 @@
+import { GraphQLJSON } from 'graphql-scalars';
 import {
   Arg,
   Ctx,
@@ -67,6 +68,21 @@ export class AdminResolver {
   @Mutation(() => UserView, { description: 'Ends every session; sign-in then fails.' })
   async disableUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserView> {
     return UserView.from(await ctx.services.admin.disable(ctx.em, await actorOf(ctx), id));
+  }
+
+  @Directive('@auth(requires: ADMIN, fresh: 900)')
+  @Mutation(() => UserView, {
+    description:
+      "Replaces the user's appMetadata (a JSON object, at most 4 KB): their access tokens carry it as claim `app` from the next refresh. Ends nothing.",
+  })
+  async setUserAppMetadata(
+    @Arg('id', () => ID) id: string,
+    @Arg('appMetadata', () => GraphQLJSON) appMetadata: unknown,
+    @Ctx() ctx: Context,
+  ): Promise<UserView> {
+    return UserView.from(
+      await ctx.services.admin.setAppMetadata(ctx.em, await actorOf(ctx), id, appMetadata),
+    );
   }
 
   @Directive('@auth(requires: ADMIN)')

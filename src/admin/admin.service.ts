@@ -5,6 +5,7 @@ import { badInput } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Logger } from '../logger';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
+import { checkMetadata } from '../profile/profile-rules';
 import { normalizeEmail } from '../users/email';
 import { Role } from '../users/role';
 import type { UserWriter } from '../users/user-writer';
@@ -145,6 +146,35 @@ export class AdminService {
       });
       await this.webhooks.queue(uow, 'user.enabled', webhookUser({ ...before, disabled: false }));
     });
+  }
+
+  /**
+   * Replaces the user's appMetadata (a JSON object of at most 4 KB), which their access tokens carry as
+   * `app` from their next refresh or sign-in; ends nothing. Throws BAD_USER_INPUT (unknown user, not an
+   * object, too large).
+   */
+  async setAppMetadata(
+    em: EntityManager,
+    actor: Actor,
+    id: string,
+    appMetadata: unknown,
+  ): Promise<User> {
+    const value = checkMetadata(appMetadata, 'appMetadata');
+    if (!UUID.test(id)) throw badInput('No such user.');
+    await transaction(em, async (uow) => {
+      if ((await this.users.set(uow, id, { appMetadata: value })) !== 1)
+        throw badInput('No such user.');
+      await this.events.record(uow, {
+        type: SecurityEventType.APP_METADATA_CHANGED,
+        ...this.eventBase(actor, id),
+        detail: { keys: Object.keys(value).slice(0, 50) },
+      });
+    });
+    this.logger.info(
+      { event: 'app_metadata_changed', actorId: actor.userId, userId: id },
+      'app metadata changed by an administrator',
+    );
+    return em.findOneOrFail(User, { id }, { refresh: true });
   }
 
   /** Ends every session of the user. Throws BAD_USER_INPUT (unknown user). */

@@ -21,11 +21,20 @@ import type { ClientInfo } from '../sessions/session.service';
 import { TokenPurpose } from '../tokens/one-time-token.entity';
 import type { EmailTokenClaims } from '../tokens/jwt';
 import type { OneTimeTokenService } from '../tokens/one-time-token.service';
+import { checkLocale, checkName, negotiateLocale } from '../profile/profile-rules';
 import { normalizeEmail } from '../users/email';
 import type { UserWriter } from '../users/user-writer';
 import type { AccountLifecycle } from '../accounts/account-lifecycle';
 import type { Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
+
+/** What a sign-up may say about its owner besides the address and password. */
+export interface SignUpProfile {
+  name?: unknown;
+  locale?: unknown;
+  /** The request's Accept-Language header: the locale when none is given. */
+  acceptLanguage?: string | null;
+}
 
 /** Sign-up and activation. Nothing here tells a caller whether an address is registered. */
 export class AccountService {
@@ -50,16 +59,23 @@ export class AccountService {
    * Creates an inactive account and mails its activation link, bound to this sign-up's password; for
    * a known address, mails the owner instead and answers the same: a waiting account gets one more
    * link, bound to this sign-up's password, which replaces nothing the earlier sign-ups hold.
-   * Throws BAD_USER_INPUT, TOO_MANY_REQUESTS.
+   * The profile's `name` and `locale` (else the best match of `acceptLanguage`, else DEFAULT_LOCALE)
+   * apply to a new account only. Throws BAD_USER_INPUT, TOO_MANY_REQUESTS.
    */
   async signUp(
     em: EntityManager,
     rawEmail: unknown,
     password: unknown,
     client: ClientInfo,
+    profile: SignUpProfile = {},
   ): Promise<true> {
     const email = normalizeEmail(rawEmail);
     assertPasswordAcceptable(password, email);
+    const name = profile.name === undefined ? null : checkName(profile.name);
+    const locale =
+      profile.locale === undefined || profile.locale === null
+        ? negotiateLocale(profile.acceptLanguage, this.config.locales)
+        : checkLocale(profile.locale, this.config.locales);
     // After the cheap input checks (a typo costs no budget), before bcrypt.
     await this.limits.emailRequest(email, client.ip);
     // Hashed for known addresses too, so both answers take the same time.
@@ -69,7 +85,7 @@ export class AccountService {
         if (await uow.em.findOne(User, { email })) return null;
         const user = await this.lifecycle.create(
           uow,
-          { email, passwordHash, isActive: false, emailProof: null },
+          { email, passwordHash, isActive: false, emailProof: null, name, locale },
           client,
         );
         await this.queueActivation(uow, user, passwordHash);

@@ -13,7 +13,11 @@ export class AuthResolver {
     @Arg('input', () => SignUpInput) input: SignUpInput,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.services.accounts.signUp(ctx.em, input.email, input.password, ctx.client);
+    return ctx.services.accounts.signUp(ctx.em, input.email, input.password, ctx.client, {
+      name: input.name,
+      locale: input.locale,
+      acceptLanguage: ctx.acceptLanguage,
+    });
   }
 
   @Mutation(() => Boolean, {

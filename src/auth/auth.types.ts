@@ -11,6 +11,16 @@ export class SignUpInput {
     description: '8 to 72 UTF-8 bytes; not a common password; not the email.',
   })
   password!: string;
+
+  @Field(() => String, { nullable: true, description: 'Display name, up to 100 characters.' })
+  name?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "One of SUPPORTED_LOCALES; omitted: the best match of the request's Accept-Language, else DEFAULT_LOCALE.",
+  })
+  locale?: string | null;
 }
 
 @InputType()

@@ -62,9 +62,15 @@ export interface Attempt {
    * cannot outrun it) and given back when the proof cannot run or succeeds; a function when the
    * address is known only after a lookup (a ticket's owner, which names the method too); null for none.
    */
-  account: string | (() => Promise<{ email: string; method: SignInMethod }>) | null;
+  account:
+    string | (() => Promise<{ email: string; method: SignInMethod; renew?: string | null }>) | null;
   /** The one answer of every failed proof of this method (a wrong secret and an unknown one alike). */
   refused: () => AppError;
+  /**
+   * A reauthentication: the signed-in session whose tokens a success renews (a new auth_time), instead
+   * of opening a new session. A ticket's owner lookup may name it too.
+   */
+  renew?: string | null;
 }
 
 export interface FailedAttempt {
@@ -113,12 +119,16 @@ export class SignInFlow {
     const factor = spec.factor ?? 'first';
     let method = spec.method;
     let email: string | null = null;
+    let renew = spec.renew ?? null;
     let last = false;
     try {
       if (spec.ipBudget === 'sign-in') await this.limits.signInAttempt(client.ip);
       else if (spec.ipBudget === 'token') await this.limits.tokenAttempt(client.ip);
-      if (typeof spec.account === 'function') ({ email, method } = await spec.account());
-      else email = spec.account;
+      if (typeof spec.account === 'function') {
+        const owner = await spec.account();
+        ({ email, method } = owner);
+        renew = owner.renew ?? renew;
+      } else email = spec.account;
       if (email !== null) ({ last } = await this.limits.beforeCode(email));
     } catch (err) {
       if (err instanceof TooManyRequestsError && method) this.refusedByLimit(method, err, client);
@@ -145,8 +155,8 @@ export class SignInFlow {
       const complete = factor === 'second' || user.totpEnabledAt === null || isMultiFactor(amr);
       await (complete ? this.limits.signInCompleted(email) : this.limits.codeSucceeded(email));
     }
-    if (factor === 'second') return this.issue(em, user, [...amr, 'otp'], method, client);
-    return this.finish(em, user, method, client, amr);
+    if (factor === 'second') return this.issue(em, user, [...amr, 'otp'], method, client, renew);
+    return this.finish(em, user, method, client, amr, renew);
   }
 
   /**
@@ -206,7 +216,7 @@ export class SignInFlow {
   /**
    * Throws ACCOUNT_DISABLED, ACCOUNT_NOT_ACTIVATED; MFA_REQUIRED with `extensions.mfaTicket` and
    * `extensions.methods` when the account has TOTP on and the method proved one factor only
-   * (`completeSignIn` finishes it).
+   * (`completeSignIn` finishes it). `renew`: a reauthentication of that session (see `issue`).
    */
   async finish(
     em: EntityManager,
@@ -214,10 +224,11 @@ export class SignInFlow {
     method: SignInMethod,
     client: ClientInfo,
     amr: readonly string[] = METHOD_AMR[method],
+    renew: string | null = null,
   ): Promise<IssuedTokens> {
     this.assertCanSignIn(user, method);
     if (user.totpEnabledAt !== null && !isMultiFactor(amr)) {
-      const mfaTicket = await this.tickets.create(em, user.id, method);
+      const mfaTicket = await this.tickets.create(em, user.id, method, renew);
       this.logger.info(
         { event: 'mfa_required', method, userId: user.id, ip: client.ip },
         'second factor required',
@@ -228,7 +239,7 @@ export class SignInFlow {
         { mfaTicket, methods: [...SECOND_FACTORS] },
       );
     }
-    return this.issue(em, user, amr, method, client);
+    return this.issue(em, user, amr, method, client, renew);
   }
 
   /**
@@ -250,21 +261,28 @@ export class SignInFlow {
     }
   }
 
-  /** Opens the session once every factor the account needs is proven. */
+  /**
+   * Opens the session once every factor the account needs is proven; for a reauthentication (`renew`),
+   * renews that session instead (a new auth_time and refresh token; UNAUTHENTICATED if it has ended).
+   */
   async issue(
     em: EntityManager,
     user: User,
     amr: readonly string[],
     method: SignInMethod,
     client: ClientInfo,
+    renew: string | null = null,
   ): Promise<IssuedTokens> {
     const issued = await transaction(em, async (uow) => {
-      const tokens = await this.sessions.create(uow.em, user, client, amr);
+      const tokens = renew
+        ? await this.sessions.renew(uow.em, renew, user, amr)
+        : await this.sessions.create(uow.em, user, client, amr);
       await this.events.record(uow, {
-        type: SecurityEventType.SIGNED_IN,
+        type: renew ? SecurityEventType.REAUTHENTICATED : SecurityEventType.SIGNED_IN,
         userId: user.id,
         method,
         ...client,
+        ...(renew ? { detail: { sessionId: renew } } : {}),
       });
       return tokens;
     });

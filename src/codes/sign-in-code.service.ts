@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import ms from 'ms';
-import type { SignInFlow } from '../auth/sign-in-flow';
+import type { Proof, SignInFlow } from '../auth/sign-in-flow';
 import type { Background } from '../background';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { AppError, ErrorCode } from '../errors';
@@ -14,7 +14,8 @@ import { User } from '../users/user.entity';
 import { CODE_TTL_MS, EmailCodes } from './email-codes';
 import { SignInCode } from './sign-in-code.entity';
 
-const invalidSignInCode = () => new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid email or code.');
+export const invalidSignInCode = () =>
+  new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid email or code.');
 
 /** Passwordless sign-in: a 6-digit code mailed to an active account proves the address (amr "email"). */
 export class SignInCodeService {
@@ -78,23 +79,31 @@ export class SignInCodeService {
     const code = EmailCodes.normalize(rawCode);
     if (!code) throw invalidSignInCode();
     const spec = { method: 'EMAIL_CODE', client, ipBudget: 'sign-in', account: email } as const;
-    return this.flow.attempt(em, { ...spec, refused: invalidSignInCode }, async () => {
-      const user = await em.findOne(User, { email });
-      const where = { user: user?.id ?? NO_ACCOUNT };
-      const hit = await this.codes.check(em, SignInCode, where, code);
-      const userId = user?.id ?? null;
-      if (hit === null) {
-        // The miss is counted in the failure's transaction, with its event: one write, known or not.
-        const record = (uow: UnitOfWork) => EmailCodes.countMiss(uow.em, SignInCode, where);
-        return { ok: false, userId, reason: user ? 'wrong code' : 'unknown address', record };
-      }
-      const spent = await em.nativeUpdate(
-        SignInCode,
-        { id: hit, usedAt: null },
-        { usedAt: new Date() },
-      );
-      if (spent !== 1 || !user) return { ok: false, userId, reason: 'code spent meanwhile' };
-      return { ok: true, user };
-    });
+    return this.flow.attempt(em, { ...spec, refused: invalidSignInCode }, () =>
+      this.prove(em, email, code),
+    );
+  }
+
+  /**
+   * The proof of an email code for `flow.attempt` (sign-in, and reauthentication of an account without a
+   * password): spends the live code of the address if `code` (normalised) is it.
+   */
+  async prove(em: EntityManager, email: string, code: string): Promise<Proof> {
+    const user = await em.findOne(User, { email });
+    const where = { user: user?.id ?? NO_ACCOUNT };
+    const hit = await this.codes.check(em, SignInCode, where, code);
+    const userId = user?.id ?? null;
+    if (hit === null) {
+      // The miss is counted in the failure's transaction, with its event: one write, known or not.
+      const record = (uow: UnitOfWork) => EmailCodes.countMiss(uow.em, SignInCode, where);
+      return { ok: false, userId, reason: user ? 'wrong code' : 'unknown address', record };
+    }
+    const spent = await em.nativeUpdate(
+      SignInCode,
+      { id: hit, usedAt: null },
+      { usedAt: new Date() },
+    );
+    if (spent !== 1 || !user) return { ok: false, userId, reason: 'code spent meanwhile' };
+    return { ok: true, user };
   }
 }

@@ -35,6 +35,12 @@ export const SecurityEventType = {
   MEMBER_ROLE_CHANGED: 'member_role_changed',
   INVITATION_CREATED: 'invitation_created',
   INVITATION_ACCEPTED: 'invitation_accepted',
+  /** An administrator replaced the account's appMetadata (what its tokens carry as `app`). */
+  APP_METADATA_CHANGED: 'app_metadata_changed',
+  /** The signed-in user proved a factor again (reauthenticate): the session's auth_time is now. */
+  REAUTHENTICATED: 'reauthenticated',
+  /** The account's address changed, confirmed from the new mailbox (and the old one when required). */
+  EMAIL_CHANGED: 'email_changed',
 } as const;
 export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];
 

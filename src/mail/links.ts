@@ -5,6 +5,8 @@ export interface LinkPaths {
   reset: string;
 }
 
+export const EMAIL_CHANGE_PATH = '/confirm-email';
+
 /**
  * Links in mail are built from APP_URL only, never from the request's Host or X-Forwarded-Host.
  * Plain concatenation, not `new URL(path, base)`: a custom scheme (myapp://auth) or a hash-routed base
@@ -31,6 +33,11 @@ export class Links {
   /** An organization's invitation, for the app to open (API.md: `${APP_URL}/invitations/<id>`). */
   invitation(id: string): string {
     return `${this.appUrl}/invitations/${encodeURIComponent(id)}`;
+  }
+
+  /** The confirmation of an email change: the built-in page at /confirm-email (or the app's own). */
+  emailChange(token: string): string {
+    return this.build(EMAIL_CHANGE_PATH, token);
   }
 
   private build(path: string, token: string): string {

@@ -20,7 +20,12 @@ export type TemplateName =
   | 'passkey-removed'
   | 'account-reclaimed'
   | 'second-factor-failed'
-  | 'org-invitation';
+  | 'org-invitation'
+  | 'email-change-confirm'
+  | 'email-change-confirm-old'
+  | 'email-change-requested'
+  | 'email-change-taken'
+  | 'email-changed';
 
 export interface TemplateVars {
   /** Only the activation and reset-password mails use these. */
@@ -36,6 +41,8 @@ export interface TemplateVars {
   /** org-invitation: the organization's name and the inviter's address. */
   orgName?: string;
   inviter?: string;
+  /** The email-change mails: the address the account moves to. */
+  newEmail?: string;
 }
 
 interface Template {
@@ -56,6 +63,7 @@ const KNOWN_VARS = new Set([
   'removed',
   'orgName',
   'inviter',
+  'newEmail',
 ]);
 
 const page = (body: string) =>
@@ -182,6 +190,41 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, Template> = {
       '<p>{{inviter}} invited you ({{email}}) to join the organization <strong>{{orgName}}</strong> on {{appName}}. The invitation expires in {{ttl}}. To accept it, sign in with this address (sign up first if you have no account).</p>\n<p><a href="{{link}}">Open the invitation</a></p>\n<p>If you do not know the sender, ignore this mail: nothing happens unless you accept.</p>',
     ),
   },
+  'email-change-confirm': {
+    subject: 'Confirm your new email address',
+    text: 'Somebody (hopefully you) asked to use {{email}} as the address of their {{appName}} account. To confirm, open this link; it works once and expires in {{ttl}}.\n\nConfirm this address: {{link}}\n\nIn the app, enter this code instead: {{code}} (it expires in {{codeTtl}}; using the link or the code uses up both).\n\nIf you did not ask for this, ignore this mail: nothing changes.\n',
+    html: page(
+      '<p>Somebody (hopefully you) asked to use {{email}} as the address of their {{appName}} account. To confirm, open this link; it works once and expires in {{ttl}}.</p>\n<p><a href="{{link}}">Confirm this address</a></p>\n<p>In the app, enter this code instead: <strong style="font-size:1.4em;letter-spacing:0.2em">{{code}}</strong> (it expires in {{codeTtl}}; using the link or the code uses up both).</p>\n<p>If you did not ask for this, ignore this mail: nothing changes.</p>',
+    ),
+  },
+  'email-change-confirm-old': {
+    subject: 'Confirm the change of your email address',
+    text: 'Somebody (hopefully you) asked to change the address of your {{appName}} account from {{email}} to {{newEmail}}. The change needs a confirmation from both addresses; this is the one for {{email}}. The link works once and expires in {{ttl}}.\n\nConfirm the change: {{link}}\n\nIf it was not you, do not open the link: change your password (or ask for a password reset for {{email}}) at once, which also cancels the change.\n',
+    html: page(
+      '<p>Somebody (hopefully you) asked to change the address of your {{appName}} account from {{email}} to {{newEmail}}. The change needs a confirmation from both addresses; this is the one for {{email}}. The link works once and expires in {{ttl}}.</p>\n<p><a href="{{link}}">Confirm the change</a></p>\n<p>If it was not you, do not open the link: change your password (or ask for a password reset for {{email}}) at once, which also cancels the change.</p>',
+    ),
+  },
+  'email-change-requested': {
+    subject: 'A change of your email address was requested',
+    text: 'Somebody (hopefully you) asked to change the address of your {{appName}} account from {{email}} to {{newEmail}}. Nothing changes until the new address confirms it.\n\nIf it was not you, change your password now (or ask for a password reset for {{email}}): that cancels the change and signs out everyone else.\n',
+    html: page(
+      '<p>Somebody (hopefully you) asked to change the address of your {{appName}} account from {{email}} to {{newEmail}}. Nothing changes until the new address confirms it.</p>\n<p>If it was not you, change your password now (or ask for a password reset for {{email}}): that cancels the change and signs out everyone else.</p>',
+    ),
+  },
+  'email-change-taken': {
+    subject: 'Someone tried to move an account to your address',
+    text: 'Somebody tried to change the address of another {{appName}} account to {{email}}, which already has an account. Nothing was changed, and your account is not affected.\n\nIf it was you, sign in to the account of {{email}} instead, or delete one of the two accounts first.\n',
+    html: page(
+      '<p>Somebody tried to change the address of another {{appName}} account to {{email}}, which already has an account. Nothing was changed, and your account is not affected.</p>\n<p>If it was you, sign in to the account of {{email}} instead, or delete one of the two accounts first.</p>',
+    ),
+  },
+  'email-changed': {
+    subject: 'Your email address was changed',
+    text: 'The address of your {{appName}} account was changed from {{email}} to {{newEmail}}, and every other signed-in session was ended. Mail about the account now goes to {{newEmail}}.\n\nIf it was not you, ask for a password reset for {{newEmail}} or contact support at once.\n',
+    html: page(
+      '<p>The address of your {{appName}} account was changed from {{email}} to {{newEmail}}, and every other signed-in session was ended. Mail about the account now goes to {{newEmail}}.</p>\n<p>If it was not you, ask for a password reset for {{newEmail}} or contact support at once.</p>',
+    ),
+  },
 };
 
 /** Placeholders a subject may not carry: a subject shows on lock screens and in notification previews. */
@@ -224,6 +267,7 @@ export class MailTemplates {
       removed: vars.removed ?? '',
       orgName: vars.orgName ?? '',
       inviter: vars.inviter ?? '',
+      newEmail: vars.newEmail ?? '',
     };
     const fill = (source: string, escape: (v: string) => string, withheld = NONE) =>
       source.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, key: string) =>

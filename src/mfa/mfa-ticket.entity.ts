@@ -8,7 +8,7 @@ import { User } from '../users/user.entity';
  */
 @Entity({ tableName: 'mfa_tickets' })
 export class MfaTicket {
-  [OptionalProps]?: 'id' | 'createdAt' | 'usedAt' | 'attempts';
+  [OptionalProps]?: 'id' | 'createdAt' | 'usedAt' | 'attempts' | 'sessionId';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -22,6 +22,10 @@ export class MfaTicket {
   /** The first factor's SignInMethod: its amr is carried into the session with "otp" added. */
   @Property({ type: 'string', length: 16 })
   method!: string;
+
+  /** A reauthentication's ticket: the session its completion renews (null: a sign-in opens a new one). */
+  @Property({ type: 'uuid', nullable: true })
+  sessionId: string | null = null;
 
   @Property({ type: 'integer', default: 0 })
   attempts: number = 0;

@@ -13,6 +13,8 @@ export interface ReservedTry {
   userId: string;
   /** The first factor's SignInMethod. */
   method: string;
+  /** The session a reauthentication renews, or null for a sign-in. */
+  sessionId: string | null;
   tryNumber: number;
 }
 
@@ -24,8 +26,16 @@ export const invalidTicket = () =>
  * any process of a deployment finishes it. Lives 5 minutes; dies after 5 wrong codes or one success.
  */
 export class MfaTickets {
-  /** Stores a ticket for a proven first factor and returns it (written at once, outside any transaction). */
-  async create(em: EntityManager, userId: string, method: string): Promise<string> {
+  /**
+   * Stores a ticket for a proven first factor and returns it (written at once, outside any transaction).
+   * `sessionId`: a reauthentication of that session, which the ticket's completion renews.
+   */
+  async create(
+    em: EntityManager,
+    userId: string,
+    method: string,
+    sessionId: string | null = null,
+  ): Promise<string> {
     const ticket = randomSecret();
     const now = new Date();
     await em.insert(MfaTicket, {
@@ -33,6 +43,7 @@ export class MfaTickets {
       ticketHash: sha256(ticket),
       user: userId,
       method,
+      sessionId,
       attempts: 0,
       createdAt: now,
       expiresAt: new Date(now.getTime() + TICKET_TTL_MS),
@@ -52,19 +63,25 @@ export class MfaTickets {
       throw invalidTicket();
     const ticketHash = sha256(ticket);
     const now = new Date();
-    const rows: Array<{ id: string; user_id: string; method: string; attempts: number | string }> =
-      await em.getConnection().execute(
-        `update mfa_tickets set attempts = attempts + 1
+    const rows: Array<{
+      id: string;
+      user_id: string;
+      method: string;
+      session_id: string | null;
+      attempts: number | string;
+    }> = await em.getConnection().execute(
+      `update mfa_tickets set attempts = attempts + 1
            where ticket_hash = ? and attempts < ? and used_at is null and expires_at > ?
-           returning id, user_id, method, attempts`,
-        [ticketHash, TICKET_MAX_ATTEMPTS, em.getPlatform().processDateProperty(now) as unknown],
-      );
+           returning id, user_id, method, session_id, attempts`,
+      [ticketHash, TICKET_MAX_ATTEMPTS, em.getPlatform().processDateProperty(now) as unknown],
+    );
     const row = rows[0];
     if (row) {
       return {
         id: row.id,
         userId: row.user_id,
         method: row.method,
+        sessionId: row.session_id ?? null,
         tryNumber: Number(row.attempts),
       };
     }

@@ -225,7 +225,8 @@ export class MfaService {
       const method = ticket.method as SignInMethod;
       // Disabled since the ticket was made: no session, whatever the code.
       this.flow.assertCanSignIn(user, method);
-      return { email: user.email, method };
+      // A reauthentication's ticket renews its session rather than opening another.
+      return { email: user.email, method, renew: ticket.sessionId };
     };
     const spec = {
       method: null,

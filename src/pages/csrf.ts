@@ -7,7 +7,7 @@ export const CSRF_FIELD = 'csrf';
 const NONCE = /^[A-Za-z0-9_-]{24}$/;
 
 /** Which form a token was issued for: a token for one form is refused by every other. */
-export type FormName = 'activate' | 'resend' | 'reset';
+export type FormName = 'activate' | 'resend' | 'reset' | 'confirm-email';
 
 /**
  * Signed double-submit: a random nonce in an HttpOnly SameSite=Strict cookie, and in the form

@@ -22,7 +22,7 @@ export interface PagesDeps {
 }
 
 /**
- * GET /activate and GET /reset-password, the targets of the mailed links, with their form posts.
+ * GET /activate, GET /reset-password and GET /confirm-email, the targets of the mailed links, with their form posts.
  * An empty router (so every path answers 404) unless config.pages.enabled.
  */
 export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDeps): Router {
@@ -108,8 +108,30 @@ export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDe
     }
   });
 
+  router.get('/confirm-email', (req, res) => {
+    const token = param(req.query.token);
+    if (!token) return send(res, 400, missingLink());
+    // A button, not a change on GET: mail scanners fetch links and would confirm the change.
+    send(res, 200, page.confirmEmailForm(token, csrf.issue(req, res, 'confirm-email')));
+  });
+
+  router.post('/confirm-email', form, async (req, res) => {
+    if (!csrf.verify(req, 'confirm-email', field(req, CSRF_FIELD))) return refuse(res);
+    try {
+      const user = await services.emailChange.confirm(
+        orm.em.fork(),
+        field(req, 'token'),
+        clientOf(req),
+      );
+      send(res, 200, page.emailConfirmed(user.email));
+    } catch (err) {
+      const reason = tokenFailure(err);
+      send(res, reason === 'expired' ? 410 : 400, page.emailChangeFailed(reason));
+    }
+  });
+
   // Scoped: errors of routes mounted before this router (e.g. /health) keep their JSON answer.
-  router.use(['/activate', '/reset-password'], pageErrors(logger));
+  router.use(['/activate', '/reset-password', '/confirm-email'], pageErrors(logger));
   return router;
 }
 

@@ -149,6 +149,46 @@ export function resetFailed(reason: 'used' | 'expired'): string {
 
 // ---------------------------------------------------------------- shared
 
+export function confirmEmailForm(token: string, csrf: string): string {
+  return layout(
+    'Confirm your email address',
+    html`<h1>Confirm the change of your email address</h1>
+      <p>Press the button to confirm the change of address this link was sent for.</p>
+      <form method="post" action="/confirm-email">
+        <input type="hidden" name="token" value="${token}" />
+        <input type="hidden" name="csrf" value="${csrf}" />
+        <button type="submit">Confirm the change</button>
+      </form>`,
+  );
+}
+
+/** `email`: the account's address after this confirmation (the old one while the other is due). */
+export function emailConfirmed(email: string): string {
+  return layout(
+    'Email address confirmed',
+    html`<h1>Thank you for confirming</h1>
+      ${notice('ok', `The address of the account is now ${email}.`)}
+      <p>
+        If a confirmation from the other address is still needed, open the link mailed there too.
+        You can close this page.
+      </p>`,
+  );
+}
+
+export function emailChangeFailed(reason: 'used' | 'expired'): string {
+  const heading =
+    reason === 'expired' ? 'This confirmation link has expired' : 'This link cannot be used';
+  const text =
+    reason === 'expired'
+      ? 'Confirmation links work for a limited time. Ask for the change again from the app where you sign in.'
+      : 'Each link works once, and a newer request or a password change ends it. Ask for the change again from the app where you sign in.';
+  return layout(
+    heading,
+    html`<h1>${heading}</h1>
+      <p>${text}</p>`,
+  );
+}
+
 export function problem(heading: string, text: string): string {
   return layout(
     heading,

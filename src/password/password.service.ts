@@ -202,8 +202,12 @@ export class PasswordService {
       passwordChangedAt: new Date(),
       ...(options.activate ? { isActive: true } : {}),
     });
-    // A reset link mailed before this change must not work after it.
-    await this.tokens.retire(uow.em, userId, TokenPurpose.RESET);
+    // A reset link mailed before this change must not work after it, nor a pending email change.
+    await this.tokens.retire(uow.em, userId, [
+      TokenPurpose.RESET,
+      TokenPurpose.EMAIL_CHANGE,
+      TokenPurpose.EMAIL_CHANGE_OLD,
+    ]);
     // Nor a pending sign-up's activation link: it would set that sign-up's password.
     if (options.activate) await this.tokens.retire(uow.em, userId, TokenPurpose.ACTIVATION);
   }

@@ -90,6 +90,25 @@ export class SessionService {
   }
 
   /**
+   * A reauthentication of a live session of `user`: every factor in `amr` was proven just now, so the
+   * session's auth_time becomes now, its amr the new one, and a new pair replaces the old one the way a
+   * switch does (`reissue`). Only the sign-in flow calls this. Throws UNAUTHENTICATED (the session ended
+   * meanwhile).
+   */
+  async renew(
+    em: EntityManager,
+    sessionId: string,
+    user: User,
+    amr: readonly string[],
+  ): Promise<IssuedTokens> {
+    return this.reissue(
+      em,
+      { id: sessionId, user: user.id },
+      { amr: amr.join(' '), authTime: new Date() },
+    );
+  }
+
+  /**
    * Rotates a refresh token. The successor is derived from the presented secret with a server key, so a
    * retry inside the grace window gets the very same successor without any plaintext being stored, and
    * concurrent refreshes can only ever agree on one. Throws INVALID_TOKEN, TOKEN_EXPIRED.
@@ -180,9 +199,8 @@ export class SessionService {
 
   /**
    * switchOrganization: a new token pair for the same session, whose tokens (and those of its later
-   * refreshes) carry the organization `orgId` (null: none). The caller has checked the membership. The
-   * presented refresh token is retired like a rotation (it becomes the previous one, so presenting it
-   * again later is a reuse), in one conditional UPDATE. Throws UNAUTHENTICATED (the session ended).
+   * refreshes) carry the organization `orgId` (null: none). The caller has checked the membership.
+   * Throws UNAUTHENTICATED (the session ended or changed meanwhile).
    */
   async switchOrganization(
     uow: UnitOfWork,
@@ -190,25 +208,37 @@ export class SessionService {
     sessionId: string,
     orgId: string | null,
   ): Promise<IssuedTokens> {
-    const { em } = uow;
+    return this.reissue(uow.em, { id: sessionId, user: userId }, { orgId });
+  }
+
+  /**
+   * A new pair for a live session without its refresh token (reauthenticate, switchOrganization), with
+   * `changes` applied. The presented token is retired like a rotated one, in one conditional UPDATE: the
+   * new secret is derived from the retired token's hash (which the server has) instead of its secret
+   * (which it has not), and that hash is recorded as a switch point, so a chain walk from an older token
+   * reaches the new one (presenting one later is a reuse) and a parallel tab presenting the retired token
+   * inside the grace window gets this very pair.
+   */
+  private async reissue(
+    em: EntityManager,
+    live: { id: string; user: string },
+    changes: Partial<Pick<Session, 'orgId' | 'amr' | 'authTime'>>,
+  ): Promise<IssuedTokens> {
     const session = await em.findOne(
       Session,
-      { id: sessionId, user: userId, revokedAt: null, expiresAt: { $gt: new Date() } },
+      { id: live.id, user: live.user, revokedAt: null, expiresAt: { $gt: new Date() } },
       { populate: ['user'], refresh: true },
     );
     if (!session) throw unauthenticated('This session has ended: sign in again.');
-    // Derived from the retired token's hash (which the server has) instead of its secret (which it has
-    // not), and that hash recorded: a chain walk from an older token reaches the new one, and a
-    // parallel tab presenting the retired token inside the grace window gets this very pair.
     const retired = session.refreshTokenHash;
     const secret = switchSuccessorOf(this.rotationKeys[0]!, retired);
     const switchPoints = [...switchPointsOf(session), retired].slice(-MAX_SWITCH_POINTS).join(' ');
     const now = new Date();
-    const switched = await em.nativeUpdate(
+    const reissued = await em.nativeUpdate(
       Session,
-      { id: sessionId, refreshTokenHash: session.refreshTokenHash, revokedAt: null },
+      { id: session.id, refreshTokenHash: retired, revokedAt: null },
       {
-        orgId,
+        ...changes,
         switchPoints,
         refreshTokenHash: sha256(secret),
         previousTokenHash: retired,
@@ -217,9 +247,9 @@ export class SessionService {
         generation: session.generation + 1,
       },
     );
-    // A refresh or another switch of this session won the race: its holder must use that pair.
-    if (switched !== 1) throw unauthenticated('This session changed meanwhile: refresh and retry.');
-    session.orgId = orgId;
+    // A refresh or another reissue of this session won the race: its holder must use that pair.
+    if (reissued !== 1) throw unauthenticated('This session changed meanwhile: refresh and retry.');
+    Object.assign(session, changes);
     return this.issue(em, session, session.user, secret);
   }
 
@@ -368,6 +398,8 @@ export class SessionService {
         amr: session.amr.split(' '),
         authTime: session.authTime ?? session.createdAt,
         org,
+        // Read from the user row on every issue (a refresh too): an admin's change reaches the next token.
+        app: user.appMetadata,
       },
       ttl,
     );

@@ -6,7 +6,9 @@ import type { Role } from '../users/role';
 import { KeyLabel, type ServerSecrets } from './secrets';
 import { parsePrivateKey, parsePublicKeys, type PublicJwk, type VerificationKey } from './keys';
 
-export type TokenKind = 'access' | 'activation' | 'reset';
+export type TokenKind = 'access' | EmailTokenKind;
+/** Emailed tokens: one audience each, named after their one-time-token purpose. */
+export type EmailTokenKind = 'activation' | 'reset' | 'email_change' | 'email_change_old';
 
 /** The organization a session switched to, as its tokens carry it (`org`, `org_role`). */
 export interface OrgClaim {
@@ -25,6 +27,8 @@ export interface AccessClaims {
   /** The organization chosen with switchOrganization and the member's role in it; absent otherwise. */
   org?: string;
   org_role?: OrgRole;
+  /** The user's appMetadata (written by admins), absent when empty. */
+  app?: Record<string, unknown>;
   jti: string;
   iat: number;
   exp: number;
@@ -61,8 +65,8 @@ interface KeyEntry {
   key: KeyObject;
 }
 
-// Bounds a hostile Authorization header before any parsing or HMAC work.
-const MAX_TOKEN_LENGTH = 4096;
+// Bounds a hostile Authorization header before any parsing or HMAC work; room for 4 KB of `app`.
+const MAX_TOKEN_LENGTH = 8192;
 // Access tokens already verified, so a client sending the same token again costs a Map lookup, not a
 // jsonwebtoken run (~45 µs, most of `me`). Bounded, oldest evicted; an entry answers only for the exact
 // token string it was verified from.
@@ -139,6 +143,7 @@ export class JwtService {
       amr: readonly string[];
       authTime: Date;
       org?: OrgClaim | null;
+      app?: Readonly<Record<string, unknown>>;
     },
     ttlSec: number,
   ): { token: string; jti: string } {
@@ -150,6 +155,8 @@ export class JwtService {
         amr: claims.amr,
         auth_time: Math.floor(claims.authTime.getTime() / 1000),
         ...(claims.org ? { org: claims.org.org, org_role: claims.org.role } : {}),
+        // Omitted when empty, so tokens of accounts without app metadata stay as small as before.
+        ...(claims.app && Object.keys(claims.app).length > 0 ? { app: claims.app } : {}),
         typ: 'access',
       },
       this.signing.key,
@@ -170,7 +177,7 @@ export class JwtService {
    * Emailed tokens stay HS256 with the server's own key even when a private key is set: they can then
    * never verify against the published JWKS, so no other service can be handed one as a credential.
    */
-  signEmailToken(kind: 'activation' | 'reset', sub: string, jti: string, ttlSec: number): string {
+  signEmailToken(kind: EmailTokenKind, sub: string, jti: string, ttlSec: number): string {
     return jwt.sign({ typ: kind }, this.emailSigning.key, {
       algorithm: HMAC_ALGORITHM,
       expiresIn: ttlSec,
@@ -219,7 +226,7 @@ export class JwtService {
     return verified;
   }
 
-  verifyEmailToken(token: string, kind: 'activation' | 'reset'): VerifyResult<EmailTokenClaims> {
+  verifyEmailToken(token: string, kind: EmailTokenKind): VerifyResult<EmailTokenClaims> {
     const result = this.verify(token, kind);
     if (!result.ok) return result;
     return { ok: true, claims: result.claims as unknown as EmailTokenClaims };

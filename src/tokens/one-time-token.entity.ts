@@ -4,13 +4,24 @@ import { User } from '../users/user.entity';
 export enum TokenPurpose {
   ACTIVATION = 'activation',
   RESET = 'reset',
+  /** An email change, confirmed from the new address (link or code). */
+  EMAIL_CHANGE = 'email_change',
+  /** With EMAIL_CHANGE_CONFIRM_BOTH: the same change, confirmed from the old address (link). */
+  EMAIL_CHANGE_OLD = 'email_change_old',
 }
 
 /** The server-side half of an emailed JWT: its `jti`. Consuming sets usedAt once, atomically. */
 @Entity({ tableName: 'one_time_tokens' })
 export class OneTimeToken {
   [OptionalProps]?:
-    'createdAt' | 'usedAt' | 'passwordHash' | 'codeHash' | 'codeExpiresAt' | 'codeAttempts';
+    | 'createdAt'
+    | 'usedAt'
+    | 'passwordHash'
+    | 'codeHash'
+    | 'codeExpiresAt'
+    | 'codeAttempts'
+    | 'newEmail'
+    | 'sessionId';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -44,4 +55,12 @@ export class OneTimeToken {
 
   @Property({ type: 'integer', default: 0 })
   codeAttempts: number = 0;
+
+  /** An email change's rows: the address the account moves to. */
+  @Property({ type: 'string', length: 254, nullable: true })
+  newEmail: string | null = null;
+
+  /** An email change's rows: the session that asked for it, the one its confirmation keeps. */
+  @Property({ type: 'uuid', nullable: true })
+  sessionId: string | null = null;
 }

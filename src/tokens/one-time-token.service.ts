@@ -4,7 +4,7 @@ import type { EmailCodes } from '../codes/email-codes';
 import { invalidToken, tokenExpired } from '../errors';
 import type { User } from '../users/user.entity';
 import type { EmailTokenClaims, JwtService } from './jwt';
-import { OneTimeToken, TokenPurpose } from './one-time-token.entity';
+import { OneTimeToken, type TokenPurpose } from './one-time-token.entity';
 
 /** What an activation or reset mail carries: a link's token and, on the same row, a 6-digit code. */
 export interface IssuedEmailToken {
@@ -34,7 +34,7 @@ export class OneTimeTokenService {
     em: EntityManager,
     user: User,
     purpose: TokenPurpose,
-    options: { passwordHash?: string } = {},
+    options: { passwordHash?: string; newEmail?: string; sessionId?: string } = {},
   ): Promise<IssuedEmailToken> {
     const passwordHash = options.passwordHash ?? null;
     if (passwordHash === null) await this.retire(em, user.id, purpose);
@@ -48,6 +48,8 @@ export class OneTimeTokenService {
       purpose,
       expiresAt,
       passwordHash,
+      newEmail: options.newEmail ?? null,
+      sessionId: options.sessionId ?? null,
       codeHash,
       codeExpiresAt: codeExpiresAt < expiresAt ? codeExpiresAt : expiresAt,
     });
@@ -69,26 +71,52 @@ export class OneTimeTokenService {
     return id ? { sub: userId, jti: id } : null;
   }
 
-  /** Kills every unused link of this purpose (a newer link was sent, or the password changed). */
-  async retire(em: EntityManager, userId: string, purpose: TokenPurpose): Promise<void> {
+  /** Kills every unused link of these purposes (a newer link was sent, or the password changed). */
+  async retire(
+    em: EntityManager,
+    userId: string,
+    purpose: TokenPurpose | readonly TokenPurpose[],
+  ): Promise<void> {
+    const purposes = typeof purpose === 'string' ? [purpose] : [...purpose];
     await em.nativeUpdate(
       OneTimeToken,
-      { user: userId, purpose, usedAt: null },
+      { user: userId, purpose: { $in: purposes }, usedAt: null },
       { usedAt: new Date() },
     );
   }
 
+  /** Whether the user has an unused, unexpired row of this purpose (a change still waiting for it). */
+  async hasLive(em: EntityManager, userId: string, purpose: TokenPurpose): Promise<boolean> {
+    const live = await em.count(OneTimeToken, {
+      user: userId,
+      purpose,
+      usedAt: null,
+      expiresAt: { $gt: new Date() },
+    });
+    return live > 0;
+  }
+
+  /** The email change a row carries (its new address and requesting session); null for none. */
+  async emailChangeOf(
+    em: EntityManager,
+    claims: Pick<EmailTokenClaims, 'jti'>,
+  ): Promise<{ newEmail: string; sessionId: string | null } | null> {
+    const row = await em.findOne(OneTimeToken, { id: claims.jti });
+    return row?.newEmail ? { newEmail: row.newEmail, sessionId: row.sessionId } : null;
+  }
+
   /** Checks signature, purpose and expiry without using the token up. Throws INVALID_TOKEN, TOKEN_EXPIRED. */
   verify(token: string, purpose: TokenPurpose): EmailTokenClaims {
-    const kind = purpose === TokenPurpose.ACTIVATION ? 'activation' : 'reset';
-    const result = this.jwt.verifyEmailToken(token, kind);
+    // Each purpose is its own audience: a reset link never confirms an email change, nor the reverse.
+    const result = this.jwt.verifyEmailToken(token, purpose);
     if (!result.ok) throw result.reason === 'expired' ? tokenExpired() : invalidToken();
     return result.claims;
   }
 
   /**
    * Marks the token used, atomically (UPDATE ... WHERE used_at IS NULL): of parallel uses, one wins.
-   * Returns the user id. Throws INVALID_TOKEN, TOKEN_EXPIRED. Call inside the transaction that acts on it.
+   * Returns the user id. Throws INVALID_TOKEN, TOKEN_EXPIRED (also when the row's own expiry passed).
+   * Call inside the transaction that acts on it.
    */
   async consume(
     em: EntityManager,
@@ -101,7 +129,12 @@ export class OneTimeTokenService {
       { id: jti, user: sub, purpose, usedAt: null, expiresAt: { $gt: new Date() } },
       { usedAt: new Date() },
     );
-    if (used !== 1) throw invalidToken();
+    if (used !== 1) {
+      // Refused: a read on this path only, to tell a row past its expiry from a spent or unknown one.
+      const row = await em.findOne(OneTimeToken, { id: jti, user: sub, purpose });
+      if (row && !row.usedAt && row.expiresAt.getTime() <= Date.now()) throw tokenExpired();
+      throw invalidToken();
+    }
     return sub;
   }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { parseStoredMetadata } from '../profile/profile-rules';
 import { Role } from './role';
 
 /** What `me` shows of a user: nothing secret, so it may be kept in memory. */
@@ -11,6 +12,13 @@ export interface UserSnapshot {
   readonly createdAt: Date;
   /** TOTP is on: sign-in asks for a second factor. */
   readonly mfaEnabled: boolean;
+  readonly name: string | null;
+  readonly locale: string;
+  /** The address was proven (by its mailbox or a provider that verified it). */
+  readonly emailVerified: boolean;
+  /** Frozen: one snapshot answers many requests. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly appMetadata: Readonly<Record<string, unknown>>;
 }
 
 interface UserRow {
@@ -21,10 +29,16 @@ interface UserRow {
   disabled: boolean | number;
   created_at: Date | string | number;
   totp_enabled_at: Date | string | number | null;
+  name: string | null;
+  locale: string;
+  email_proof: string | null;
+  metadata: unknown;
+  app_metadata: unknown;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const COLUMNS = 'u.id, u.email, u.role, u.is_active, u.disabled, u.created_at, u.totp_enabled_at';
+const COLUMNS = `u.id, u.email, u.role, u.is_active, u.disabled, u.created_at, u.totp_enabled_at,
+  u.name, u.locale, u.email_proof, u.metadata, u.app_metadata`;
 // Raw selects, not em.findOne/em.count: these run on every cold `me`, and the ORM's query building and
 // hydration cost more than the indexed read itself. Plain SQL, the same on SQLite and PostgreSQL.
 const USER_BY_ID = `select ${COLUMNS} from users u where u.id = ?`;
@@ -64,5 +78,18 @@ function first(em: EntityManager, rows: unknown): UserSnapshot | null {
     disabled: row.disabled === true || row.disabled === 1,
     createdAt: em.getPlatform().parseDate(row.created_at as string),
     mfaEnabled: row.totp_enabled_at !== null && row.totp_enabled_at !== undefined,
+    name: row.name ?? null,
+    locale: row.locale,
+    emailVerified: row.email_proof !== null && row.email_proof !== undefined,
+    metadata: deepFreeze(parseStoredMetadata(row.metadata)),
+    appMetadata: deepFreeze(parseStoredMetadata(row.app_metadata)),
   });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

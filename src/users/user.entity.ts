@@ -19,7 +19,11 @@ export class User {
     | 'totpLastStep'
     | 'mfaEnabled'
     | 'emailProof'
-    | 'emailVerified';
+    | 'emailVerified'
+    | 'name'
+    | 'locale'
+    | 'metadata'
+    | 'appMetadata';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -72,6 +76,22 @@ export class User {
    */
   @Property({ type: 'string', length: 16, nullable: true })
   emailProof: EmailProof | null = null;
+
+  /** The display name the user chose (src/profile): trimmed, at most 100 characters. */
+  @Property({ type: 'string', length: 100, nullable: true })
+  name: string | null = null;
+
+  /** BCP 47, one of SUPPORTED_LOCALES: the language of the user's mail. */
+  @Property({ type: 'string', length: 35, default: 'en' })
+  locale: string = 'en';
+
+  /** The user's own JSON object (at most 4 KB), writable by them. */
+  @Property({ type: 'json', default: '{}' })
+  metadata: Record<string, unknown> = {};
+
+  /** Set by administrators only; copied into access tokens as the claim `app` (omitted when empty). */
+  @Property({ type: 'json', default: '{}' })
+  appMetadata: Record<string, unknown> = {};
 
   get emailVerified(): boolean {
     return this.emailProof !== null;

@@ -1,3 +1,4 @@
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { AppError, ErrorCode } from '../errors';
 import { Role } from './role';
@@ -37,16 +38,40 @@ export class UserView {
   })
   mfaEnabled!: boolean;
 
+  @Field(() => String, { nullable: true, description: 'Display name, up to 100 characters.' })
+  name!: string | null;
+
+  @Field(() => String, {
+    description: 'BCP 47, one of SUPPORTED_LOCALES: the language of mail and pages.',
+  })
+  locale!: string;
+
+  @Field(() => Boolean, { description: 'The address was proven by its mailbox or a provider.' })
+  emailVerified!: boolean;
+
+  @Field(() => GraphQLJSON, {
+    description: "The user's own JSON object (at most 4 KB), written with updateProfile.",
+  })
+  metadata!: Record<string, unknown>;
+
+  @Field(() => GraphQLJSON, {
+    description:
+      'A JSON object (at most 4 KB) only administrators write; access tokens carry it as claim `app`.',
+  })
+  appMetadata!: Record<string, unknown>;
+
   /**
-   * The user as another user sees them (a fellow member of an organization): id, email and createdAt;
-   * the account's state (site role, disabled, MFA, activation) answers FORBIDDEN unless the viewer is
-   * that user or a site ADMIN, as it did before any other user's User object was reachable.
+   * The user as another user sees them (a fellow member of an organization): id, email, name and
+   * createdAt; the account's state (site role, disabled, MFA, activation, verification), its locale and
+   * both metadata objects answer FORBIDDEN unless the viewer is that user or a site ADMIN, as they did
+   * before any other user's User object was reachable.
    */
   static seenBy(user: UserSnapshot, viewer: { userId: string; role: Role }): UserView {
     if (viewer.userId === user.id || viewer.role === Role.ADMIN) return UserView.from(user);
     const view = Object.assign(new UserView(), {
       id: user.id,
       email: user.email,
+      name: user.name,
       createdAt: user.createdAt,
     });
     // Getters that throw: graphql-js's default resolver reads the property, so the refusal is a field
@@ -69,9 +94,23 @@ export class UserView {
       disabled: user.disabled,
       createdAt: user.createdAt,
       mfaEnabled: user.mfaEnabled,
+      name: user.name,
+      locale: user.locale,
+      emailVerified: user.emailVerified,
+      metadata: user.metadata,
+      appMetadata: user.appMetadata,
     });
   }
 }
 
 /** What only the user themself and site ADMINs see of an account. */
-const PRIVATE_FIELDS = ['role', 'isActive', 'disabled', 'mfaEnabled'] as const;
+const PRIVATE_FIELDS = [
+  'role',
+  'isActive',
+  'disabled',
+  'mfaEnabled',
+  'locale',
+  'emailVerified',
+  'metadata',
+  'appMetadata',
+] as const;

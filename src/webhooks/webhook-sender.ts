@@ -14,7 +14,8 @@ export type WebhookEventType =
   | 'member.removed'
   | 'member.role_changed'
   | 'invitation.created'
-  | 'invitation.accepted';
+  | 'invitation.accepted'
+  | 'user.email_changed';
 
 /** What the outbox row holds (sealed): the Standard Webhooks payload, fixed when the change commits. */
 export interface WebhookMessage {

@@ -31,7 +31,9 @@ export class Webhooks {
 }
 
 /** What a webhook says about a user: the public view, never a hash. */
-export function webhookUser(user: Omit<UserSnapshot, 'mfaEnabled'>): Record<string, unknown> {
+export function webhookUser(
+  user: Pick<UserSnapshot, 'id' | 'email' | 'role' | 'isActive' | 'disabled' | 'createdAt'>,
+): Record<string, unknown> {
   return {
     id: user.id,
     email: user.email,

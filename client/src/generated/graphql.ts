@@ -17,18 +17,22 @@ export type SignInInput = {
 
 export type SignUpInput = {
   email: string;
+  /** One of SUPPORTED_LOCALES; omitted: the best match of the request's Accept-Language, else DEFAULT_LOCALE. */
+  locale?: string | null | undefined;
+  /** Display name, up to 100 characters. */
+  name?: string | null | undefined;
   /** 8 to 72 UTF-8 bytes; not a common password; not the email. */
   password: string;
 };
 
-export type AuthqlUserFragment = { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string };
+export type AuthqlUserFragment = { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean };
 
-export type AuthqlSessionFragment = { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } };
+export type AuthqlSessionFragment = { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } };
+export type MeQuery = { me: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -42,7 +46,7 @@ export type SignInMutationVariables = Exact<{
 }>;
 
 
-export type SignInMutation = { signIn: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } } };
+export type SignInMutation = { signIn: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
 
 export type CompleteSignInMutationVariables = Exact<{
   mfaTicket: string;
@@ -50,14 +54,14 @@ export type CompleteSignInMutationVariables = Exact<{
 }>;
 
 
-export type CompleteSignInMutation = { completeSignIn: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } } };
+export type CompleteSignInMutation = { completeSignIn: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
 
 export type RefreshTokenMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshTokenMutation = { refreshToken: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } } };
+export type RefreshTokenMutation = { refreshToken: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
 
 export type SignOutMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -77,7 +81,7 @@ export type SignInWithCodeMutationVariables = Exact<{
 }>;
 
 
-export type SignInWithCodeMutation = { signInWithCode: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } } };
+export type SignInWithCodeMutation = { signInWithCode: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
 
 export type StartPasskeyRegistrationMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -106,7 +110,7 @@ export type FinishPasskeySignInMutationVariables = Exact<{
 }>;
 
 
-export type FinishPasskeySignInMutation = { finishPasskeySignIn: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } } };
+export type FinishPasskeySignInMutation = { finishPasskeySignIn: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
 
 export type ExchangeOAuthCodeMutationVariables = Exact<{
   code: string;
@@ -114,7 +118,7 @@ export type ExchangeOAuthCodeMutationVariables = Exact<{
 }>;
 
 
-export type ExchangeOAuthCodeMutation = { exchangeOAuthCode: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } } };
+export type ExchangeOAuthCodeMutation = { exchangeOAuthCode: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
 
 export type SignInWithIdTokenMutationVariables = Exact<{
   provider: string;
@@ -123,7 +127,7 @@ export type SignInWithIdTokenMutationVariables = Exact<{
 }>;
 
 
-export type SignInWithIdTokenMutation = { signInWithIdToken: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string } } };
+export type SignInWithIdTokenMutation = { signInWithIdToken: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -152,6 +156,9 @@ export const AuthqlUserFragmentDoc = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }
     `, {"fragmentName":"AuthqlUser"}) as unknown as TypedDocumentString<AuthqlUserFragment, unknown>;
 export const AuthqlSessionFragmentDoc = new TypedDocumentString(`
@@ -171,6 +178,9 @@ export const AuthqlSessionFragmentDoc = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }`, {"fragmentName":"AuthqlSession"}) as unknown as TypedDocumentString<AuthqlSessionFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
@@ -186,6 +196,9 @@ export const MeDocument = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }`) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
@@ -206,6 +219,9 @@ export const SignInDocument = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }
 fragment AuthqlSession on AuthPayload {
   accessToken
@@ -229,6 +245,9 @@ export const CompleteSignInDocument = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }
 fragment AuthqlSession on AuthPayload {
   accessToken
@@ -252,6 +271,9 @@ export const RefreshTokenDocument = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }
 fragment AuthqlSession on AuthPayload {
   accessToken
@@ -285,6 +307,9 @@ export const SignInWithCodeDocument = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }
 fragment AuthqlSession on AuthPayload {
   accessToken
@@ -337,6 +362,9 @@ export const FinishPasskeySignInDocument = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }
 fragment AuthqlSession on AuthPayload {
   accessToken
@@ -360,6 +388,9 @@ export const ExchangeOAuthCodeDocument = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }
 fragment AuthqlSession on AuthPayload {
   accessToken
@@ -383,6 +414,9 @@ export const SignInWithIdTokenDocument = new TypedDocumentString(`
   mfaEnabled
   disabled
   createdAt
+  name
+  locale
+  emailVerified
 }
 fragment AuthqlSession on AuthPayload {
   accessToken

@@ -14,6 +14,7 @@ import { Migration20261214000000 } from './Migration20261214000000';
 import { Migration20261215000000 } from './Migration20261215000000';
 import { Migration20261216000000 } from './Migration20261216000000';
 import { Migration20261217000000 } from './Migration20261217000000';
+import { Migration20261218000000 } from './Migration20261218000000';
 
 /** Listed explicitly (no glob): the same list works from ts-jest and from the compiled dist/. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261215000000', class: Migration20261215000000 },
   { name: 'Migration20261216000000', class: Migration20261216000000 },
   { name: 'Migration20261217000000', class: Migration20261217000000 },
+  { name: 'Migration20261218000000', class: Migration20261218000000 },
 ];
