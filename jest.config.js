@@ -47,6 +47,11 @@ const SQLITE_ONLY = [
   'bounded-map',
 ];
 
+/** Suites that compare response times: run alone, after the rest (scripts/test.js). */
+const SERIAL = ['timing'];
+const run = process.env.AUTHQL_TEST_RUN;
+const file = (name) => `/tests/${name}\\.test\\.ts$`;
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -54,9 +59,12 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // *.postgres.test.ts need several processes on one database: PostgreSQL only (`npm run test:postgres`).
   // The PostgreSQL run leaves out the suites whose behaviour no database decides (SQLITE_ONLY).
-  testPathIgnorePatterns: postgres
-    ? SQLITE_ONLY.map((name) => `/tests/${name}\\.test\\.ts$`)
-    : ['\\.postgres\\.test\\.ts$'],
+  testPathIgnorePatterns: [
+    ...(postgres ? SQLITE_ONLY.map(file) : ['\\.postgres\\.test\\.ts$']),
+    // scripts/test.js (`npm test`) runs the SERIAL suites alone after the rest; plain `jest` runs all.
+    ...(run === 'parallel' ? SERIAL.map(file) : []),
+    ...(run === 'serial' ? [`^(?!.*/tests/(${SERIAL.join('|')})\\.test\\.ts$)`] : []),
+  ],
   // tsconfig's isolatedModules makes ts-jest transpile only: type-checking is `npm run typecheck`'s job.
   transform: {
     '^.+\\.ts$': 'ts-jest',
