@@ -1,7 +1,6 @@
 import type { SignInFlow } from './sign-in-flow';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import ms from 'ms';
 import type { Background } from '../background';
 import { useMailedCode } from '../codes/code-attempt';
 import { CODE_TTL_MS } from '../codes/email-codes';
@@ -125,9 +124,9 @@ export class AccountService {
         );
         await this.mailer.queue(uow, 'activation-choose-password', user.email, {
           link: this.links.resetPassword(token),
-          ttl: ms(this.config.resetTtlSec * 1000, { long: true }),
+          ttl: this.config.resetTtlSec * 1000,
           code,
-          codeTtl: ms(Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000), { long: true }),
+          codeTtl: Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000),
         });
       });
     });
@@ -240,12 +239,12 @@ export class AccountService {
       TokenPurpose.ACTIVATION,
       { passwordHash },
     );
-    const ttl = ms(this.config.activationTtlSec * 1000, { long: true });
+    const ttl = this.config.activationTtlSec * 1000;
     await this.mailer.queue(uow, 'activation', user.email, {
       link: this.links.activation(token),
       ttl,
       code,
-      codeTtl: ms(Math.min(CODE_TTL_MS, this.config.activationTtlSec * 1000), { long: true }),
+      codeTtl: Math.min(CODE_TTL_MS, this.config.activationTtlSec * 1000),
     });
   }
 }
