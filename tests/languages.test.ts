@@ -284,6 +284,28 @@ describe('mail in the recipient’s language', () => {
     const answer = await done.text();
     expect(answer).toContain('<html lang="de">');
     expect(answer).toContain('Ihr Konto ist aktiviert');
+
+    // The used link's page and the resend form's error answer in German too.
+    const post = (path: string, fields: Record<string, string>) =>
+      fetch(`${server.origin}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: server.origin,
+          cookie,
+        },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const again = await post('/activate', { token: linkToken(mail, '/activate'), csrf, lang });
+    expect(again.status).toBe(400);
+    const used = await again.text();
+    expect(used).toContain('Dieser Link wurde bereits verwendet');
+    const resendCsrf = /name="csrf" value="([^"]+)"/.exec(used)![1]!;
+    const bad = await post('/activate/resend', { email: 'not-an-address', csrf: resendCsrf, lang });
+    expect(bad.status).toBe(422);
+    const badPage = await bad.text();
+    expect(badPage).toContain('Geben Sie eine gültige E-Mail-Adresse ein.');
+    expect(badPage).toContain('Neuen Link senden</button>');
   });
 
   it('shows the problem pages in the asked language too', async () => {

@@ -45,15 +45,6 @@ export function formatDuration(locale: string, ms: number): string {
   return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(amount);
 }
 
-/** A moment as people of `locale` write it (date and time, in UTC unless a zone is given). */
-export function formatDateTime(locale: string, at: Date, timeZone = 'UTC'): string {
-  return new Intl.DateTimeFormat(locale, {
-    dateStyle: 'long',
-    timeStyle: 'short',
-    timeZone,
-  }).format(at);
-}
-
 /** A number as people of `locale` write it (1,000 / 1.000 / 1 000). */
 export function formatNumber(locale: string, n: number): string {
   return new Intl.NumberFormat(locale).format(n);

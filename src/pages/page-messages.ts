@@ -19,6 +19,7 @@ const en = {
     'Each link works once, and a newer link replaces older ones. If you already activated your account, just sign in. Otherwise, ask for a new link:',
   resendTitle: 'Send a new activation link',
   emailLabel: 'Email address',
+  invalidEmail: 'Enter a valid email address.',
   resendButton: 'Send a new link',
   resendSentTitle: 'Check your inbox',
   resendSentNotice:
@@ -83,7 +84,7 @@ const de: PageCatalog = {
   activateButton: 'Mein Konto aktivieren',
   activatedTitle: 'Konto aktiviert',
   activatedHeading: 'Ihr Konto ist aktiviert',
-  activatedNotice: '{email} ist startklar.',
+  activatedNotice: 'Das Konto {email} ist startklar.',
   activatedText:
     'Sie können diese Seite schließen und sich mit Ihrer E-Mail-Adresse und Ihrem Passwort anmelden.',
   activationExpiredHeading: 'Dieser Aktivierungslink ist abgelaufen',
@@ -94,6 +95,7 @@ const de: PageCatalog = {
     'Jeder Link funktioniert nur einmal, und ein neuerer Link ersetzt die älteren. Wenn Sie Ihr Konto schon aktiviert haben, melden Sie sich einfach an. Andernfalls fordern Sie einen neuen Link an:',
   resendTitle: 'Neuen Aktivierungslink anfordern',
   emailLabel: 'E-Mail-Adresse',
+  invalidEmail: 'Geben Sie eine gültige E-Mail-Adresse ein.',
   resendButton: 'Neuen Link senden',
   resendSentTitle: 'Sehen Sie in Ihrem Postfach nach',
   resendSentNotice:
@@ -156,7 +158,7 @@ const fr: PageCatalog = {
   activateButton: 'Activer mon compte',
   activatedTitle: 'Compte activé',
   activatedHeading: 'Votre compte est activé',
-  activatedNotice: '{email} est prêt.',
+  activatedNotice: 'Le compte {email} est prêt.',
   activatedText:
     'Vous pouvez fermer cette page et vous connecter avec votre adresse e-mail et votre mot de passe.',
   activationExpiredHeading: 'Ce lien d’activation a expiré',
@@ -167,6 +169,7 @@ const fr: PageCatalog = {
     'Chaque lien ne fonctionne qu’une fois, et un lien plus récent remplace les précédents. Si vous avez déjà activé votre compte, connectez-vous simplement. Sinon, demandez un nouveau lien :',
   resendTitle: 'Recevoir un nouveau lien d’activation',
   emailLabel: 'Adresse e-mail',
+  invalidEmail: 'Saisissez une adresse e-mail valide.',
   resendButton: 'Envoyer un nouveau lien',
   resendSentTitle: 'Consultez votre boîte de réception',
   resendSentNotice:
@@ -229,7 +232,7 @@ const es: PageCatalog = {
   activateButton: 'Activar mi cuenta',
   activatedTitle: 'Cuenta activada',
   activatedHeading: 'Su cuenta está activada',
-  activatedNotice: '{email} ya está lista.',
+  activatedNotice: 'La cuenta {email} ya está lista.',
   activatedText:
     'Puede cerrar esta página e iniciar sesión con su dirección de correo y su contraseña.',
   activationExpiredHeading: 'Este enlace de activación ha caducado',
@@ -240,6 +243,7 @@ const es: PageCatalog = {
     'Cada enlace funciona una sola vez, y uno más reciente sustituye a los anteriores. Si ya activó su cuenta, simplemente inicie sesión. Si no, solicite un enlace nuevo:',
   resendTitle: 'Recibir un nuevo enlace de activación',
   emailLabel: 'Dirección de correo',
+  invalidEmail: 'Introduzca una dirección de correo válida.',
   resendButton: 'Enviar un enlace nuevo',
   resendSentTitle: 'Revise su bandeja de entrada',
   resendSentNotice:

@@ -85,7 +85,12 @@ export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDe
       send(res, 200, page.resendSent(t));
     } catch (err) {
       if (!(err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT)) throw err;
-      send(res, 422, page.resendForm(t, csrf.issue(req, res, 'resend'), email, err.message));
+      // The one input error here is the address's form: said in the page's language.
+      send(
+        res,
+        422,
+        page.resendForm(t, csrf.issue(req, res, 'resend'), email, t.say('invalidEmail')),
+      );
     }
   });
 
