@@ -155,6 +155,21 @@ describe('the catalogs', () => {
     );
     expect(mail.subject).toBe('Aktivieren Sie Ihr Konto');
     expect(mail.html).toContain('<html lang="de">');
+    // Until MAIL_TEMPLATES_DIR/it/ provides its words; its values are then written the Italian way.
+    const dir = mkdtempSync(join(tmpdir(), 'authql-templates-'));
+    mkdirSync(join(dir, 'it'));
+    writeFileSync(
+      join(dir, 'it', 'activation.txt'),
+      'Attivi il suo account entro {{ttl}}: {{link}}\n',
+    );
+    const italian = new MailTemplates('Acme', dir, locales).render(
+      'activation',
+      'a@b.co',
+      VARS,
+      'it',
+    );
+    expect(italian.text).toMatch(/^Attivi il suo account entro 1\sgiorno: https:/);
+    expect(italian.subject).toBe('Aktivieren Sie Ihr Konto');
   });
 });
 

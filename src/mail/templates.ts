@@ -141,8 +141,7 @@ export class MailTemplates {
     const part = (which: Part): string => {
       const file = own[which] ?? fallback[which];
       const at = wordsLang(which);
-      if (file !== undefined)
-        return fillOverride(file, which, this.flatValues(at, to, vars, catalog));
+      if (file !== undefined) return fillOverride(file, which, this.flatValues(at, to, vars));
       return renderBuiltIn(catalog, name, which, at, this.icuValues(at, to, vars));
     };
     return {
@@ -165,7 +164,8 @@ export class MailTemplates {
     to: string,
     vars: TemplateVars,
   ): Record<string, string | number> {
-    const catalog = BUILT_IN_CATALOGS[locale] ?? BUILT_IN_CATALOGS.en!;
+    // A locale without built-in words lists what a reclaim removed in the default language's.
+    const listLang = BUILT_IN_CATALOGS[locale] ? locale : this.defaultCatalogLocale();
     return {
       appName: this.appName,
       email: to,
@@ -174,7 +174,7 @@ export class MailTemplates {
       code: vars.code ?? '',
       codeTtl: duration(locale, vars.codeTtl),
       remaining: vars.remaining ?? 0,
-      removed: removedLines(locale, catalog, vars.removed),
+      removed: removedLines(listLang, BUILT_IN_CATALOGS[listLang]!, vars.removed),
       orgName: vars.orgName ?? '',
       inviter: vars.inviter ?? '',
       newEmail: vars.newEmail ?? '',
@@ -182,17 +182,11 @@ export class MailTemplates {
   }
 
   /** The values a `{{var}}` override file takes: all text, numbers written out in its language. */
-  private flatValues(
-    locale: string,
-    to: string,
-    vars: TemplateVars,
-    catalog: MailCatalog,
-  ): Record<string, string> {
+  private flatValues(locale: string, to: string, vars: TemplateVars): Record<string, string> {
     const values = this.icuValues(locale, to, vars);
     return {
       ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])),
       remaining: vars.remaining === undefined ? '' : formatNumber(locale, vars.remaining),
-      removed: removedLines(BUILT_IN_CATALOGS[locale] ? locale : 'en', catalog, vars.removed),
     };
   }
 }
