@@ -6,7 +6,7 @@ import { BUILT_IN_CATALOGS, type MailBlock } from '../src/mail/locales';
 import { MailTemplates, TEMPLATE_NAMES, type TemplateVars } from '../src/mail/templates';
 import { PAGE_CATALOGS } from '../src/pages/page-messages';
 import { User } from '../src/users/user.entity';
-import { PASSWORD, signIn, uniqueEmail } from './helpers/flows';
+import { DELETE_ACCOUNT, PASSWORD, signIn, uniqueEmail } from './helpers/flows';
 import { linkToken, type ReceivedMail } from './helpers/inbox';
 import { startTestServer, type TestServer } from './helpers/server';
 
@@ -266,6 +266,38 @@ describe('mail in the recipient’s language', () => {
     expect(await unknown.text()).toContain('<html lang="en">');
     const me = await server.gql(ME, {}, { token: accessToken });
     expect(me.data).toEqual({ me: { email, locale: 'de' } });
+
+    // Confirmed on the page: the old address, which no longer names the account, is told in German.
+    const cookie = german.headers.get('set-cookie')!.split(';')[0]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(de)![1]!;
+    const done = await fetch(`${server.origin}/confirm-email`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: server.origin,
+        cookie,
+      },
+      body: new URLSearchParams({ token: linkToken(confirm, '/confirm-email'), csrf, lang: 'de' }),
+    });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain(`Die Adresse des Kontos lautet jetzt ${newEmail}.`);
+    const changed = await server.inbox.waitFor(email, 3);
+    expect(changed.subject).toBe('Ihre E-Mail-Adresse wurde geändert');
+  });
+
+  it('tells a deleted Spanish account in Spanish, though its row is gone', async () => {
+    const email = uniqueEmail('weg');
+    const activation = await signUp(server, email, 'es');
+    const activated = await server.gql(
+      `mutation ($token: String!) { activateAccount(token: $token) { id } }`,
+      { token: linkToken(activation, '/activate') },
+    );
+    expect(activated.errors).toBeUndefined();
+    const { accessToken } = await signIn(server, email);
+    const res = await server.gql(DELETE_ACCOUNT, { password: PASSWORD }, { token: accessToken });
+    expect(res.errors).toBeUndefined();
+    const deleted = await server.inbox.waitFor(email, 2);
+    expect(deleted.subject).toBe('Se ha eliminado su cuenta');
   });
 
   it('shows the activation page in ?lang= or the Accept-Language match, and answers its form in it', async () => {

@@ -211,7 +211,8 @@ export class AccountService {
       // Every feature's holdings (sessions, tokens, codes, passkeys…) first, then the row.
       await this.lifecycle.deleteUser(uow, userId);
       await this.users.delete(uow, userId);
-      await this.mailer.queue(uow, 'account-deleted', user.email);
+      // The row is gone by now: the account's language is given, not looked up.
+      await this.mailer.queue(uow, 'account-deleted', user.email, {}, { locale: user.locale });
       await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
       await this.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });
     });

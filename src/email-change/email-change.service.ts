@@ -272,7 +272,14 @@ export class EmailChangeService {
       ...PENDING,
     ]);
     await uow.em.nativeUpdate(SignInCode, { user: userId, usedAt: null }, { usedAt: new Date() });
-    await this.mailer.queue(uow, 'email-changed', previousEmail, { newEmail });
+    // The old address no longer names the account: its language is given, not looked up.
+    await this.mailer.queue(
+      uow,
+      'email-changed',
+      previousEmail,
+      { newEmail },
+      { locale: before.locale },
+    );
     await this.events.record(uow, {
       type: SecurityEventType.EMAIL_CHANGED,
       userId,
