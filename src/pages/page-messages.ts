@@ -166,7 +166,7 @@ const fr: PageCatalog = {
     'Les liens d’activation ne sont valables qu’un temps. Saisissez votre adresse e-mail et nous vous en enverrons un nouveau.',
   linkUsedHeading: 'Ce lien a déjà été utilisé',
   activationUsedText:
-    'Chaque lien ne fonctionne qu’une fois, et un lien plus récent remplace les précédents. Si vous avez déjà activé votre compte, connectez-vous simplement. Sinon, demandez un nouveau lien :',
+    'Chaque lien ne fonctionne qu’une fois, et un lien plus récent remplace les précédents. Si vous avez déjà activé votre compte, connectez-vous simplement. Sinon, demandez un nouveau lien\u00a0:',
   resendTitle: 'Recevoir un nouveau lien d’activation',
   emailLabel: 'Adresse e-mail',
   invalidEmail: 'Saisissez une adresse e-mail valide.',
@@ -175,17 +175,17 @@ const fr: PageCatalog = {
   resendSentNotice:
     'Si l’adresse est inscrite et en attente d’activation, un nouveau lien est en route.',
   resendSentText:
-    'Cela peut prendre une minute ; pensez à regarder dans les courriers indésirables. Le nouveau lien remplace les anciens.',
+    'Cela peut prendre une minute\u00a0; pensez à regarder dans les courriers indésirables. Le nouveau lien remplace les anciens.',
   ruleMin:
-    'Au moins {min} caractères ; les longues phrases de passe avec des espaces sont les bienvenues.',
+    'Au moins {min} caractères\u00a0; les longues phrases de passe avec des espaces sont les bienvenues.',
   ruleMax: 'Au plus {max} octets ({max} lettres simples, moins avec des accents ou des emoji).',
   ruleCommon: 'Ni l’un des mots de passe les plus courants, ni votre adresse e-mail.',
   resetTitle: 'Choisissez un nouveau mot de passe',
   newPasswordLabel: 'Nouveau mot de passe',
   newPasswordAgainLabel: 'Confirmez le nouveau mot de passe',
   resetButton: 'Enregistrer le mot de passe',
-  passwordsDiffer: 'Les deux mots de passe sont différents : saisissez deux fois le même.',
-  passwordRejected: 'Ce mot de passe ne peut pas être utilisé :',
+  passwordsDiffer: 'Les deux mots de passe sont différents\u00a0: saisissez deux fois le même.',
+  passwordRejected: 'Ce mot de passe ne peut pas être utilisé\u00a0:',
   resetDoneTitle: 'Mot de passe modifié',
   resetDoneHeading: 'Votre mot de passe a été modifié',
   resetDoneNotice: 'Toutes les sessions ont été déconnectées.',
