@@ -193,6 +193,20 @@ async function signUp(
   return server.inbox.waitFor(email, before + 1);
 }
 
+/** An active, signed-in account whose locale is `locale`. */
+async function activeAccount(server: TestServer, label: string, locale: string) {
+  const email = uniqueEmail(label);
+  const activation = await signUp(server, email, locale);
+  const res = await server.gql(
+    `mutation ($token: String!) { activateAccount(token: $token) { id } }`,
+    {
+      token: linkToken(activation, '/activate'),
+    },
+  );
+  expect(res.errors).toBeUndefined();
+  return { email, token: (await signIn(server, email)).accessToken };
+}
+
 /** A mail from the app to an address that has no account (as an invitation to a stranger is). */
 async function mailStranger(server: TestServer, email: string): Promise<ReceivedMail> {
   await transaction(server.app.orm.em.fork(), (uow) =>
@@ -227,9 +241,30 @@ describe('mail in the recipient’s language', () => {
     expect(row.locale).toBe('fr');
   });
 
-  it('writes to an address without an account in DEFAULT_LOCALE', async () => {
-    const mail = await mailStranger(server, uniqueEmail('stranger'));
-    expect(mail.subject).toBe('Your account was deleted');
+  it('writes to an address without an account in DEFAULT_LOCALE, to one with an account in its locale', async () => {
+    const owner = await activeAccount(server, 'chef', 'de');
+    const created = await server.gql(
+      `mutation ($name: String!) { createOrganization(name: $name) { id } }`,
+      { name: 'Acme Research' },
+      { token: owner.token },
+    );
+    expect(created.errors).toBeUndefined();
+    const orgId = (created.data as { createOrganization: { id: string } }).createOrganization.id;
+    const invite = async (email: string) => {
+      const before = server.inbox.for(email).length;
+      const res = await server.gql(
+        `mutation ($orgId: ID!, $email: String!) { inviteMember(orgId: $orgId, email: $email) { id } }`,
+        { orgId, email },
+        { token: owner.token },
+      );
+      expect(res.errors).toBeUndefined();
+      return server.inbox.waitFor(email, before + 1);
+    };
+    // Not the inviter's German: the stranger's language is unknown, so DEFAULT_LOCALE.
+    const stranger = await invite(uniqueEmail('stranger'));
+    expect(stranger.subject).toBe('You are invited to join Acme Research');
+    const french = await activeAccount(server, 'membre', 'fr');
+    expect((await invite(french.email)).subject).toBe('Invitation à rejoindre Acme Research');
   });
 
   it('mails a German account’s new address in German, though it has no account yet', async () => {
