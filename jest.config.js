@@ -69,9 +69,9 @@ module.exports = {
   transform: {
     '^.+\\.ts$': 'ts-jest',
     // jose, otplib's default crypto and Base32 plugins (@noble/hashes, @scure/base), openid-client (with
-    // oauth4webapi) and the test OpenID provider are ESM-only, and jest's CommonJS runtime cannot
-    // require() them: transpile their files too.
-    '/(jose/dist|@noble/hashes|@scure/base|openid-client/build|oauth4webapi/build|oidc-provider/lib)/.+\\.js$':
+    // oauth4webapi), the test OpenID provider and intl-messageformat (with @formatjs) are ESM-only, and
+    // jest's CommonJS runtime cannot require() them: transpile their files too.
+    '/(jose/dist|@noble/hashes|@scure/base|openid-client/build|oauth4webapi/build|oidc-provider/lib|intl-messageformat|@formatjs/[^/]+)/.+\\.js$':
       [
         'ts-jest',
         {
@@ -80,7 +80,7 @@ module.exports = {
       ],
   },
   transformIgnorePatterns: [
-    '/node_modules/(?!(jose|@noble/hashes|@scure/base|openid-client|oauth4webapi|oidc-provider)/)',
+    '/node_modules/(?!(jose|@noble/hashes|@scure/base|openid-client|oauth4webapi|oidc-provider|intl-messageformat|@formatjs)/)',
   ],
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/tests/helpers/global-setup.js',

@@ -134,7 +134,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     orm,
     transport,
     new OutboxCipher(secrets),
-    new MailTemplates(config.mail.appName, config.mail.templatesDir),
+    new MailTemplates(config.mail.appName, config.mail.templatesDir, config.locales),
     config.mail,
     logger,
     config.webhook

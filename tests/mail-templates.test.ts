@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from '../src/cli/commands';
@@ -110,5 +110,43 @@ describe('mail templates', () => {
     expect(mail).toEqual(
       new MailTemplates('Acme', null).render('activation', 'a@b.co', { link: LINK, ttl: '1 day' }),
     );
+  });
+  it('exports one language’s templates with `--locale`, into its own folder, as overrides that change nothing', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'authql-templates-')), 'out');
+    const command = COMMANDS.find((c) => c.name === 'mail:templates')!;
+    const io = { out: () => {}, err: () => {} };
+    expect(await command.run(['--out', dir, '--locale', 'de'], io)).toBe(0);
+    expect(readdirSync(join(dir, 'de'))).toHaveLength(NAMES.length * 3);
+    expect(await command.run(['--out', dir, '--locale', 'xx'], io)).toBe(2);
+    const vars = { link: LINK, ttl: 3_600_000, code: '123456', codeTtl: 600_000 };
+    for (const name of ['activation', 'email-change-confirm'] as const) {
+      const mail = new MailTemplates('Acme', dir).render(name, 'a@b.co', vars, 'de');
+      expect(mail).toEqual(new MailTemplates('Acme', null).render(name, 'a@b.co', vars, 'de'));
+    }
+  });
+
+  it('takes MAIL_TEMPLATES_DIR/<locale>/ for that language only, in the mail that is sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authql-templates-'));
+    mkdirSync(join(dir, 'de'));
+    writeFileSync(join(dir, 'de', 'activation.subject.txt'), 'Ihr Zugang zu {{appName}}\n');
+    const server = await startTestServer({ MAIL_TEMPLATES_DIR: dir, APP_NAME: 'Acme' });
+    try {
+      const SIGN_UP_IN = `mutation ($email: String!, $password: String!, $locale: String) {
+        signUp(input: { email: $email, password: $password, locale: $locale })
+      }`;
+      const mailFor = async (locale: string) => {
+        const email = uniqueEmail(locale);
+        await server.gql(SIGN_UP_IN, { email, password: PASSWORD, locale });
+        return server.inbox.waitFor(email);
+      };
+      const german = await mailFor('de');
+      expect(german.subject).toBe('Ihr Zugang zu Acme');
+      // The parts without a file of their own are the built-in German ones.
+      expect(german.text).toContain('Willkommen bei Acme!');
+      expect((await mailFor('fr')).subject).toBe('Activez votre compte');
+      expect((await mailFor('en')).subject).toBe('Activate your account');
+    } finally {
+      await server.close();
+    }
   });
 });

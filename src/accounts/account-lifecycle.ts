@@ -5,6 +5,7 @@ import { AppError, ErrorCode, unauthenticated } from '../errors';
 import { Session } from '../sessions/session.entity';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Mailer } from '../mail/mailer';
+import type { RemovedItem } from '../mail/templates';
 import { webhookUser, type Webhooks } from '../webhooks/webhooks';
 import { User } from '../users/user.entity';
 import type { EmailProof } from '../users/user.entity';
@@ -183,15 +184,17 @@ export class AccountLifecycle {
           : { emailProof: null },
       )) === 1;
     const removed: string[] = [];
+    // The mail names each kind in the recipient's language: the reclaimer's name and the count it reported.
+    const items: RemovedItem[] = [];
     if (reclaimed) {
-      for (const { remove } of this.reclaimers) {
+      for (const { name, remove } of this.reclaimers) {
         const what = await remove(uow, { id: user.id, email: user.email });
-        if (what) removed.push(what);
+        if (!what) continue;
+        removed.push(what);
+        items.push({ kind: name, count: Number(/^\d+/.exec(what)?.[0] ?? 1), text: what });
       }
       if (removed.length > 0) {
-        await this.mailer.queue(uow, 'account-reclaimed', user.email, {
-          removed: removed.map((item) => `- ${item}`).join('\n'),
-        });
+        await this.mailer.queue(uow, 'account-reclaimed', user.email, { removed: items });
         await this.events.record(uow, {
           type: SecurityEventType.ACCOUNT_RECLAIMED,
           userId: user.id,

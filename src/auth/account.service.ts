@@ -1,7 +1,6 @@
 import type { SignInFlow } from './sign-in-flow';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import ms from 'ms';
 import type { Background } from '../background';
 import { useMailedCode } from '../codes/code-attempt';
 import { CODE_TTL_MS } from '../codes/email-codes';
@@ -125,9 +124,9 @@ export class AccountService {
         );
         await this.mailer.queue(uow, 'activation-choose-password', user.email, {
           link: this.links.resetPassword(token),
-          ttl: ms(this.config.resetTtlSec * 1000, { long: true }),
+          ttl: this.config.resetTtlSec * 1000,
           code,
-          codeTtl: ms(Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000), { long: true }),
+          codeTtl: Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000),
         });
       });
     });
@@ -212,7 +211,8 @@ export class AccountService {
       // Every feature's holdings (sessions, tokens, codes, passkeys…) first, then the row.
       await this.lifecycle.deleteUser(uow, userId);
       await this.users.delete(uow, userId);
-      await this.mailer.queue(uow, 'account-deleted', user.email);
+      // The row is gone by now: the account's language is given, not looked up.
+      await this.mailer.queue(uow, 'account-deleted', user.email, {}, { locale: user.locale });
       await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
       await this.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });
     });
@@ -240,12 +240,12 @@ export class AccountService {
       TokenPurpose.ACTIVATION,
       { passwordHash },
     );
-    const ttl = ms(this.config.activationTtlSec * 1000, { long: true });
+    const ttl = this.config.activationTtlSec * 1000;
     await this.mailer.queue(uow, 'activation', user.email, {
       link: this.links.activation(token),
       ttl,
       code,
-      codeTtl: ms(Math.min(CODE_TTL_MS, this.config.activationTtlSec * 1000), { long: true }),
+      codeTtl: Math.min(CODE_TTL_MS, this.config.activationTtlSec * 1000),
     });
   }
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import ms from 'ms';
 import type { Proof, SignInFlow } from '../auth/sign-in-flow';
 import type { Background } from '../background';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
@@ -55,7 +54,7 @@ export class SignInCodeService {
         await tx.flush();
         await this.mailer.queue(uow, 'sign-in-code', email, {
           code,
-          codeTtl: ms(CODE_TTL_MS, { long: true }),
+          codeTtl: CODE_TTL_MS,
         });
       });
     });

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import ms from 'ms';
 import type { AccountLifecycle } from '../accounts/account-lifecycle';
 import type { SignInFlow } from '../auth/sign-in-flow';
 import { useMailedCode } from '../codes/code-attempt';
@@ -120,12 +119,19 @@ export class EmailChangeService {
         { newEmail, sessionId: viewer.sessionId },
       );
       const ttlMs = this.config.emailChange.ttlSec * 1000;
-      await this.mailer.queue(uow, 'email-change-confirm', newEmail, {
-        link: this.links.emailChange(token),
-        ttl: ms(ttlMs, { long: true }),
-        code,
-        codeTtl: ms(Math.min(CODE_TTL_MS, ttlMs), { long: true }),
-      });
+      // The new address has no account yet: the mail is in the language of the account that asks.
+      await this.mailer.queue(
+        uow,
+        'email-change-confirm',
+        newEmail,
+        {
+          link: this.links.emailChange(token),
+          ttl: ttlMs,
+          code,
+          codeTtl: Math.min(CODE_TTL_MS, ttlMs),
+        },
+        { locale: user.locale },
+      );
     });
     this.logger.info(
       { event: 'email_change_requested', userId: user.id, ip: client.ip },
@@ -234,7 +240,7 @@ export class EmailChangeService {
     );
     await this.mailer.queue(uow, 'email-change-confirm-old', user.email, {
       link: this.links.emailChange(token),
-      ttl: ms(this.config.emailChange.ttlSec * 1000, { long: true }),
+      ttl: this.config.emailChange.ttlSec * 1000,
       newEmail: change.newEmail,
     });
   }
@@ -266,7 +272,14 @@ export class EmailChangeService {
       ...PENDING,
     ]);
     await uow.em.nativeUpdate(SignInCode, { user: userId, usedAt: null }, { usedAt: new Date() });
-    await this.mailer.queue(uow, 'email-changed', previousEmail, { newEmail });
+    // The old address no longer names the account: its language is given, not looked up.
+    await this.mailer.queue(
+      uow,
+      'email-changed',
+      previousEmail,
+      { newEmail },
+      { locale: before.locale },
+    );
     await this.events.record(uow, {
       type: SecurityEventType.EMAIL_CHANGED,
       userId,

@@ -68,17 +68,41 @@ export class Mailer {
     return this.transport.describe();
   }
 
-  /** Renders a mail into the outbox inside the caller's unit of work; the sender wakes once it commits. */
+  /**
+   * Renders a mail into the outbox inside the caller's unit of work; the sender wakes once it commits.
+   * The mail is in `options.locale` when the caller knows better (an address that has no account yet),
+   * else in the locale of the account with that address, else in DEFAULT_LOCALE.
+   */
   async queue(
     uow: UnitOfWork,
     template: TemplateName,
     to: string,
     vars?: TemplateVars,
+    options: { locale?: string } = {},
   ): Promise<void> {
-    const payload = this.cipher.seal(this.templates.render(template, to, vars));
+    const locale = options.locale ?? (await this.localeOf(uow, to));
+    const payload = this.cipher.seal(this.templates.render(template, to, vars, locale));
     uow.em.create(OutboxMail, { payload });
     await uow.em.flush();
     uow.afterCommit(() => this.kick());
+  }
+
+  /**
+   * The locale of the account with address `to`, read in the caller's transaction (so an account made
+   * in it counts), or undefined. One indexed read: users.email is unique and stored normalised.
+   */
+  private async localeOf(uow: UnitOfWork, to: string): Promise<string | undefined> {
+    // The account may be pending in the unit of work (created, not yet written).
+    await uow.em.flush();
+    const rows: Array<{ locale: string | null }> = await uow.em
+      .getConnection()
+      .execute(
+        'select locale from users where email = ?',
+        [to.trim().toLowerCase()],
+        'all',
+        uow.em.getTransactionContext(),
+      );
+    return rows[0]?.locale ?? undefined;
   }
 
   /** Queues a webhook event in the unit of work; the sender is woken once it commits. */

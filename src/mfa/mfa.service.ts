@@ -244,7 +244,7 @@ export class MfaService {
         await this.tickets.spend(uow.em, ticket.id);
         if (proven.kind === 'recovery') {
           await this.mailer.queue(uow, 'recovery-code-used', user.email, {
-            remaining: String(proven.remaining),
+            remaining: proven.remaining,
           });
           await this.events.record(uow, {
             type: SecurityEventType.RECOVERY_CODE_USED,

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/core';
-import ms from 'ms';
 import { transaction } from '../database/unit-of-work';
 import { badInput, invalidToken } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
@@ -85,7 +84,7 @@ export class InvitationService {
       const inviter = (await addressOf(uow.em, actor.userId))?.email;
       await this.mailer.queue(uow, 'org-invitation', email, {
         link: this.links.invitation(id),
-        ttl: ms(this.ttlMs, { long: true }),
+        ttl: this.ttlMs,
         orgName: organization.name,
         inviter: inviter ?? 'A member',
       });

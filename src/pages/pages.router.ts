@@ -6,6 +6,7 @@ import { clientInfo, type ClientIp } from '../http/client-ip';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { CSRF_FIELD, CsrfGuard } from './csrf';
+import { pageText, type PageText } from './page-locale';
 import { PAGES_CSS } from './pages.css';
 import * as page from './templates';
 
@@ -32,6 +33,13 @@ export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDe
   if (!config.pages.enabled) return router;
   const csrf = new CsrfGuard(services.secrets, new URL(config.appUrl).origin);
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
+  // ?lang= (a link, or a form's hidden field), else Accept-Language, else DEFAULT_LOCALE.
+  const textOf = (req: Request): PageText =>
+    pageText(
+      param(req.query.lang) || field(req, 'lang'),
+      req.get('accept-language'),
+      config.locales,
+    );
 
   router.get(page.STYLESHEET_PATH, (_req, res) => {
     res
@@ -42,96 +50,109 @@ export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDe
 
   router.get('/activate', (req, res) => {
     const token = param(req.query.token);
-    if (!token) return send(res, 400, missingLink());
+    const t = textOf(req);
+    if (!token) return send(res, 400, missingLink(t));
     // A button, not activation on GET: mail scanners fetch links and would use them up.
-    send(res, 200, page.activateForm(token, csrf.issue(req, res, 'activate')));
+    send(res, 200, page.activateForm(t, token, csrf.issue(req, res, 'activate')));
   });
 
   router.post('/activate', form, async (req, res) => {
-    if (!csrf.verify(req, 'activate', field(req, CSRF_FIELD))) return refuse(res);
+    const t = textOf(req);
+    if (!csrf.verify(req, 'activate', field(req, CSRF_FIELD))) return refuse(res, t);
     try {
       const user = await services.accounts.activate(
         orm.em.fork(),
         field(req, 'token'),
         clientOf(req),
       );
-      send(res, 200, page.activated(user.email));
+      send(res, 200, page.activated(t, user.email));
     } catch (err) {
       const reason = tokenFailure(err);
       send(
         res,
         reason === 'expired' ? 410 : 400,
-        page.activationFailed(reason, csrf.issue(req, res, 'resend')),
+        page.activationFailed(t, reason, csrf.issue(req, res, 'resend')),
       );
     }
   });
 
   router.post('/activate/resend', form, async (req, res) => {
-    if (!csrf.verify(req, 'resend', field(req, CSRF_FIELD))) return refuse(res);
+    const t = textOf(req);
+    if (!csrf.verify(req, 'resend', field(req, CSRF_FIELD))) return refuse(res, t);
     const email = field(req, 'email');
     try {
       await services.accounts.resendActivation(email, clientOf(req));
-      send(res, 200, page.resendSent());
+      send(res, 200, page.resendSent(t));
     } catch (err) {
       if (!(err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT)) throw err;
-      send(res, 422, page.resendForm(csrf.issue(req, res, 'resend'), email, err.message));
+      // The one input error here is the address's form: said in the page's language.
+      send(
+        res,
+        422,
+        page.resendForm(t, csrf.issue(req, res, 'resend'), email, t.say('invalidEmail')),
+      );
     }
   });
 
   router.get('/reset-password', (req, res) => {
     const token = param(req.query.token);
-    if (!token) return send(res, 400, missingLink());
-    send(res, 200, page.resetForm(token, csrf.issue(req, res, 'reset')));
+    const t = textOf(req);
+    if (!token) return send(res, 400, missingLink(t));
+    send(res, 200, page.resetForm(t, token, csrf.issue(req, res, 'reset')));
   });
 
   router.post('/reset-password', form, async (req, res) => {
-    if (!csrf.verify(req, 'reset', field(req, CSRF_FIELD))) return refuse(res);
+    const t = textOf(req);
+    if (!csrf.verify(req, 'reset', field(req, CSRF_FIELD))) return refuse(res, t);
     const token = field(req, 'token');
     const password = field(req, 'password');
     const again = () => csrf.issue(req, res, 'reset');
     if (password !== field(req, 'confirm')) {
-      return send(
-        res,
-        422,
-        page.resetForm(token, again(), 'The two passwords differ: type the same one twice.'),
-      );
+      return send(res, 422, page.resetForm(t, token, again(), t.say('passwordsDiffer')));
     }
     try {
       await services.passwords.reset(orm.em.fork(), token, password, clientOf(req));
-      send(res, 200, page.resetDone());
+      send(res, 200, page.resetDone(t));
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT) {
-        return send(res, 422, page.resetForm(token, again(), err.message));
+        // The policy's reason stays English (like every error message), introduced in the page's language.
+        return send(
+          res,
+          422,
+          page.resetForm(t, token, again(), `${t.say('passwordRejected')} ${err.message}`),
+        );
       }
       const reason = tokenFailure(err);
-      send(res, reason === 'expired' ? 410 : 400, page.resetFailed(reason));
+      send(res, reason === 'expired' ? 410 : 400, page.resetFailed(t, reason));
     }
   });
 
   router.get('/confirm-email', (req, res) => {
     const token = param(req.query.token);
-    if (!token) return send(res, 400, missingLink());
+    const t = textOf(req);
+    if (!token) return send(res, 400, missingLink(t));
     // A button, not a change on GET: mail scanners fetch links and would confirm the change.
-    send(res, 200, page.confirmEmailForm(token, csrf.issue(req, res, 'confirm-email')));
+    send(res, 200, page.confirmEmailForm(t, token, csrf.issue(req, res, 'confirm-email')));
   });
 
   router.post('/confirm-email', form, async (req, res) => {
-    if (!csrf.verify(req, 'confirm-email', field(req, CSRF_FIELD))) return refuse(res);
+    const t = textOf(req);
+    if (!csrf.verify(req, 'confirm-email', field(req, CSRF_FIELD))) return refuse(res, t);
     try {
       const user = await services.emailChange.confirm(
         orm.em.fork(),
         field(req, 'token'),
         clientOf(req),
       );
-      send(res, 200, page.emailConfirmed(user.email));
+      send(res, 200, page.emailConfirmed(t, user.email));
     } catch (err) {
       const reason = tokenFailure(err);
-      send(res, reason === 'expired' ? 410 : 400, page.emailChangeFailed(reason));
+      send(res, reason === 'expired' ? 410 : 400, page.emailChangeFailed(t, reason));
     }
   });
 
   // Scoped: errors of routes mounted before this router (e.g. /health) keep their JSON answer.
-  router.use(['/activate', '/reset-password', '/confirm-email'], pageErrors(logger));
+  router.use(['/activate', '/reset-password', '/confirm-email'], pageErrors(logger, textOf));
   return router;
 }
 
@@ -150,22 +171,12 @@ function send(res: Response, status: number, body: string): void {
     .send(body);
 }
 
-function refuse(res: Response): void {
-  send(
-    res,
-    403,
-    page.problem(
-      'This form could not be verified',
-      'It was sent from another site, or it was open for too long. Open the link from your email again.',
-    ),
-  );
+function refuse(res: Response, t: PageText): void {
+  send(res, 403, page.problem(t, t.say('refusedHeading'), t.say('refusedText')));
 }
 
-const missingLink = () =>
-  page.problem(
-    'This link is incomplete',
-    'The link has no token. Open it again from your email, or copy the whole address into the browser.',
-  );
+const missingLink = (t: PageText) =>
+  page.problem(t, t.say('missingLinkHeading'), t.say('missingLinkText'));
 
 /** INVALID_TOKEN and TOKEN_EXPIRED become a page; anything else goes on to the error handler. */
 function tokenFailure(err: unknown): 'used' | 'expired' {
@@ -179,15 +190,16 @@ const param = (value: unknown): string => (typeof value === 'string' ? value : '
 const field = (req: Request, name: string): string =>
   param((req.body as Record<string, unknown> | undefined)?.[name]);
 
-function pageErrors(logger: Logger): ErrorRequestHandler {
-  return (err: { status?: number; statusCode?: number }, _req, res, _next) => {
+function pageErrors(logger: Logger, textOf: (req: Request) => PageText): ErrorRequestHandler {
+  return (err: { status?: number; statusCode?: number }, req, res, _next) => {
+    const t = textOf(req);
     if (err instanceof AppError && err.code === ErrorCode.TOO_MANY_REQUESTS) {
       const retryAfter = Number(err.extensions.retryAfter) || 60;
       res.setHeader('Retry-After', String(retryAfter));
       return send(
         res,
         429,
-        page.problem('Too many attempts', `Please wait ${retryAfter} seconds and try again.`),
+        page.problem(t, t.say('tooManyHeading'), t.say('tooManyText', { seconds: retryAfter })),
       );
     }
     const status = err.status ?? err.statusCode ?? 500;
@@ -197,8 +209,8 @@ function pageErrors(logger: Logger): ErrorRequestHandler {
       res,
       status,
       status >= 500
-        ? page.problem('Something went wrong', 'Please try again in a moment.')
-        : page.problem('This request could not be read', 'Open the link from your email again.'),
+        ? page.problem(t, t.say('failedHeading'), t.say('failedText'))
+        : page.problem(t, t.say('unreadableHeading'), t.say('unreadableText')),
     );
   };
 }

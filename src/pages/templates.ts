@@ -1,11 +1,12 @@
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../password/password-policy';
 import { html, type Html } from './html';
+import type { PageText } from './page-locale';
 
 export const STYLESHEET_PATH = '/assets/pages.css';
 
-function layout(title: string, body: Html): string {
+function layout(t: PageText, title: string, body: Html): string {
   return html`<!doctype html>
-    <html lang="en">
+    <html lang="${t.lang}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -30,117 +31,160 @@ const notice = (kind: 'ok' | 'error' | 'info', text: string | undefined) =>
 
 // ---------------------------------------------------------------- activation
 
-export function activateForm(token: string, csrf: string): string {
+/** Carries the page's language to the answer of its form (a `?lang=` page answers in that language too). */
+const langField = (t: PageText) => html`<input type="hidden" name="lang" value="${t.lang}" />`;
+
+export function activateForm(t: PageText, token: string, csrf: string): string {
   return layout(
-    'Activate your account',
-    html`<h1>Activate your account</h1>
-      <p>Press the button to activate the account this link was sent for.</p>
+    t,
+    t.say('activateTitle'),
+    html`<h1>${t.say('activateTitle')}</h1>
+      <p>${t.say('activateIntro')}</p>
       <form method="post" action="/activate">
+        ${langField(t)}
         <input type="hidden" name="token" value="${token}" />
         <input type="hidden" name="csrf" value="${csrf}" />
-        <button type="submit">Activate my account</button>
+        <button type="submit">${t.say('activateButton')}</button>
       </form>`,
   );
 }
 
-export function activated(email: string): string {
+export function activated(t: PageText, email: string): string {
   return layout(
-    'Account activated',
-    html`<h1>Your account is activated</h1>
-      ${notice('ok', `${email} is ready.`)}
-      <p>You can close this page and sign in with your email address and password.</p>`,
+    t,
+    t.say('activatedTitle'),
+    html`<h1>${t.say('activatedHeading')}</h1>
+      ${notice('ok', t.say('activatedNotice', { email }))}
+      <p>${t.say('activatedText')}</p>`,
   );
 }
 
-export function activationFailed(reason: 'used' | 'expired', csrf: string): string {
-  const heading =
-    reason === 'expired' ? 'This activation link has expired' : 'This link has already been used';
-  const text =
-    reason === 'expired'
-      ? 'Activation links work for a limited time. Enter your email address and we will send you a new one.'
-      : 'Each link works once, and a newer link replaces older ones. If you already activated your account, just sign in. Otherwise, ask for a new link:';
+export function activationFailed(t: PageText, reason: 'used' | 'expired', csrf: string): string {
+  const heading = t.say(reason === 'expired' ? 'activationExpiredHeading' : 'linkUsedHeading');
+  const text = t.say(reason === 'expired' ? 'activationExpiredText' : 'activationUsedText');
   return layout(
+    t,
     heading,
     html`<h1>${heading}</h1>
       <p>${text}</p>
-      ${resendFormBody(csrf, '')}`,
+      ${resendFormBody(t, csrf, '')}`,
   );
 }
 
-export function resendForm(csrf: string, email: string, error: string): string {
+export function resendForm(t: PageText, csrf: string, email: string, error: string): string {
   return layout(
-    'Send a new activation link',
-    html`<h1>Send a new activation link</h1>
-      ${notice('error', error)}${resendFormBody(csrf, email)}`,
+    t,
+    t.say('resendTitle'),
+    html`<h1>${t.say('resendTitle')}</h1>
+      ${notice('error', error)}${resendFormBody(t, csrf, email)}`,
   );
 }
 
-function resendFormBody(csrf: string, email: string): Html {
+function resendFormBody(t: PageText, csrf: string, email: string): Html {
   return html`<form method="post" action="/activate/resend">
+    ${langField(t)}
     <input type="hidden" name="csrf" value="${csrf}" />
-    <label for="email">Email address</label>
+    <label for="email">${t.say('emailLabel')}</label>
     <input id="email" type="email" name="email" value="${email}" autocomplete="email" required />
-    <button type="submit">Send a new link</button>
+    <button type="submit">${t.say('resendButton')}</button>
   </form>`;
 }
 
-export function resendSent(): string {
+export function resendSent(t: PageText): string {
   return layout(
-    'Check your inbox',
-    html`<h1>Check your inbox</h1>
-      ${notice('info', 'If the address is registered and waiting for activation, a new link is on its way.')}
-      <p class="muted">
-        It can take a minute; look in the spam folder too. The new link replaces the old ones.
-      </p>`,
+    t,
+    t.say('resendSentTitle'),
+    html`<h1>${t.say('resendSentTitle')}</h1>
+      ${notice('info', t.say('resendSentNotice'))}
+      <p class="muted">${t.say('resendSentText')}</p>`,
   );
 }
 
 // ---------------------------------------------------------------- password reset
 
-const RULES = html`<ul class="rules">
-  <li>At least ${PASSWORD_MIN_BYTES} characters; long passphrases with spaces are welcome.</li>
-  <li>
-    At most ${PASSWORD_MAX_BYTES} bytes (${PASSWORD_MAX_BYTES} plain letters, fewer with accents or
-    emoji).
-  </li>
-  <li>Not one of the most common passwords, and not your email address.</li>
-</ul>`;
+const rules = (t: PageText) =>
+  html`<ul class="rules">
+    <li>${t.say('ruleMin', { min: PASSWORD_MIN_BYTES })}</li>
+    <li>${t.say('ruleMax', { max: PASSWORD_MAX_BYTES })}</li>
+    <li>${t.say('ruleCommon')}</li>
+  </ul>`;
 
 /** Typed passwords are never written back into the page: after an error both fields start empty. */
-export function resetForm(token: string, csrf: string, error = ''): string {
+export function resetForm(t: PageText, token: string, csrf: string, error = ''): string {
   return layout(
-    'Choose a new password',
-    html`<h1>Choose a new password</h1>
-      ${notice('error', error)} ${RULES}
+    t,
+    t.say('resetTitle'),
+    html`<h1>${t.say('resetTitle')}</h1>
+      ${notice('error', error)} ${rules(t)}
       <form method="post" action="/reset-password">
+        ${langField(t)}
         <input type="hidden" name="token" value="${token}" />
         <input type="hidden" name="csrf" value="${csrf}" />
-        <label for="password">New password</label>
+        <label for="password">${t.say('newPasswordLabel')}</label>
         <input id="password" type="password" name="password" autocomplete="new-password" required />
-        <label for="confirm">New password, again</label>
+        <label for="confirm">${t.say('newPasswordAgainLabel')}</label>
         <input id="confirm" type="password" name="confirm" autocomplete="new-password" required />
-        <button type="submit">Set new password</button>
+        <button type="submit">${t.say('resetButton')}</button>
       </form>`,
   );
 }
 
-export function resetDone(): string {
+export function resetDone(t: PageText): string {
   return layout(
-    'Password changed',
-    html`<h1>Your password has been changed</h1>
-      ${notice('ok', 'Every session was signed out.')}
-      <p>You can close this page and sign in with your new password.</p>`,
+    t,
+    t.say('resetDoneTitle'),
+    html`<h1>${t.say('resetDoneHeading')}</h1>
+      ${notice('ok', t.say('resetDoneNotice'))}
+      <p>${t.say('resetDoneText')}</p>`,
   );
 }
 
-export function resetFailed(reason: 'used' | 'expired'): string {
-  const heading =
-    reason === 'expired' ? 'This reset link has expired' : 'This link has already been used';
-  const text =
-    reason === 'expired'
-      ? 'Reset links work for a limited time. Ask for a new one from the app where you sign in.'
-      : 'Each link works once, a newer link replaces older ones, and a password change ends them all. Ask for a new one from the app where you sign in.';
+export function resetFailed(t: PageText, reason: 'used' | 'expired'): string {
+  const heading = t.say(reason === 'expired' ? 'resetExpiredHeading' : 'linkUsedHeading');
+  const text = t.say(reason === 'expired' ? 'resetExpiredText' : 'resetUsedText');
   return layout(
+    t,
+    heading,
+    html`<h1>${heading}</h1>
+      <p>${text}</p>`,
+  );
+}
+
+// ---------------------------------------------------------------- email change
+
+export function confirmEmailForm(t: PageText, token: string, csrf: string): string {
+  return layout(
+    t,
+    t.say('confirmEmailTitle'),
+    html`<h1>${t.say('confirmEmailHeading')}</h1>
+      <p>${t.say('confirmEmailIntro')}</p>
+      <form method="post" action="/confirm-email">
+        ${langField(t)}
+        <input type="hidden" name="token" value="${token}" />
+        <input type="hidden" name="csrf" value="${csrf}" />
+        <button type="submit">${t.say('confirmEmailButton')}</button>
+      </form>`,
+  );
+}
+
+/** `email`: the account's address after this confirmation (the old one while the other is due). */
+export function emailConfirmed(t: PageText, email: string): string {
+  return layout(
+    t,
+    t.say('emailConfirmedTitle'),
+    html`<h1>${t.say('emailConfirmedHeading')}</h1>
+      ${notice('ok', t.say('emailConfirmedNotice', { email }))}
+      <p>${t.say('emailConfirmedText')}</p>`,
+  );
+}
+
+export function emailChangeFailed(t: PageText, reason: 'used' | 'expired'): string {
+  const heading = t.say(
+    reason === 'expired' ? 'emailChangeExpiredHeading' : 'emailChangeUsedHeading',
+  );
+  const text = t.say(reason === 'expired' ? 'emailChangeExpiredText' : 'emailChangeUsedText');
+  return layout(
+    t,
     heading,
     html`<h1>${heading}</h1>
       <p>${text}</p>`,
@@ -149,48 +193,9 @@ export function resetFailed(reason: 'used' | 'expired'): string {
 
 // ---------------------------------------------------------------- shared
 
-export function confirmEmailForm(token: string, csrf: string): string {
+export function problem(t: PageText, heading: string, text: string): string {
   return layout(
-    'Confirm your email address',
-    html`<h1>Confirm the change of your email address</h1>
-      <p>Press the button to confirm the change of address this link was sent for.</p>
-      <form method="post" action="/confirm-email">
-        <input type="hidden" name="token" value="${token}" />
-        <input type="hidden" name="csrf" value="${csrf}" />
-        <button type="submit">Confirm the change</button>
-      </form>`,
-  );
-}
-
-/** `email`: the account's address after this confirmation (the old one while the other is due). */
-export function emailConfirmed(email: string): string {
-  return layout(
-    'Email address confirmed',
-    html`<h1>Thank you for confirming</h1>
-      ${notice('ok', `The address of the account is now ${email}.`)}
-      <p>
-        If a confirmation from the other address is still needed, open the link mailed there too.
-        You can close this page.
-      </p>`,
-  );
-}
-
-export function emailChangeFailed(reason: 'used' | 'expired'): string {
-  const heading =
-    reason === 'expired' ? 'This confirmation link has expired' : 'This link cannot be used';
-  const text =
-    reason === 'expired'
-      ? 'Confirmation links work for a limited time. Ask for the change again from the app where you sign in.'
-      : 'Each link works once, and a newer request or a password change ends it. Ask for the change again from the app where you sign in.';
-  return layout(
-    heading,
-    html`<h1>${heading}</h1>
-      <p>${text}</p>`,
-  );
-}
-
-export function problem(heading: string, text: string): string {
-  return layout(
+    t,
     heading,
     html`<h1>${heading}</h1>
       <p>${text}</p>`,

@@ -1,6 +1,5 @@
 import type { SignInFlow } from '../auth/sign-in-flow';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import ms from 'ms';
 import type { Background } from '../background';
 import { useMailedCode } from '../codes/code-attempt';
 import { CODE_TTL_MS } from '../codes/email-codes';
@@ -58,7 +57,7 @@ export class PasswordService {
       const em = this.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user) return;
-      const ttl = ms(this.config.resetTtlSec * 1000, { long: true });
+      const ttl = this.config.resetTtlSec * 1000;
       await transaction(em, async (uow) => {
         const { token, code } = await this.tokens.issue(
           uow.em,
@@ -69,7 +68,7 @@ export class PasswordService {
           link: this.links.resetPassword(token),
           ttl,
           code,
-          codeTtl: ms(Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000), { long: true }),
+          codeTtl: Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000),
         });
       });
     });

@@ -43,7 +43,7 @@ export function parseLocales(
 }
 
 /** en-us → en-US, ZH-hant → zh-Hant: the case BCP 47 recommends, so comparisons are exact. */
-function canonicalLocale(tag: string): string {
+export function canonicalLocale(tag: string): string {
   return tag
     .split(/[-_]/)
     .map((part, i) => {

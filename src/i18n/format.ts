@@ -1,0 +1,51 @@
+import { IntlMessageFormat } from 'intl-messageformat';
+
+/** Compiled messages by locale and source: parsing ICU is the expensive part, formatting is cheap. */
+const compiled = new Map<string, IntlMessageFormat>();
+const MAX_COMPILED = 5000;
+
+/**
+ * Formats one ICU MessageFormat message (plural and select forms, `#`) in `locale`. Throws when the
+ * message does not parse or a value it names is missing: a catalog's mistake, caught by the tests.
+ */
+export function formatMessage(
+  locale: string,
+  message: string,
+  values: Record<string, string | number> = {},
+): string {
+  const key = `${locale}\u0000${message}`;
+  let format = compiled.get(key);
+  if (!format) {
+    format = new IntlMessageFormat(message, locale);
+    // Catalogs are finite; override files are read once. The bound only guards against misuse.
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(key, format);
+  }
+  const out = format.format(values);
+  return Array.isArray(out) ? out.join('') : String(out);
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * A duration written out in `locale` ("24 hours", "24 Stunden", "1 heure", "15 minutos"): whole days
+ * when it is a whole number of days, else whole hours, else minutes (at least one).
+ */
+export function formatDuration(locale: string, ms: number): string {
+  const [amount, unit] =
+    ms >= DAY && ms % DAY === 0
+      ? [ms / DAY, 'day']
+      : ms >= HOUR && ms % HOUR === 0
+        ? [ms / HOUR, 'hour']
+        : ms >= HOUR
+          ? [Math.round((ms / HOUR) * 10) / 10, 'hour']
+          : [Math.max(1, Math.round(ms / MINUTE)), 'minute'];
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(amount);
+}
+
+/** A number as people of `locale` write it (1,000 / 1.000 / 1 000). */
+export function formatNumber(locale: string, n: number): string {
+  return new Intl.NumberFormat(locale).format(n);
+}
