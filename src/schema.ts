@@ -1,6 +1,12 @@
-import { extendSchema, lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
+import {
+  extendSchema,
+  GraphQLObjectType,
+  lexicographicSortSchema,
+  parse,
+  type GraphQLSchema,
+} from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { MapperKind, mapSchema, printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema } from 'type-graphql';
 import { AdminResolver } from './admin/admin.resolver';
 import { AuthResolver } from './auth/auth.resolver';
@@ -44,7 +50,25 @@ export async function createSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,
   });
-  return applyAuthDirective(extendSchema(built, parse(SECOND_FACTOR_SDL)));
+  return applyAuthDirective(describeRoots(extendSchema(built, parse(SECOND_FACTOR_SDL))));
+}
+
+/** type-graphql takes no description for the root types; explorers show these on their first page. */
+function describeRoots(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.QUERY]: (type) =>
+      new GraphQLObjectType({
+        ...type.toConfig(),
+        description:
+          'What can be read: the signed-in user, their sessions and organizations, and the admin views.',
+      }),
+    [MapperKind.MUTATION]: (type) =>
+      new GraphQLObjectType({
+        ...type.toConfig(),
+        description:
+          'Every action: sign-up and sign-in, tokens, account and organization changes, and the admin actions.',
+      }),
+  });
 }
 
 /** The committed schema.graphql: sorted for stable diffs, with the directives emitSchemaFile would drop. */

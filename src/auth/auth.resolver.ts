@@ -10,7 +10,10 @@ export class AuthResolver {
       'Always true; mails an activation link (or, for a known address, a notice to its owner).',
   })
   signUp(
-    @Arg('input', () => SignUpInput) input: SignUpInput,
+    @Arg('input', () => SignUpInput, {
+      description: 'The address, password and optional profile of the new account.',
+    })
+    input: SignUpInput,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     return ctx.services.accounts.signUp(ctx.em, input.email, input.password, ctx.client, {
@@ -24,15 +27,22 @@ export class AuthResolver {
     description: 'Always true; mails a new activation link if the account is waiting for one.',
   })
   resendActivation(
-    @Arg('email', () => String) email: string,
+    @Arg('email', () => String, { description: 'The address the account signed up with.' })
+    email: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     return ctx.services.accounts.resendActivation(email, ctx.client);
   }
 
-  @Mutation(() => UserView)
+  @Mutation(() => UserView, {
+    description:
+      'Activates the account with the token of the mailed link. Errors: INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_REQUESTS.',
+  })
   async activateAccount(
-    @Arg('token', () => String) token: string,
+    @Arg('token', () => String, {
+      description: 'The token of the mailed link (`${APP_URL}/activate?token=…`).',
+    })
+    token: string,
     @Ctx() ctx: Context,
   ): Promise<UserView> {
     return UserView.from(await ctx.services.accounts.activate(ctx.em, token, ctx.client));
@@ -42,8 +52,10 @@ export class AuthResolver {
     description: 'Activates with the 6-digit code of the activation mail (spends its link too).',
   })
   async activateAccountWithCode(
-    @Arg('email', () => String) email: string,
-    @Arg('code', () => String) code: string,
+    @Arg('email', () => String, { description: 'The address the account signed up with.' })
+    email: string,
+    @Arg('code', () => String, { description: 'The 6-digit code of the activation mail.' })
+    code: string,
     @Ctx() ctx: Context,
   ): Promise<UserView> {
     return UserView.from(
@@ -51,9 +63,13 @@ export class AuthResolver {
     );
   }
 
-  @Mutation(() => AuthPayload)
+  @Mutation(() => AuthPayload, {
+    description:
+      'Signs in with email and password. Errors: UNAUTHENTICATED, ACCOUNT_NOT_ACTIVATED, ACCOUNT_DISABLED, MFA_REQUIRED (then completeSignIn), TOO_MANY_REQUESTS.',
+  })
   async signIn(
-    @Arg('input', () => SignInInput) input: SignInInput,
+    @Arg('input', () => SignInInput, { description: 'The email address and password.' })
+    input: SignInInput,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     return AuthPayload.from(
@@ -65,7 +81,10 @@ export class AuthResolver {
     description: 'Rotates: the refresh token given is spent and a new one returned.',
   })
   async refreshToken(
-    @Arg('refreshToken', () => String) refreshToken: string,
+    @Arg('refreshToken', () => String, {
+      description: 'The refresh token of the last AuthPayload; it is spent.',
+    })
+    refreshToken: string,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     return AuthPayload.from(await ctx.services.sessions.refresh(ctx.em, refreshToken, ctx.client));

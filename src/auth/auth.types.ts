@@ -2,9 +2,11 @@ import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import type { IssuedTokens } from '../sessions/session.service';
 import { UserView } from '../users/user.type';
 
-@InputType()
+@InputType({ description: 'A new account: its address, password and optional profile.' })
 export class SignUpInput {
-  @Field(() => String)
+  @Field(() => String, {
+    description: 'The address to sign up with; the activation mail goes there.',
+  })
   email!: string;
 
   @Field(() => String, {
@@ -23,16 +25,16 @@ export class SignUpInput {
   locale?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Email and password of an activated account.' })
 export class SignInInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The address the account signed up with.' })
   email!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The account's password." })
   password!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A signed-in session: its access and refresh tokens, and the user.' })
 export class AuthPayload {
   @Field(() => String, { description: 'JWT to send as `Authorization: Bearer <token>`.' })
   accessToken!: string;
@@ -45,7 +47,7 @@ export class AuthPayload {
   @Field(() => Int, { description: 'Seconds until accessToken expires.' })
   expiresIn!: number;
 
-  @Field(() => UserView)
+  @Field(() => UserView, { description: 'The signed-in user.' })
   user!: UserView;
 
   static from(issued: IssuedTokens): AuthPayload {

@@ -10,8 +10,16 @@ export class ReauthenticationResolver {
       'Fresh tokens for this session with a new auth_time: the password, or for an account without one a code from requestSignInCode. With TOTP on: MFA_REQUIRED, then completeSignIn renews this session.',
   })
   async reauthenticate(
-    @Arg('password', () => String, { nullable: true }) password: string | null | undefined,
-    @Arg('code', () => String, { nullable: true }) code: string | null | undefined,
+    @Arg('password', () => String, {
+      description: "The account's password, when it has one.",
+      nullable: true,
+    })
+    password: string | null | undefined,
+    @Arg('code', () => String, {
+      description: 'For an account without a password: the code mailed by requestSignInCode.',
+      nullable: true,
+    })
+    code: string | null | undefined,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     const { userId, sessionId } = await requireViewer(ctx);

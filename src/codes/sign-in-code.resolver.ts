@@ -8,7 +8,7 @@ export class SignInCodeResolver {
     description: 'Always true; mails a 6-digit sign-in code if the address has an active account.',
   })
   requestSignInCode(
-    @Arg('email', () => String) email: string,
+    @Arg('email', () => String, { description: 'The address to mail the code to.' }) email: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     return ctx.services.signInCodes.request(email, ctx.client);
@@ -16,8 +16,9 @@ export class SignInCodeResolver {
 
   @Mutation(() => AuthPayload, { description: 'Signs in with a code from requestSignInCode.' })
   async signInWithCode(
-    @Arg('email', () => String) email: string,
-    @Arg('code', () => String) code: string,
+    @Arg('email', () => String, { description: 'The address the code was mailed to.' })
+    email: string,
+    @Arg('code', () => String, { description: 'The 6-digit code from the mail.' }) code: string,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     return AuthPayload.from(await ctx.services.signInCodes.signIn(ctx.em, email, code, ctx.client));

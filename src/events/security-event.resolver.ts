@@ -9,8 +9,17 @@ export class SecurityEventResolver {
     description: "The signed-in user's security events, newest first; `before`: last id seen.",
   })
   async securityEvents(
-    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
-    @Arg('before', () => ID, { nullable: true }) before: string | null,
+    @Arg('limit', () => Int, {
+      description: 'Page size, 1 to 100.',
+      nullable: true,
+      defaultValue: 50,
+    })
+    limit: number | null,
+    @Arg('before', () => ID, {
+      description: 'The id of the last event already seen: the page starts after it.',
+      nullable: true,
+    })
+    before: string | null,
     @Ctx() ctx: Context,
   ): Promise<SecurityEventView[]> {
     const viewer = await requireViewer(ctx);
@@ -23,9 +32,18 @@ export class SecurityEventResolver {
     description: "A user's security events, newest first (admins only).",
   })
   async userSecurityEvents(
-    @Arg('userId', () => ID) userId: string,
-    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
-    @Arg('before', () => ID, { nullable: true }) before: string | null,
+    @Arg('userId', () => ID, { description: "The user's id." }) userId: string,
+    @Arg('limit', () => Int, {
+      description: 'Page size, 1 to 100.',
+      nullable: true,
+      defaultValue: 50,
+    })
+    limit: number | null,
+    @Arg('before', () => ID, {
+      description: 'The id of the last event already seen: the page starts after it.',
+      nullable: true,
+    })
+    before: string | null,
     @Ctx() ctx: Context,
   ): Promise<SecurityEventView[]> {
     const events = await ctx.services.events.list(ctx.em, userId, limit ?? 50, before);

@@ -12,6 +12,12 @@ export const SignInMethodEnum: { [K in SignInMethod]: K } = {
 registerEnumType(SignInMethodEnum, {
   name: 'SignInMethod',
   description: 'How a sign-in proved its first factor.',
+  valuesConfig: {
+    PASSWORD: { description: 'Email and password (signIn, reauthenticate).' },
+    EMAIL_CODE: { description: 'A mailed code (signInWithCode).' },
+    PASSKEY: { description: 'A passkey (finishPasskeySignIn).' },
+    OAUTH: { description: 'A social provider (exchangeOAuthCode, signInWithIdToken).' },
+  },
 });
 
 /** Which step of a sign-in an event is about: the method's own factor, or the second one after it. */
@@ -23,23 +29,33 @@ registerEnumType(SignInFactorEnum, {
   name: 'SignInFactor',
   description:
     'FIRST: the sign-in method itself; SECOND: the code asked for after it (MFA_REQUIRED).',
+  valuesConfig: {
+    FIRST: { description: 'The sign-in method itself.' },
+    SECOND: { description: 'The TOTP or recovery code asked for after it (completeSignIn).' },
+  },
 });
 
 @ObjectType('SecurityEvent', { description: 'Something that happened to an account.' })
 export class SecurityEventView {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable; pass the last one seen as `before` for the next page.' })
   id!: string;
 
   @Field(() => String, { description: 'e.g. signed_in, password_changed, disabled.' })
   type!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it happened.' })
   at!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    description: 'The client IP of the request that caused it, if known.',
+    nullable: true,
+  })
   ip!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    description: 'The User-Agent of the request that caused it, if sent.',
+    nullable: true,
+  })
   userAgent!: string | null;
 
   @Field(() => SignInMethodEnum, { nullable: true, description: 'Sign-in events: the method.' })

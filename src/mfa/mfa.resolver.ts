@@ -20,7 +20,10 @@ export class MfaResolver {
     description: 'Turns TOTP on with a current code; returns 10 recovery codes, shown once.',
   })
   async confirmTotpEnrollment(
-    @Arg('code', () => String) code: string,
+    @Arg('code', () => String, {
+      description: 'A current 6-digit code from the authenticator app.',
+    })
+    code: string,
     @Ctx() ctx: Context,
   ): Promise<string[]> {
     const viewer = await requireViewer(ctx);
@@ -65,8 +68,14 @@ export class MfaResolver {
       'Finishes a sign-in that answered MFA_REQUIRED: its mfaTicket with a TOTP code or a recovery code.',
   })
   async completeSignIn(
-    @Arg('mfaTicket', () => String) mfaTicket: string,
-    @Arg('code', () => String) code: string,
+    @Arg('mfaTicket', () => String, {
+      description: 'extensions.mfaTicket of the MFA_REQUIRED error.',
+    })
+    mfaTicket: string,
+    @Arg('code', () => String, {
+      description: 'A current TOTP code, or one of the unused recovery codes.',
+    })
+    code: string,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     return AuthPayload.from(

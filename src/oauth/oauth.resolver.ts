@@ -14,7 +14,9 @@ export class OAuthResolver {
   }
 
   @Directive('@auth')
-  @Query(() => [LinkedAccountView])
+  @Query(() => [LinkedAccountView], {
+    description: 'The social sign-in providers linked to the signed-in user.',
+  })
   async linkedAccounts(@Ctx() ctx: Context): Promise<LinkedAccountView[]> {
     const viewer = await requireViewer(ctx);
     return (await ctx.services.oauth.linking.linkedAccounts(ctx.em, viewer.userId)).map((l) =>
@@ -26,7 +28,10 @@ export class OAuthResolver {
     description: 'Swaps the one-time code the web flow handed the app (60 s, once) for tokens.',
   })
   async exchangeOAuthCode(
-    @Arg('code', () => String) code: string,
+    @Arg('code', () => String, {
+      description: 'The one-time code the web flow handed the app on its way back.',
+    })
+    code: string,
     @Arg('codeVerifier', () => String, {
       nullable: true,
       description:
@@ -44,8 +49,14 @@ export class OAuthResolver {
     description: "Native sign-in with the provider SDK's ID token (each token works once).",
   })
   async signInWithIdToken(
-    @Arg('provider', () => String) provider: string,
-    @Arg('idToken', () => String) idToken: string,
+    @Arg('provider', () => String, {
+      description: "A configured provider's name, as oauthProviders lists it.",
+    })
+    provider: string,
+    @Arg('idToken', () => String, {
+      description: "The ID token (a JWT) the provider's SDK returned to the app.",
+    })
+    idToken: string,
     @Arg('nonce', () => String, {
       nullable: true,
       description:
@@ -65,7 +76,10 @@ export class OAuthResolver {
       'A URL to open (10 minutes, once; append &redirect_to=<allowed URL>): it returns with ?link_code= for finishOAuthLink.',
   })
   async startOAuthLink(
-    @Arg('provider', () => String) provider: string,
+    @Arg('provider', () => String, {
+      description: "A configured provider's name, as oauthProviders lists it.",
+    })
+    provider: string,
     @Ctx() ctx: Context,
   ): Promise<string> {
     const viewer = await requireViewer(ctx);
@@ -78,7 +92,8 @@ export class OAuthResolver {
       "Links the identity behind startOAuthLink's link_code (60 s, once) if the viewer made that link; returns the viewer's links.",
   })
   async finishOAuthLink(
-    @Arg('code', () => String) code: string,
+    @Arg('code', () => String, { description: 'The link_code the provider round trip returned.' })
+    code: string,
     @Ctx() ctx: Context,
   ): Promise<LinkedAccountView[]> {
     const viewer = await requireViewer(ctx);
@@ -90,7 +105,10 @@ export class OAuthResolver {
   @Directive('@auth')
   @Mutation(() => Boolean, { description: 'Refused (FORBIDDEN) if it leaves no way to sign in.' })
   async unlinkAccount(
-    @Arg('provider', () => String) provider: string,
+    @Arg('provider', () => String, {
+      description: "The provider's name, as linkedAccounts lists it.",
+    })
+    provider: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);

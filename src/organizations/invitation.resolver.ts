@@ -11,7 +11,7 @@ export class InvitationResolver {
     description: "The organization's pending invitations; its OWNER or ADMIN only.",
   })
   async orgInvitations(
-    @Arg('orgId', () => ID) orgId: string,
+    @Arg('orgId', () => ID, { description: "The organization's id." }) orgId: string,
     @Ctx() ctx: Context,
   ): Promise<OrgInvitationView[]> {
     const viewer = await requireViewer(ctx);
@@ -39,9 +39,17 @@ export class InvitationResolver {
       'Invites an address (OWNER or ADMIN; only an OWNER invites an OWNER) and mails it; inviting again renews the pending invitation (same id, new expiry).',
   })
   async inviteMember(
-    @Arg('orgId', () => ID) orgId: string,
-    @Arg('email', () => String) email: string,
-    @Arg('role', () => OrgRole, { nullable: true, defaultValue: OrgRole.MEMBER }) role: OrgRole,
+    @Arg('orgId', () => ID, { description: "The organization's id." }) orgId: string,
+    @Arg('email', () => String, {
+      description: 'The address to invite; it need not have an account yet.',
+    })
+    email: string,
+    @Arg('role', () => OrgRole, {
+      description: 'The role the invitee gets on accepting.',
+      nullable: true,
+      defaultValue: OrgRole.MEMBER,
+    })
+    role: OrgRole,
     @Ctx() ctx: Context,
   ): Promise<OrgInvitationView> {
     const viewer = await requireViewer(ctx);
@@ -57,7 +65,10 @@ export class InvitationResolver {
 
   @Directive('@auth')
   @Mutation(() => Boolean, { description: 'Withdraws a pending invitation; OWNER or ADMIN.' })
-  async revokeInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  async revokeInvitation(
+    @Arg('id', () => ID, { description: "The invitation's id." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
     await ctx.services.invitations.revoke(
       ctx.em,
@@ -73,7 +84,7 @@ export class InvitationResolver {
       'Joins with the invited role: only the invited, verified address; once; before expiry.',
   })
   async acceptInvitation(
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: "The invitation's id, from the mailed link." }) id: string,
     @Ctx() ctx: Context,
   ): Promise<OrganizationView> {
     const viewer = await requireViewer(ctx);
@@ -89,7 +100,10 @@ export class InvitationResolver {
   @Mutation(() => Boolean, {
     description: 'Declines an invitation to the signed-in user’s address.',
   })
-  async declineInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  async declineInvitation(
+    @Arg('id', () => ID, { description: "The invitation's id, from the mailed link." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
     await ctx.services.invitations.decline(ctx.em, viewer.userId, id);
     return true;

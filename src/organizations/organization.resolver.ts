@@ -29,7 +29,7 @@ export class OrganizationResolver {
     description: 'One organization; null unless the signed-in user is a member (or an ADMIN).',
   })
   async organization(
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: "The organization's id." }) id: string,
     @Ctx() ctx: Context,
   ): Promise<OrganizationView | null> {
     const viewer = await requireViewer(ctx);
@@ -45,7 +45,7 @@ export class OrganizationResolver {
   @Directive('@auth')
   @Query(() => [OrgMemberView], { description: 'The members, by join date; members only.' })
   async orgMembers(
-    @Arg('orgId', () => ID) orgId: string,
+    @Arg('orgId', () => ID, { description: "The organization's id." }) orgId: string,
     @Ctx() ctx: Context,
   ): Promise<OrgMemberView[]> {
     const viewer = await requireViewer(ctx);
@@ -59,8 +59,13 @@ export class OrganizationResolver {
       'Makes an organization owned by the signed-in user; slug made from the name when omitted.',
   })
   async createOrganization(
-    @Arg('name', () => String) name: string,
-    @Arg('slug', () => String, { nullable: true }) slug: string | null,
+    @Arg('name', () => String, { description: 'The display name.' }) name: string,
+    @Arg('slug', () => String, {
+      description:
+        'Unique: lowercase letters, digits and "-", 3 to 40; omitted: made from the name.',
+      nullable: true,
+    })
+    slug: string | null,
     @Ctx() ctx: Context,
   ): Promise<OrganizationView> {
     const created = await ctx.services.organizations.create(ctx.em, await actorOf(ctx), name, slug);
@@ -70,9 +75,17 @@ export class OrganizationResolver {
   @Directive('@auth')
   @Mutation(() => OrganizationView, { description: 'Renames or re-slugs; OWNER or ADMIN.' })
   async updateOrganization(
-    @Arg('id', () => ID) id: string,
-    @Arg('name', () => String, { nullable: true }) name: string | null,
-    @Arg('slug', () => String, { nullable: true }) slug: string | null,
+    @Arg('id', () => ID, { description: "The organization's id." }) id: string,
+    @Arg('name', () => String, {
+      description: 'The new display name; omitted: unchanged.',
+      nullable: true,
+    })
+    name: string | null,
+    @Arg('slug', () => String, {
+      description: 'The new slug (lowercase letters, digits and "-", 3 to 40); omitted: unchanged.',
+      nullable: true,
+    })
+    slug: string | null,
     @Ctx() ctx: Context,
   ): Promise<OrganizationView> {
     const updated = await ctx.services.organizations.update(
@@ -89,7 +102,10 @@ export class OrganizationResolver {
   @Mutation(() => Boolean, {
     description: 'Deletes the organization, its memberships and invitations; OWNER, fresh sign-in.',
   })
-  async deleteOrganization(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  async deleteOrganization(
+    @Arg('id', () => ID, { description: "The organization's id." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
     await ctx.services.organizations.delete(ctx.em, await actorOf(ctx), id);
     return true;
   }
@@ -99,9 +115,9 @@ export class OrganizationResolver {
     description: 'OWNER or ADMIN; an ADMIN never makes or demotes an OWNER; the last OWNER stays.',
   })
   async setMemberRole(
-    @Arg('orgId', () => ID) orgId: string,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('role', () => OrgRole) role: OrgRole,
+    @Arg('orgId', () => ID, { description: "The organization's id." }) orgId: string,
+    @Arg('userId', () => ID, { description: "The member's user id." }) userId: string,
+    @Arg('role', () => OrgRole, { description: "The member's new role." }) role: OrgRole,
     @Ctx() ctx: Context,
   ): Promise<OrgMemberView> {
     const viewer = await requireViewer(ctx);
@@ -117,8 +133,8 @@ export class OrganizationResolver {
     description: 'OWNER or ADMIN; an ADMIN never removes an OWNER; the last OWNER stays.',
   })
   async removeMember(
-    @Arg('orgId', () => ID) orgId: string,
-    @Arg('userId', () => ID) userId: string,
+    @Arg('orgId', () => ID, { description: "The organization's id." }) orgId: string,
+    @Arg('userId', () => ID, { description: "The member's user id." }) userId: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     await ctx.services.organizations.removeMember(ctx.em, await actorOf(ctx), orgId, userId);
@@ -128,7 +144,7 @@ export class OrganizationResolver {
   @Directive('@auth')
   @Mutation(() => Boolean, { description: 'Leaves the organization; the last OWNER may not.' })
   async leaveOrganization(
-    @Arg('orgId', () => ID) orgId: string,
+    @Arg('orgId', () => ID, { description: "The organization's id." }) orgId: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     await ctx.services.organizations.leave(ctx.em, await actorOf(ctx), orgId);
@@ -141,7 +157,11 @@ export class OrganizationResolver {
       'New tokens for this session carrying `org` and `org_role` (null: none); kept by refreshes while the membership lasts.',
   })
   async switchOrganization(
-    @Arg('orgId', () => ID, { nullable: true }) orgId: string | null,
+    @Arg('orgId', () => ID, {
+      description: "One of the signed-in user's organizations; null: no organization in the token.",
+      nullable: true,
+    })
+    orgId: string | null,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     const viewer = await requireViewer(ctx);

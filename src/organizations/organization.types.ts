@@ -8,20 +8,30 @@ registerEnumType(OrgRole, {
   name: 'OrgRole',
   description:
     'A role in one organization: OWNER includes everything ADMIN may, ADMIN everything MEMBER may.',
+  valuesConfig: {
+    MEMBER: { description: 'Sees the organization and its members; may leave.' },
+    ADMIN: {
+      description:
+        'Also renames it, invites (not as OWNER), withdraws invitations, changes roles and removes members, never an OWNER.',
+    },
+    OWNER: {
+      description: 'Everything, including deleteOrganization and making or removing owners.',
+    },
+  },
 });
 
 @ObjectType('Organization', { description: 'A team of users.' })
 export class OrganizationView {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable and opaque: the `org` claim of access tokens.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The display name.' })
   name!: string;
 
   @Field(() => String, { description: 'Unique: lowercase letters, digits and "-", 3 to 40.' })
   slug!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created.' })
   createdAt!: Date;
 
   @Field(() => OrgRole, {
@@ -43,13 +53,15 @@ export class OrganizationView {
 
 @ObjectType('OrgMember', { description: 'A member of an organization and their role in it.' })
 export class OrgMemberView {
-  @Field(() => UserView)
+  @Field(() => UserView, {
+    description: 'The member; as another member sees them, only id, email, name and createdAt.',
+  })
   user!: UserView;
 
-  @Field(() => OrgRole)
+  @Field(() => OrgRole, { description: "The member's role in the organization." })
   role!: OrgRole;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the member joined.' })
   joinedAt!: Date;
 
   /** The member as `viewer` sees them (UserView.seenBy: another member's account state is not theirs to see). */
@@ -66,13 +78,13 @@ export class OrgMemberView {
   description: "One of a user's organizations and their role in it (the administrators' view).",
 })
 export class OrgMembershipView {
-  @Field(() => OrganizationView)
+  @Field(() => OrganizationView, { description: 'The organization.' })
   organization!: OrganizationView;
 
-  @Field(() => OrgRole)
+  @Field(() => OrgRole, { description: "The user's role in it." })
   role!: OrgRole;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the user joined it.' })
   joinedAt!: Date;
 
   static from(membership: Membership): OrgMembershipView {
@@ -91,16 +103,16 @@ export class OrgInvitationView {
   @Field(() => ID, { description: 'What the mailed link carries: `${APP_URL}/invitations/<id>`.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The invited address; only that account can accept.' })
   email!: string;
 
-  @Field(() => OrgRole)
+  @Field(() => OrgRole, { description: 'The role the invitee gets on accepting.' })
   role!: OrgRole;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'After this, the invitation can no longer be accepted.' })
   expiresAt!: Date;
 
-  @Field(() => OrganizationView)
+  @Field(() => OrganizationView, { description: 'The organization the invitation is to.' })
   organization!: OrganizationView;
 
   static from(invitation: Invitation, viewerRole: OrgRole | null): OrgInvitationView {

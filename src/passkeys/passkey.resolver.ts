@@ -31,9 +31,17 @@ export class PasskeyResolver {
       'Stores the passkey the platform created (RegistrationResponseJSON); mails the owner.',
   })
   async finishPasskeyRegistration(
-    @Arg('challengeId', () => ID) challengeId: string,
-    @Arg('response', () => GraphQLJSON) response: unknown,
-    @Arg('name', () => String, { nullable: true }) name: string | null,
+    @Arg('challengeId', () => ID, { description: 'challengeId of startPasskeyRegistration.' })
+    challengeId: string,
+    @Arg('response', () => GraphQLJSON, {
+      description: 'The RegistrationResponseJSON the platform returned.',
+    })
+    response: unknown,
+    @Arg('name', () => String, {
+      description: 'A label for the list of passkeys; omitted: "Passkey N".',
+      nullable: true,
+    })
+    name: string | null,
     @Ctx() ctx: Context,
   ): Promise<PasskeyView> {
     const viewer = await requireViewer(ctx);
@@ -51,7 +59,10 @@ export class PasskeyResolver {
 
   @Directive('@auth')
   @Mutation(() => Boolean, { description: 'Removes one of the signed-in user’s passkeys.' })
-  async deletePasskey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  async deletePasskey(
+    @Arg('id', () => ID, { description: "The passkey's id." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
     await ctx.services.passkeys.delete(ctx.em, viewer.userId, id, ctx.client);
     return true;
@@ -62,7 +73,12 @@ export class PasskeyResolver {
       'Options for navigator.credentials.get(); without email, any discoverable passkey may answer.',
   })
   async startPasskeySignIn(
-    @Arg('email', () => String, { nullable: true }) email: string | null,
+    @Arg('email', () => String, {
+      description:
+        "Limits the options to that account's passkeys; omitted: any discoverable passkey.",
+      nullable: true,
+    })
+    email: string | null,
     @Ctx() ctx: Context,
   ): Promise<PasskeyChallengeView> {
     return PasskeyChallengeView.from(
@@ -75,8 +91,12 @@ export class PasskeyResolver {
       'Signs in with the assertion (AuthenticationResponseJSON); amr ["hwk","user"], or ["swk","user"] for a synced passkey.',
   })
   async finishPasskeySignIn(
-    @Arg('challengeId', () => ID) challengeId: string,
-    @Arg('response', () => GraphQLJSON) response: unknown,
+    @Arg('challengeId', () => ID, { description: 'challengeId of startPasskeySignIn.' })
+    challengeId: string,
+    @Arg('response', () => GraphQLJSON, {
+      description: 'The AuthenticationResponseJSON the platform returned.',
+    })
+    response: unknown,
     @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
     return AuthPayload.from(

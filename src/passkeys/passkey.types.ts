@@ -6,13 +6,13 @@ import type { Passkey } from './passkey.entity';
   description: 'A passkey (WebAuthn credential) that can sign in as its owner.',
 })
 export class PasskeyView {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Pass it to deletePasskey to remove this passkey.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The label given at registration, or "Passkey N".' })
   name!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was registered.' })
   createdAt!: Date;
 
   @Field(() => Date, { nullable: true, description: 'Last sign-in with it; null if never used.' })

@@ -7,7 +7,7 @@ export class PasswordResolver {
     description: 'Always true; mails a reset link if the address is known.',
   })
   requestPasswordReset(
-    @Arg('email', () => String) email: string,
+    @Arg('email', () => String, { description: 'The address of the account.' }) email: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     return ctx.services.passwords.requestReset(email, ctx.client);
@@ -17,8 +17,14 @@ export class PasswordResolver {
     description: 'Sets a new password from an emailed link and ends every session.',
   })
   resetPassword(
-    @Arg('token', () => String) token: string,
-    @Arg('newPassword', () => String) newPassword: string,
+    @Arg('token', () => String, {
+      description: 'The token of the mailed link (`${APP_URL}/reset-password?token=…`).',
+    })
+    token: string,
+    @Arg('newPassword', () => String, {
+      description: '8 to 72 UTF-8 bytes; not a common password; not the email.',
+    })
+    newPassword: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     return ctx.services.passwords.reset(ctx.em, token, newPassword, ctx.client);
@@ -29,9 +35,13 @@ export class PasswordResolver {
       'Sets a new password with the 6-digit code of the reset mail (spends its link too).',
   })
   resetPasswordWithCode(
-    @Arg('email', () => String) email: string,
-    @Arg('code', () => String) code: string,
-    @Arg('newPassword', () => String) newPassword: string,
+    @Arg('email', () => String, { description: 'The address the code was mailed to.' })
+    email: string,
+    @Arg('code', () => String, { description: 'The 6-digit code of the reset mail.' }) code: string,
+    @Arg('newPassword', () => String, {
+      description: '8 to 72 UTF-8 bytes; not a common password; not the email.',
+    })
+    newPassword: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     return ctx.services.passwords.resetWithCode(ctx.em, email, code, newPassword, ctx.client);
@@ -40,8 +50,12 @@ export class PasswordResolver {
   @Directive('@auth')
   @Mutation(() => Boolean, { description: 'Keeps this session and ends all the others.' })
   async changePassword(
-    @Arg('currentPassword', () => String) currentPassword: string,
-    @Arg('newPassword', () => String) newPassword: string,
+    @Arg('currentPassword', () => String, { description: 'The password in use now.' })
+    currentPassword: string,
+    @Arg('newPassword', () => String, {
+      description: '8 to 72 UTF-8 bytes; not a common password; not the email.',
+    })
+    newPassword: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);

@@ -11,9 +11,21 @@ export class ProfileResolver {
       "Changes the signed-in user's name (null clears it), locale and metadata (replaced whole); omitted arguments stay as they are.",
   })
   async updateProfile(
-    @Arg('name', () => String, { nullable: true }) name: string | null | undefined,
-    @Arg('locale', () => String, { nullable: true }) locale: string | null | undefined,
-    @Arg('metadata', () => GraphQLJSON, { nullable: true }) metadata: unknown,
+    @Arg('name', () => String, {
+      description: 'Display name, up to 100 characters; null clears it.',
+      nullable: true,
+    })
+    name: string | null | undefined,
+    @Arg('locale', () => String, {
+      description: 'One of SUPPORTED_LOCALES: the language of mail and pages.',
+      nullable: true,
+    })
+    locale: string | null | undefined,
+    @Arg('metadata', () => GraphQLJSON, {
+      description: 'A JSON object (at most 4 KB) that replaces the current one whole.',
+      nullable: true,
+    })
+    metadata: unknown,
     @Ctx() ctx: Context,
   ): Promise<UserView> {
     const viewer = await requireViewer(ctx);

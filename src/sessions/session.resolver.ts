@@ -42,7 +42,10 @@ export class SessionResolver {
 
   @Directive('@auth')
   @Mutation(() => Boolean, { description: 'Ends one of the signed-in user’s own sessions.' })
-  async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  async revokeSession(
+    @Arg('id', () => ID, { description: "The session's id, as sessions lists it." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
     const viewer = await requireViewer(ctx);
     // Another user's session and an unknown id look the same: nothing tells which ids exist.
     const ended = await transaction(ctx.em, (uow) =>

@@ -3,19 +3,25 @@ import type { Session } from './session.entity';
 
 @ObjectType('Session', { description: 'A signed-in device or browser.' })
 export class SessionView {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Pass it to revokeSession to end this session.' })
   id!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the session began (the sign-in).' })
   createdAt!: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was last signed in or refreshed.' })
   lastUsedAt!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    description: 'The User-Agent of its last sign-in or refresh, if sent.',
+    nullable: true,
+  })
   userAgent!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    description: 'The client IP of its last sign-in or refresh, if known.',
+    nullable: true,
+  })
   ip!: string | null;
 
   @Field(() => Boolean, {

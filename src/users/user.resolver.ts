@@ -24,8 +24,18 @@ export class UserResolver {
   @Directive('@auth(requires: ADMIN)')
   @Query(() => [UserView], { description: 'All users, oldest first (admins only).' })
   async users(
-    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
-    @Arg('offset', () => Int, { nullable: true, defaultValue: 0 }) offset: number | null,
+    @Arg('limit', () => Int, {
+      nullable: true,
+      defaultValue: 50,
+      description: 'Page size, 1 to 100.',
+    })
+    limit: number | null,
+    @Arg('offset', () => Int, {
+      nullable: true,
+      defaultValue: 0,
+      description: 'How many users to skip.',
+    })
+    offset: number | null,
     @Ctx() ctx: Context,
   ): Promise<UserView[]> {
     const users = await ctx.services.users.list(ctx.em, limit ?? 50, offset ?? 0);
@@ -37,7 +47,7 @@ export class UserResolver {
     description: 'Deletes the signed-in user and everything tied to them.',
   })
   async deleteAccount(
-    @Arg('password', () => String) password: string,
+    @Arg('password', () => String, { description: "The account's password." }) password: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewer = await requireViewer(ctx);

@@ -7,30 +7,40 @@ import type { UserSnapshot } from './user-snapshot';
 registerEnumType(Role, {
   name: 'Role',
   description: 'What a user may do: ADMIN includes everything USER may.',
+  valuesConfig: {
+    USER: { description: 'Uses their own account.' },
+    ADMIN: { description: 'Also manages every account: the admin queries and mutations.' },
+  },
 });
 
 /**
  * The GraphQL view of a user: never the entity, so no stored field can leak by accident. Plain data with
  * no middleware: graphql-js reads its fields directly (simpleResolvers), with no wrapper per field.
  */
-@ObjectType('User', { simpleResolvers: true })
+@ObjectType('User', {
+  description:
+    'An account. Another member of an organization sees only id, email, name and createdAt.',
+  simpleResolvers: true,
+})
 export class UserView {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable and opaque: the `sub` claim of access tokens.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The address the account signs in with, in lower case.' })
   email!: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'The site role: what the user may do across authql.' })
   role!: Role;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, {
+    description: 'The account was activated (its address proven) and can sign in.',
+  })
   isActive!: boolean;
 
   @Field(() => Boolean, { description: 'Set by an administrator: the account cannot sign in.' })
   disabled!: boolean;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the account was created.' })
   createdAt!: Date;
 
   @Field(() => Boolean, {

@@ -7,15 +7,22 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** What a user may do: ADMIN includes everything USER may. */
 export type Role =
+  /** Also manages every account: the admin queries and mutations. */
   | 'ADMIN'
+  /** Uses their own account. */
   | 'USER';
 
+/** Email and password of an activated account. */
 export type SignInInput = {
+  /** The address the account signed up with. */
   email: string;
+  /** The account's password. */
   password: string;
 };
 
+/** A new account: its address, password and optional profile. */
 export type SignUpInput = {
+  /** The address to sign up with; the activation mail goes there. */
   email: string;
   /** One of SUPPORTED_LOCALES; omitted: the best match of the request's Accept-Language, else DEFAULT_LOCALE. */
   locale?: string | null | undefined;
