@@ -3,7 +3,7 @@ const postgres = Boolean(process.env.AUTHQL_TEST_POSTGRES);
 /**
  * Suites that run on SQLite only, because what they check happens before or apart from any database:
  * the HTTP and GraphQL layer, token signing and verification, configuration, hashing, rendering of
- * mails and pages, metrics, and the client library. Every other suite runs on both (the dialects differ in locks, conflicts,
+ * mails and pages, metrics, the client library, and the documentation. Every other suite runs on both (the dialects differ in locks, conflicts,
  * transactions, migrations and the rate-limit store). The README says so.
  */
 const SQLITE_ONLY = [
@@ -38,13 +38,14 @@ const SQLITE_ONLY = [
   'client-social',
   'client-browser',
   'client-codegen',
-  // rendering, metrics, pure units
+  // rendering, metrics, pure units, the documentation
   'mail-templates',
   'pages',
   'examples',
   'metrics',
   'cluster-metrics',
   'bounded-map',
+  'docs',
 ];
 
 /** Suites that compare response times: run alone, after the rest (scripts/test.js). */
