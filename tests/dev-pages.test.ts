@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SIGN_UP, PASSWORD, uniqueEmail } from './helpers/flows';
 import { startTestServer, type TestServer } from './helpers/server';
 
@@ -69,6 +71,30 @@ describe('development pages', () => {
     expect(asHtml.status).toBe(200);
     expect(asHtml.headers.get('content-security-policy')).toMatch(/^sandbox; default-src 'none'/);
     expect(await asHtml.text()).toContain('/activate?token=');
+  });
+
+  it('escapes what a mail says: subject, recipient and text never become markup', async () => {
+    const name = '2999-01-01T00-00-00-000Z-mallory@example.com.eml';
+    writeFileSync(
+      join(dev.config.mail.outboxDir, name),
+      [
+        'To: "<b>Mallory</b>" <mallory@example.com>',
+        'Subject: =?UTF-8?Q?=3Cscript=3Ealert(1)=3C/script=3E_caf=C3=A9?=',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        '<img src=x onerror=alert(1)>',
+      ].join('\n'),
+    );
+    const listing = await (await get(dev, '/outbox')).text();
+    expect(listing).toContain('&lt;script&gt;alert(1)&lt;/script&gt; café');
+    expect(listing).toContain('&lt;b&gt;Mallory&lt;/b&gt;');
+    expect(listing).not.toContain('<script>');
+    expect(listing).not.toContain('<b>Mallory');
+    const mail = await get(dev, `/outbox/${encodeURIComponent(name)}`);
+    expect(mail.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await mail.text()).toContain('<img src=x onerror=alert(1)>');
+    // No HTML part: no HTML view either.
+    expect((await get(dev, `/outbox/${encodeURIComponent(name)}/html`)).status).toBe(404);
   });
 
   it('refuses names that are not in the listing, path traversal included, with 404', async () => {
