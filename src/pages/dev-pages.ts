@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Response, Router } from 'express';
 import type { Config } from '../config';
 import { parseEml } from '../mail/eml';
+import { pageHeaders } from './headers';
 import { html, type Html } from './html';
 import { PAGES_CSS } from './pages.css';
 import { STYLESHEET_PATH } from './templates';
@@ -160,14 +161,7 @@ function layout(title: string, body: Html): string {
 }
 
 function headers(res: Response, csp: string): Response {
-  return res.set({
-    'Content-Security-Policy': csp,
-    'X-Frame-Options': 'DENY',
-    // Mailed links carry one-time tokens: they must not travel on in a Referer header.
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
+  return res.set(pageHeaders(csp));
 }
 
 function send(res: Response, body: string): void {
