@@ -97,12 +97,13 @@ export function devPagesRouter({ config, adminConsolePath = null }: DevPagesDeps
 
   router.get('/outbox', (_req, res) => {
     const rows = listing().map(({ name, mtimeMs }) => {
-      const mail = read(name);
+      // The name comes from the folder itself: read it directly, not through another listing.
+      const mail = parseEml(readFileSync(join(outboxDir, name), 'utf8'));
       const link = `/outbox/${encodeURIComponent(name)}`;
       return html`<li>
-        <strong>${mail?.subject || '(no subject)'}</strong><br />
-        to ${mail?.to} · <time>${new Date(mtimeMs).toISOString()}</time><br />
-        <a href="${link}">text</a>${mail?.html ? html` · <a href="${link}/html">HTML</a>` : ''}
+        <strong>${mail.subject || '(no subject)'}</strong><br />
+        to ${mail.to} · <time>${new Date(mtimeMs).toISOString()}</time><br />
+        <a href="${link}">text</a>${mail.html ? html` · <a href="${link}/html">HTML</a>` : ''}
       </li>`;
     });
     send(
