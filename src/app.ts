@@ -16,6 +16,7 @@ import { createContextBuilder, type Context } from './context';
 import { createClientIp } from './http/client-ip';
 import { createGraphQLHandler, isGraphQLPath } from './http/graphql-handler';
 import { jsonErrors, mountRoutes } from './http/routes';
+import { devPagesRouter } from './pages/dev-pages';
 import { migrate, openDatabase } from './database/orm';
 import { deploymentOf, recordDeployment } from './database/server-settings';
 import { errorFields } from './errors';
@@ -150,6 +151,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   mountMetrics(app, services.metrics, config.metricsToken);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));
   app.use(oauthRouter({ config, services, orm, logger, clientIp }));
+  app.use(devPagesRouter({ config }));
   graphql = createGraphQLHandler(apollo, createContextBuilder(orm, services, clientIp), logger);
   app.use(jsonErrors(logger));
 

@@ -627,36 +627,60 @@ function developmentSecret(dataDir: string): string {
   return secret;
 }
 
+type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * Each variable on its own, so one bad value never hides another: a variable that fails keeps its
+ * default (or stays unset) in `e`, so the cross-variable rules in loadConfig still run in the same
+ * pass; `failed` lets those rules stay quiet about a variable already reported. One line per variable.
+ */
+function parseEnv(env: Record<string, string | undefined>): {
+  e: Env;
+  failed: Set<string>;
+  problems: string[];
+} {
+  const values: Record<string, unknown> = {};
+  const failed = new Set<string>();
+  const problems: string[] = [];
+  for (const [name, schema] of Object.entries(EnvSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(env[name]);
+    if (result.success) {
+      values[name] = result.data;
+      continue;
+    }
+    failed.add(name);
+    const messages = [...new Set(result.error.issues.map((issue) => issue.message))];
+    problems.push(messages.map((m) => (m.startsWith(name) ? m : `${name}: ${m}`)).join('; '));
+    const fallback = (schema as z.ZodType).safeParse(undefined);
+    values[name] = fallback.success ? fallback.data : undefined;
+  }
+  return { e: values as Env, failed, problems };
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset, as in most .env tooling.
   const env = Object.fromEntries(
     Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = issue.path.join('.');
-        return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
-      }),
-    );
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
+  const { e, failed, problems } = parseEnv(env);
   const nodeEnv = e.NODE_ENV ?? 'development';
   const isProduction = nodeEnv === 'production';
-  if (e.NODE_ENV === undefined && !isLoopbackHost(e.HOST))
+  if (e.NODE_ENV === undefined && !failed.has('NODE_ENV') && !isLoopbackHost(e.HOST))
     problems.push(
       `NODE_ENV is unset while HOST=${e.HOST} is reachable from the network: set NODE_ENV=production ` +
         '(or NODE_ENV=development on purpose, or HOST=127.0.0.1)',
     );
-  if (e.MAIL_TRANSPORT === 'smtp' && !e.SMTP_URL)
+  // A bad SMTP_URL or MAIL_TRANSPORT is already reported: calling it missing would only repeat it.
+  if (failed.has('SMTP_URL') || failed.has('MAIL_TRANSPORT')) {
+    // nothing more to say about mail
+  } else if (e.MAIL_TRANSPORT === 'smtp' && !e.SMTP_URL) {
     problems.push('MAIL_TRANSPORT=smtp needs SMTP_URL');
-  else if (isProduction && !e.SMTP_URL && e.MAIL_TRANSPORT !== 'file')
+  } else if (isProduction && !e.SMTP_URL && e.MAIL_TRANSPORT !== 'file') {
     problems.push(
       'SMTP_URL is required in production (mail carries live links); ' +
         'set MAIL_TRANSPORT=file to write mail to DATA_DIR/outbox on purpose instead',
     );
+  }
   const database = parseDatabaseUrl(e.DATABASE_URL, problems);
 
   let secret = e.JWT_SECRET;
@@ -698,9 +722,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.WORKERS > 1 && database.driver === 'sqlite' && database.path === ':memory:')
     problems.push('WORKERS above 1 needs a database file or PostgreSQL, not sqlite::memory:');
-  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET)
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET && !failed.has('WEBHOOK_SECRET'))
     problems.push('WEBHOOK_SECRET is required with WEBHOOK_URL (whsec_ and base64)');
-  if (e.WEBHOOK_SECRET && !e.WEBHOOK_URL)
+  if (e.WEBHOOK_SECRET && !e.WEBHOOK_URL && !failed.has('WEBHOOK_URL'))
     problems.push('WEBHOOK_SECRET is set but WEBHOOK_URL is not: set both or neither');
   const appUrl = e.APP_URL ?? defaultAppUrl(e.HOST, e.PORT);
   const webauthn = parseWebAuthn(e, appUrl, problems);

@@ -40,6 +40,24 @@ describe('loadConfig', () => {
     expect(Buffer.byteLength(a.jwt.secret)).toBeGreaterThanOrEqual(32);
   });
 
+  it('reports four independent bad values in one error, cross-variable rules included', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      SMTP_URL: 'smtp://mail.example.com',
+      PORT: 'eighty',
+      ACCESS_TOKEN_TTL: 'soon',
+      JWT_SECRET: 'short',
+      SUPPORTED_LOCALES: 'en,de',
+      DEFAULT_LOCALE: 'fr',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^PORT /),
+      expect.stringMatching(/^ACCESS_TOKEN_TTL /),
+      'JWT_SECRET must be at least 32 bytes long',
+      'DEFAULT_LOCALE (fr) must be one of SUPPORTED_LOCALES (en,de)',
+    ]);
+  });
+
   it('names every bad variable, one line each', () => {
     const problems = problemsOf({
       PORT: 'eighty',

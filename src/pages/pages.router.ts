@@ -6,6 +6,7 @@ import { clientInfo, type ClientIp } from '../http/client-ip';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { CSRF_FIELD, CsrfGuard } from './csrf';
+import { pageHeaders } from './headers';
 import { pageText, type PageText } from './page-locale';
 import { PAGES_CSS } from './pages.css';
 import * as page from './templates';
@@ -157,18 +158,7 @@ export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDe
 }
 
 function send(res: Response, status: number, body: string): void {
-  res
-    .status(status)
-    .set({
-      'Content-Security-Policy': CSP,
-      'X-Frame-Options': 'DENY',
-      // The token is in the URL: it must not travel on in a Referer header.
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-    })
-    .type('html')
-    .send(body);
+  res.status(status).set(pageHeaders(CSP)).type('html').send(body);
 }
 
 function refuse(res: Response, t: PageText): void {

@@ -1,0 +1,170 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Response, Router } from 'express';
+import type { Config } from '../config';
+import { parseEml } from '../mail/eml';
+import { pageHeaders } from './headers';
+import { html, type Html } from './html';
+import { PAGES_CSS } from './pages.css';
+import { STYLESHEET_PATH } from './templates';
+
+// No script, no external asset, no framing: the pages are links and escaped text only.
+const CSP =
+  "default-src 'none'; style-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+// A mail's own HTML: shown as it was sent, but sandboxed (no script, no form, no same origin).
+const MAIL_HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+// What the file transport writes (src/mail/transport.ts): a time stamp, the address, .eml.
+const EML_NAME = /^[A-Za-z0-9@._-]+\.eml$/;
+
+export interface DevPagesDeps {
+  config: Config;
+  /** Path of an admin console when one is on; none exists yet, so nothing links it. */
+  adminConsolePath?: string | null;
+}
+
+interface OutboxEntry {
+  name: string;
+  mtimeMs: number;
+}
+
+/**
+ * Development only: GET / (links to what a developer opens) and GET /outbox (the mail the file
+ * transport wrote). An empty router in test and production, so those keep answering 404.
+ */
+export function devPagesRouter({ config, adminConsolePath = null }: DevPagesDeps): Router {
+  const router = Router();
+  if (config.env !== 'development') return router;
+  const outboxOn = config.mail.smtpUrl === null;
+  const outboxDir = config.mail.outboxDir;
+
+  router.get(STYLESHEET_PATH, (_req, res) => {
+    res
+      .set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' })
+      .type('text/css')
+      .send(PAGES_CSS);
+  });
+
+  router.get('/', (_req, res) => {
+    send(
+      res,
+      layout(
+        'Development',
+        html`<h1>authql in development</h1>
+          <ul>
+            <li><a href="/graphql">/graphql</a>: the API, with Apollo Sandbox in a browser</li>
+            ${
+              outboxOn
+                ? html`<li>
+                    <a href="/outbox">/outbox</a>: the mail this server wrote instead of sending
+                  </li>`
+                : html`<li>Mail goes through SMTP (SMTP_URL): read it in that mailbox</li>`
+            }
+            ${
+              adminConsolePath
+                ? html`<li>
+                    <a href="${adminConsolePath}">${adminConsolePath}</a>: the admin console
+                  </li>`
+                : ''
+            }
+          </ul>
+          <p>
+            The documentation is in the <code>docs/</code> folder of your checkout (start with
+            README.md).
+          </p>`,
+      ),
+    );
+  });
+
+  if (!outboxOn) return router;
+
+  // Only names read from the folder count: a request's path never reaches the file system.
+  const listing = (): OutboxEntry[] => {
+    let names: string[];
+    try {
+      names = readdirSync(outboxDir);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((name) => EML_NAME.test(name))
+      .map((name) => ({ name, mtimeMs: statSync(join(outboxDir, name)).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs || b.name.localeCompare(a.name));
+  };
+  const read = (name: string) => {
+    const entry = listing().find((e) => e.name === name);
+    return entry ? parseEml(readFileSync(join(outboxDir, entry.name), 'utf8')) : null;
+  };
+
+  router.get('/outbox', (_req, res) => {
+    const rows = listing().map(({ name, mtimeMs }) => {
+      // The name comes from the folder itself: read it directly, not through another listing.
+      const mail = parseEml(readFileSync(join(outboxDir, name), 'utf8'));
+      const link = `/outbox/${encodeURIComponent(name)}`;
+      return html`<li>
+        <strong>${mail.subject || '(no subject)'}</strong><br />
+        to ${mail.to} · <time>${new Date(mtimeMs).toISOString()}</time><br />
+        <a href="${link}">text</a>${mail.html ? html` · <a href="${link}/html">HTML</a>` : ''}
+      </li>`;
+    });
+    send(
+      res,
+      layout(
+        'Outbox',
+        html`<h1>Outbox</h1>
+          <p>Mail written to the outbox folder, newest first.</p>
+          ${
+            rows.length
+              ? html`<ol class="outbox">
+                  ${rows}
+                </ol>`
+              : html`<p>No mail yet.</p>`
+          }
+          <p><a href="/">Back</a></p>`,
+      ),
+    );
+  });
+
+  router.get('/outbox/:name', (req, res) => {
+    const mail = read(req.params.name);
+    if (!mail) return void res.status(404).type('text').send('Not found');
+    headers(res, "default-src 'none'; sandbox")
+      .type('text/plain; charset=utf-8')
+      .send(
+        `Subject: ${mail.subject}\nTo: ${mail.to}\nDate: ${mail.date}\n\n${mail.text ?? '(no text part)'}`,
+      );
+  });
+
+  router.get('/outbox/:name/html', (req, res) => {
+    const mail = read(req.params.name);
+    if (!mail?.html) return void res.status(404).type('text').send('Not found');
+    headers(res, MAIL_HTML_CSP).type('html').send(mail.html);
+  });
+  return router;
+}
+
+function layout(title: string, body: Html): string {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>${title} · authql</title>
+        <link rel="stylesheet" href="${STYLESHEET_PATH}" />
+      </head>
+      <body>
+        <main>
+          <p class="brand">authql</p>
+          ${body}
+        </main>
+      </body>
+    </html> `.value;
+}
+
+function headers(res: Response, csp: string): Response {
+  return res.set(pageHeaders(csp));
+}
+
+function send(res: Response, body: string): void {
+  headers(res, CSP).status(200).type('html').send(body);
+}
