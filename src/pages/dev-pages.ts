@@ -5,8 +5,8 @@ import type { Config } from '../config';
 import { parseEml } from '../mail/eml';
 import { pageHeaders } from './headers';
 import { html, type Html } from './html';
-import { PAGES_CSS } from './pages.css';
-import { STYLESHEET_PATH } from './templates';
+import { serveStylesheet } from './pages.css';
+import { pageDocument } from './templates';
 
 // No script, no external asset, no framing: the pages are links and escaped text only.
 const CSP =
@@ -37,12 +37,7 @@ export function devPagesRouter({ config, adminConsolePath = null }: DevPagesDeps
   const outboxOn = config.mail.smtpUrl === null;
   const outboxDir = config.mail.outboxDir;
 
-  router.get(STYLESHEET_PATH, (_req, res) => {
-    res
-      .set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' })
-      .type('text/css')
-      .send(PAGES_CSS);
-  });
+  serveStylesheet(router);
 
   router.get('/', (_req, res) => {
     send(
@@ -143,22 +138,7 @@ export function devPagesRouter({ config, adminConsolePath = null }: DevPagesDeps
 }
 
 function layout(title: string, body: Html): string {
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${title} · authql</title>
-        <link rel="stylesheet" href="${STYLESHEET_PATH}" />
-      </head>
-      <body>
-        <main>
-          <p class="brand">authql</p>
-          ${body}
-        </main>
-      </body>
-    </html> `.value;
+  return pageDocument('en', title, body);
 }
 
 function headers(res: Response, csp: string): Response {

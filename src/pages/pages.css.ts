@@ -1,3 +1,7 @@
+import type { Router } from 'express';
+
+export const STYLESHEET_PATH = '/assets/pages.css';
+
 /** The one stylesheet of the pages, served at /assets/pages.css (CSP `style-src 'self'`). */
 export const PAGES_CSS = `:root {
   color-scheme: light dark;
@@ -74,3 +78,13 @@ button {
 ul.rules { color: var(--muted); font-size: 0.9rem; padding-left: 1.2rem; margin: 0 0 1rem; }
 .muted { color: var(--muted); font-size: 0.9rem; }
 `;
+
+/** Serves the stylesheet on `router`: the link pages and the development pages each mount it. */
+export function serveStylesheet(router: Router): void {
+  router.get(STYLESHEET_PATH, (_req, res) => {
+    res
+      .set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' })
+      .type('text/css')
+      .send(PAGES_CSS);
+  });
+}

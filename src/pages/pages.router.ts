@@ -8,7 +8,7 @@ import type { Services } from '../services';
 import { CSRF_FIELD, CsrfGuard } from './csrf';
 import { pageHeaders } from './headers';
 import { pageText, type PageText } from './page-locale';
-import { PAGES_CSS } from './pages.css';
+import { serveStylesheet } from './pages.css';
 import * as page from './templates';
 
 // No script, no external asset, no framing, no form target elsewhere.
@@ -42,12 +42,7 @@ export function pagesRouter({ config, services, orm, logger, clientIp }: PagesDe
       config.locales,
     );
 
-  router.get(page.STYLESHEET_PATH, (_req, res) => {
-    res
-      .set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' })
-      .type('text/css')
-      .send(PAGES_CSS);
-  });
+  serveStylesheet(router);
 
   router.get('/activate', (req, res) => {
     const token = param(req.query.token);

@@ -1,12 +1,16 @@
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../password/password-policy';
 import { html, type Html } from './html';
+import { STYLESHEET_PATH } from './pages.css';
 import type { PageText } from './page-locale';
 
-export const STYLESHEET_PATH = '/assets/pages.css';
-
 function layout(t: PageText, title: string, body: Html): string {
+  return pageDocument(t.lang, title, body);
+}
+
+/** The document every page is: its language, title and body, the stylesheet, no referrer. */
+export function pageDocument(lang: string, title: string, body: Html): string {
   return html`<!doctype html>
-    <html lang="${t.lang}">
+    <html lang="${lang}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
