@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import type { Logger } from '../../src/logger';
-import { Client } from 'pg';
 import { postGraphql, type GqlResult } from './http';
 import { freePort, Inbox } from './inbox';
 import { KeyLabel, ServerSecrets } from '../../src/tokens/secrets';
@@ -38,15 +37,12 @@ export interface TestServer {
 const POSTGRES_ADMIN_URL = process.env.AUTHQL_TEST_POSTGRES;
 let databases = 0;
 
-async function withAdmin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+// The same admin connection jest's global setup uses for the template (plain JavaScript there).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const templates = require('./template-database') as {
+  withAdmin(adminUrl: string, sql: string): Promise<void>;
+};
+const withAdmin = (sql: string) => templates.withAdmin(POSTGRES_ADMIN_URL!, sql);
 
 // jest's global setup migrates one template database (tests/helpers/global-setup.js): a SQLite file to
 // copy, or a PostgreSQL database to create from.
