@@ -122,7 +122,7 @@ export class AccountService {
           uow.em.getReference(User, user.id),
           TokenPurpose.RESET,
         );
-        await this.mailer.queue(uow, 'activation-choose-password', user.email, {
+        await this.mailer.queue(uow, 'activation-choose-password', user, {
           link: this.links.resetPassword(token),
           ttl: this.config.resetTtlSec * 1000,
           code,
@@ -212,7 +212,7 @@ export class AccountService {
       await this.lifecycle.deleteUser(uow, userId);
       await this.users.delete(uow, userId);
       // The row is gone by now: the account's language is given, not looked up.
-      await this.mailer.queue(uow, 'account-deleted', user.email, {}, { locale: user.locale });
+      await this.mailer.queue(uow, 'account-deleted', user);
       await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
       await this.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });
     });
@@ -241,7 +241,7 @@ export class AccountService {
       { passwordHash },
     );
     const ttl = this.config.activationTtlSec * 1000;
-    await this.mailer.queue(uow, 'activation', user.email, {
+    await this.mailer.queue(uow, 'activation', user, {
       link: this.links.activation(token),
       ttl,
       code,

@@ -107,7 +107,7 @@ export class EmailChangeService {
     await transaction(em.fork(), async (uow) => {
       // Another change asked: the pending one dies.
       await this.tokens.retire(uow.em, user.id, PENDING);
-      await this.mailer.queue(uow, 'email-change-requested', user.email, { newEmail });
+      await this.mailer.queue(uow, 'email-change-requested', user, { newEmail });
       if (owner > 0) {
         await this.mailer.queue(uow, 'email-change-taken', newEmail);
         return;
@@ -238,7 +238,7 @@ export class EmailChangeService {
       TokenPurpose.EMAIL_CHANGE_OLD,
       { newEmail: change.newEmail, ...(change.sessionId ? { sessionId: change.sessionId } : {}) },
     );
-    await this.mailer.queue(uow, 'email-change-confirm-old', user.email, {
+    await this.mailer.queue(uow, 'email-change-confirm-old', user, {
       link: this.links.emailChange(token),
       ttl: this.config.emailChange.ttlSec * 1000,
       newEmail: change.newEmail,

@@ -8,6 +8,13 @@ import { OUTBOX_KINDS, OutboxMail } from './outbox.entity';
 import type { OutboxCipher } from './outbox-cipher';
 import type { MailTemplates, TemplateName, TemplateVars } from './templates';
 import type { MailMessage, MailTransport } from './transport';
+import { normalizeEmail } from '../users/email';
+
+/** Whom a mail goes to when the caller has the account: its address and its language. */
+export interface Recipient {
+  email: string;
+  locale: string;
+}
 
 export type { MailMessage } from './transport';
 
@@ -76,12 +83,14 @@ export class Mailer {
   async queue(
     uow: UnitOfWork,
     template: TemplateName,
-    to: string,
+    to: string | Recipient,
     vars?: TemplateVars,
     options: { locale?: string } = {},
   ): Promise<void> {
-    const locale = options.locale ?? (await this.localeOf(uow, to));
-    const payload = this.cipher.seal(this.templates.render(template, to, vars, locale));
+    // An account in hand carries its language; a bare address is looked up (or gets the default).
+    const [email, known] = typeof to === 'string' ? [to, undefined] : [to.email, to.locale];
+    const locale = options.locale ?? known ?? (await this.localeOf(uow, email));
+    const payload = this.cipher.seal(this.templates.render(template, email, vars, locale));
     uow.em.create(OutboxMail, { payload });
     await uow.em.flush();
     uow.afterCommit(() => this.kick());
@@ -98,7 +107,7 @@ export class Mailer {
       .getConnection()
       .execute(
         'select locale from users where email = ?',
-        [to.trim().toLowerCase()],
+        [normalizeEmail(to)],
         'all',
         uow.em.getTransactionContext(),
       );

@@ -118,7 +118,7 @@ export class MfaService {
       );
       if (turnedOn !== 1) throw badInput('Start an enrolment first (startTotpEnrollment).');
       const fresh = await this.replaceRecoveryCodes(uow, userId);
-      await this.mailer.queue(uow, 'totp-enabled', user.email);
+      await this.mailer.queue(uow, 'totp-enabled', user);
       await this.events.record(uow, {
         type: SecurityEventType.MFA_ENABLED,
         userId,
@@ -156,7 +156,7 @@ export class MfaService {
       await uow.em.nativeDelete(RecoveryCode, { user: userId });
       await this.tickets.revokeAll(uow.em, userId);
       if (user.totpEnabledAt) {
-        await this.mailer.queue(uow, 'totp-disabled', user.email);
+        await this.mailer.queue(uow, 'totp-disabled', user);
         await this.events.record(uow, {
           type: SecurityEventType.MFA_DISABLED,
           userId,
@@ -189,7 +189,7 @@ export class MfaService {
       throw badInput('Two-step verification is off: there are no recovery codes.');
     const codes = await transaction(em.fork(), async (uow) => {
       const fresh = await this.replaceRecoveryCodes(uow, userId);
-      await this.mailer.queue(uow, 'recovery-codes-regenerated', user.email);
+      await this.mailer.queue(uow, 'recovery-codes-regenerated', user);
       return fresh;
     });
     this.logger.info({ event: 'recovery_codes_regenerated', userId }, 'recovery codes replaced');
@@ -243,7 +243,7 @@ export class MfaService {
         if (!proven) return null;
         await this.tickets.spend(uow.em, ticket.id);
         if (proven.kind === 'recovery') {
-          await this.mailer.queue(uow, 'recovery-code-used', user.email, {
+          await this.mailer.queue(uow, 'recovery-code-used', user, {
             remaining: proven.remaining,
           });
           await this.events.record(uow, {
@@ -263,7 +263,7 @@ export class MfaService {
           // Once per ticket: whoever typed the password right does not have the second factor.
           record: async (uow) => {
             if (tryNumber === 1 && ticket.method === 'PASSWORD')
-              await this.mailer.queue(uow, 'second-factor-failed', user.email);
+              await this.mailer.queue(uow, 'second-factor-failed', user);
           },
         };
       }

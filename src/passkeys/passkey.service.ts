@@ -389,7 +389,7 @@ export class PasskeyService {
 
   private async mail(uow: UnitOfWork, template: TemplateName, userId: string): Promise<void> {
     const user = await uow.em.findOneOrFail(User, userId);
-    await this.mailer.queue(uow, template, user.email);
+    await this.mailer.queue(uow, template, user);
   }
 }
 

@@ -357,7 +357,7 @@ export class SessionService {
       this.cache.endOnCommit(uow, [session.id]);
       // Once per session: a burst of replays revokes once and mails once.
       if (ended !== 1) return;
-      await this.mailer.queue(uow, 'refresh-reuse', user.email);
+      await this.mailer.queue(uow, 'refresh-reuse', user);
       await this.events.record(uow, {
         type: SecurityEventType.REFRESH_TOKEN_REUSED,
         userId: user.id,
