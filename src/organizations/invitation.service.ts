@@ -44,6 +44,13 @@ export class InvitationService {
     role: OrgRole,
   ): Promise<{ invitation: Invitation; inviterRole: OrgRole }> {
     const email = normalizeEmail(rawEmail);
+    // The budgets are spent before the transaction (a limiter on the database store needs a connection
+    // of its own, which on SQLite would wait for this transaction: a hang), and only by someone who may
+    // invite, so nobody else can spend an organization's budget. The lock below checks again.
+    const inviterRole = await requireRole(em, orgId, actor.userId, OrgRole.ADMIN);
+    if (role === OrgRole.OWNER && inviterRole !== OrgRole.OWNER)
+      throw forbidden('Only an owner can invite an owner.');
+    await this.limits.invitation(orgId, actor.userId, email);
     return transaction(em, async (uow) => {
       // Under the lock: two invitations of one address at once still leave one pending.
       if (!(await lockOrganization(uow, orgId))) throw forbidden();
@@ -52,7 +59,6 @@ export class InvitationService {
         throw forbidden('Only an owner can invite an owner.');
       const member = await uow.em.count(Membership, { organization: orgId, user: { email } });
       if (member > 0) throw badInput('This address is already a member of the organization.');
-      await this.limits.invitation(orgId, actor.userId, email);
       const now = new Date();
       const expiresAt = new Date(now.getTime() + this.ttlMs);
       const existing = await uow.em.findOne(
