@@ -42,10 +42,25 @@ export function formatDuration(locale: string, ms: number): string {
         : ms >= HOUR
           ? [Math.round((ms / HOUR) * 10) / 10, 'hour']
           : [Math.max(1, Math.round(ms / MINUTE)), 'minute'];
-  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(amount);
+  return numberFormat(locale, unit).format(amount);
 }
 
 /** A number as people of `locale` write it (1,000 / 1.000 / 1 000). */
 export function formatNumber(locale: string, n: number): string {
-  return new Intl.NumberFormat(locale).format(n);
+  return numberFormat(locale).format(n);
+}
+
+// Building an Intl.NumberFormat costs far more than using one: one per locale and unit, kept.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: string, unit?: string): Intl.NumberFormat {
+  const key = `${locale}\u0000${unit ?? ''}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(
+      locale,
+      unit ? { style: 'unit', unit, unitDisplay: 'long' } : undefined,
+    );
+    numberFormats.set(key, format);
+  }
+  return format;
 }
