@@ -62,7 +62,7 @@ function decodeBody(part: Part): string {
 }
 
 /** =?utf-8?Q?...?= and =?utf-8?B?...?= words (subjects and names outside ASCII). */
-export function decodeWords(value: string): string {
+function decodeWords(value: string): string {
   return value
     .replace(/\?=\s+=\?/g, '?==?')
     .replace(

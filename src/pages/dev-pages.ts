@@ -18,8 +18,6 @@ const EML_NAME = /^[A-Za-z0-9@._-]+\.eml$/;
 
 export interface DevPagesDeps {
   config: Config;
-  /** Path of an admin console when one is on; none exists yet, so nothing links it. */
-  adminConsolePath?: string | null;
 }
 
 interface OutboxEntry {
@@ -31,7 +29,7 @@ interface OutboxEntry {
  * Development only: GET / (links to what a developer opens) and GET /outbox (the mail the file
  * transport wrote). An empty router in test and production, so those keep answering 404.
  */
-export function devPagesRouter({ config, adminConsolePath = null }: DevPagesDeps): Router {
+export function devPagesRouter({ config }: DevPagesDeps): Router {
   const router = Router();
   if (config.env !== 'development') return router;
   const outboxOn = config.mail.smtpUrl === null;
@@ -53,13 +51,6 @@ export function devPagesRouter({ config, adminConsolePath = null }: DevPagesDeps
                     <a href="/outbox">/outbox</a>: the mail this server wrote instead of sending
                   </li>`
                 : html`<li>Mail goes through SMTP (SMTP_URL): read it in that mailbox</li>`
-            }
-            ${
-              adminConsolePath
-                ? html`<li>
-                    <a href="${adminConsolePath}">${adminConsolePath}</a>: the admin console
-                  </li>`
-                : ''
             }
           </ul>
           <p>

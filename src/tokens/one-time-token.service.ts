@@ -85,17 +85,6 @@ export class OneTimeTokenService {
     );
   }
 
-  /** Whether the user has an unused, unexpired row of this purpose (a change still waiting for it). */
-  async hasLive(em: EntityManager, userId: string, purpose: TokenPurpose): Promise<boolean> {
-    const live = await em.count(OneTimeToken, {
-      user: userId,
-      purpose,
-      usedAt: null,
-      expiresAt: { $gt: new Date() },
-    });
-    return live > 0;
-  }
-
   /** The email change a row carries (its new address and requesting session); null for none. */
   async emailChangeOf(
     em: EntityManager,
