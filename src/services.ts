@@ -142,6 +142,8 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       : null,
   );
   const webhooks = new Webhooks(config.webhook !== null, mailer);
+  // The app's and the pages' URLs of mailed links (APP_URL, ACTIVATION_PATH, RESET_PATH).
+  const links = Links.from(config);
   const hasher = new PasswordHasher(
     config.bcryptCost,
     config.bcryptConcurrency,
@@ -168,24 +170,24 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     emailCodes,
   );
   const events = new SecurityEvents();
-  const sessions = new SessionService(
+  const sessions = new SessionService({
     config,
     jwt,
-    sessionCache,
-    userCache.readLiveSession,
+    cache: sessionCache,
+    readLive: userCache.readLiveSession,
     mailer,
     events,
     logger,
     secrets,
-  );
+  });
   const userWriter = new UserWriter(userCache);
-  const lifecycle = new AccountLifecycle(
-    userWriter,
+  const lifecycle = new AccountLifecycle({
+    users: userWriter,
     mailer,
     events,
     webhooks,
-    config.locales.default,
-  );
+    defaultLocale: config.locales.default,
+  });
   lifecycle.onReclaim('sessions', async (uow, { id: userId }) =>
     counted((await sessions.revokeAll(uow, userId)).length, 'signed-in session'),
   );
@@ -208,7 +210,14 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const mfaTickets = new MfaTickets();
   // A second step begun before every session ended must not finish a sign-in after it.
   sessions.onAllEnded((uow, userId) => mfaTickets.revokeAll(uow.em, userId));
-  const signInFlow = new SignInFlow(sessions, mfaTickets, limits, events, metrics, logger);
+  const signInFlow = new SignInFlow({
+    sessions,
+    tickets: mfaTickets,
+    limits,
+    events,
+    metrics,
+    logger,
+  });
   const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
   addCoreCleanups(housekeeping, config, webhooks);
   housekeeping.add('security-events', (em, now) =>
@@ -229,65 +238,67 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   });
   addPasskeyCleanups(housekeeping);
   addInvitationCleanups(housekeeping);
-  const signInCodes = new SignInCodeService(
+  const signInCodes = new SignInCodeService({
     orm,
-    emailCodes,
+    codes: emailCodes,
     mailer,
-    signInFlow,
+    flow: signInFlow,
     limits,
     background,
-  );
+  });
   return {
     secrets,
     jwt,
     mailer,
     hasher,
     sessions,
-    accounts: new AccountService(
+    accounts: new AccountService({
       config,
       orm,
       hasher,
-      oneTimeTokens,
+      tokens: oneTimeTokens,
       mailer,
+      links,
       limits,
-      signInFlow,
-      userWriter,
+      flow: signInFlow,
+      users: userWriter,
       lifecycle,
       events,
       webhooks,
       logger,
       background,
-    ),
+    }),
     signIn: new SignInService(hasher, signInFlow),
     signInFlow,
-    passwords: new PasswordService(
+    passwords: new PasswordService({
       config,
       orm,
       hasher,
-      oneTimeTokens,
+      tokens: oneTimeTokens,
       sessions,
       mailer,
+      links,
       limits,
-      signInFlow,
-      userWriter,
+      flow: signInFlow,
+      users: userWriter,
       lifecycle,
       events,
       logger,
       background,
-    ),
-    mfa: new MfaService(
-      new Totp(secrets, config.mail.appName),
-      new RecoveryCodes(secrets),
-      mfaTickets,
-      signInFlow,
+    }),
+    mfa: new MfaService({
+      totp: new Totp(secrets, config.mail.appName),
+      recovery: new RecoveryCodes(secrets),
+      tickets: mfaTickets,
+      flow: signInFlow,
       hasher,
       mailer,
       limits,
-      userWriter,
+      users: userWriter,
       lifecycle,
       events,
       logger,
-    ),
+    }),
     signInCodes,
     reauthentication: new ReauthenticationService(hasher, signInFlow, signInCodes),
     users: new UserService(),
@@ -295,7 +306,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     userWriter,
     lifecycle,
     sessionCache,
-    admin: new AdminService(sessions, userWriter, events, webhooks, logger),
+    admin: new AdminService({ sessions, users: userWriter, events, webhooks, logger }),
     events,
     webhooks,
     metrics,
@@ -304,37 +315,38 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     oauth,
     background,
     organizations,
-    invitations: new InvitationService(
-      config.invitationTtlMs,
+    invitations: new InvitationService({
+      ttlMs: config.invitationTtlMs,
       limits,
       mailer,
-      Links.from(config),
+      links,
       events,
       webhooks,
-    ),
+    }),
     profile: new ProfileService(config.locales, userWriter),
-    emailChange: new EmailChangeService(
+    emailChange: new EmailChangeService({
       config,
       hasher,
       limits,
-      signInFlow,
-      oneTimeTokens,
+      flow: signInFlow,
+      tokens: oneTimeTokens,
       mailer,
-      userWriter,
+      links,
+      users: userWriter,
       lifecycle,
       sessions,
       events,
       webhooks,
       logger,
-    ),
-    passkeys: new PasskeyService(
-      config.webauthn,
-      signInFlow,
+    }),
+    passkeys: new PasskeyService({
+      config: config.webauthn,
+      flow: signInFlow,
       lifecycle,
       mailer,
       events,
-      secrets.key('passkey-decoy'),
+      decoyKey: secrets.key('passkey-decoy'),
       logger,
-    ),
+    }),
   };
 }

@@ -39,6 +39,15 @@ export interface Proven {
   removed: string[];
 }
 
+export interface AccountLifecycleDeps {
+  readonly users: UserWriter;
+  readonly mailer: Mailer;
+  readonly events: SecurityEvents;
+  readonly webhooks: Webhooks;
+  /** DEFAULT_LOCALE: the language of an account made without one (a social sign-up). */
+  readonly defaultLocale: string;
+}
+
 /**
  * The one home of what must happen when an address is proven and when an account is deleted. Features
  * register what they hold (`onReclaim`, `onUserDeleted`) when the app is wired, so this module imports
@@ -54,14 +63,7 @@ export class AccountLifecycle {
   private readonly deleters: Array<{ name: string; remove: Remover }> = [];
   private readonly waysIn: Array<{ name: string; count: WayInCounter }> = [];
 
-  constructor(
-    private readonly users: UserWriter,
-    private readonly mailer: Mailer,
-    private readonly events: SecurityEvents,
-    private readonly webhooks: Webhooks,
-    /** DEFAULT_LOCALE: the language of an account made without one (a social sign-up). */
-    private readonly defaultLocale: string,
-  ) {}
+  constructor(private readonly deps: AccountLifecycleDeps) {}
 
   /**
    * Makes an account (sign-up, or a first social sign-in), with its `signed_up` event and `user.created`
@@ -75,16 +77,16 @@ export class AccountLifecycle {
     client: ClientInfo,
     method: string | null = null,
   ): Promise<User> {
-    const user = uow.em.create(User, { locale: this.defaultLocale, ...fields });
+    const user = uow.em.create(User, { locale: this.deps.defaultLocale, ...fields });
     await uow.em.flush();
-    this.users.changed(uow, user.id);
-    await this.events.record(uow, {
+    this.deps.users.changed(uow, user.id);
+    await this.deps.events.record(uow, {
       type: SecurityEventType.SIGNED_UP,
       userId: user.id,
       ...client,
       method,
     });
-    await this.webhooks.queue(uow, 'user.created', webhookUser(user));
+    await this.deps.webhooks.queue(uow, 'user.created', webhookUser(user));
     return user;
   }
 
@@ -100,13 +102,13 @@ export class AccountLifecycle {
     client: ClientInfo,
     method: string | null = null,
   ): Promise<void> {
-    await this.events.record(uow, {
+    await this.deps.events.record(uow, {
       type: SecurityEventType.ACTIVATED,
       userId: user.id,
       ...client,
       method,
     });
-    await this.webhooks.queue(uow, 'user.activated', webhookUser(user));
+    await this.deps.webhooks.queue(uow, 'user.activated', webhookUser(user));
     await this.proveAddress(uow, user, via, client);
   }
 
@@ -131,7 +133,7 @@ export class AccountLifecycle {
    * removals at once cannot each see the other's way in as still there.
    */
   async assertWayInLeft(uow: UnitOfWork, userId: string): Promise<void> {
-    await this.users.lock(uow, userId);
+    await this.deps.users.lock(uow, userId);
     for (const { count } of this.waysIn) if ((await count(uow.em, userId)) > 0) return;
     throw new AppError(
       ErrorCode.FORBIDDEN,
@@ -146,7 +148,7 @@ export class AccountLifecycle {
    * ends the session cannot commit between the check and the insert. Throws UNAUTHENTICATED.
    */
   async assertAdderLive(uow: UnitOfWork, adder: Adder): Promise<void> {
-    await this.users.lock(uow, adder.userId);
+    await this.deps.users.lock(uow, adder.userId);
     const live = await uow.em.count(Session, {
       id: adder.sessionId,
       user: adder.userId,
@@ -175,7 +177,7 @@ export class AccountLifecycle {
     // account back (mail over none or a provider's; a provider's over none), so two proofs racing each
     // other cannot both reclaim, and a weaker proof never overwrites a stronger one.
     const reclaimed =
-      (await this.users.set(
+      (await this.deps.users.set(
         uow,
         user.id,
         { emailProof: via },
@@ -194,8 +196,8 @@ export class AccountLifecycle {
         items.push({ kind: name, count: Number(/^\d+/.exec(what)?.[0] ?? 1), text: what });
       }
       if (removed.length > 0) {
-        await this.mailer.queue(uow, 'account-reclaimed', user.email, { removed: items });
-        await this.events.record(uow, {
+        await this.deps.mailer.queue(uow, 'account-reclaimed', user.email, { removed: items });
+        await this.deps.events.record(uow, {
           type: SecurityEventType.ACCOUNT_RECLAIMED,
           userId: user.id,
           ...client,

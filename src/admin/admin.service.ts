@@ -37,18 +37,20 @@ const LOCK_ADMINS = `select id from users where role = 'ADMIN' and disabled = fa
 const KEEPS_AN_ADMIN = `(role <> 'ADMIN' or disabled = ? or exists (select 1 from users o
   where o.role = 'ADMIN' and o.disabled = ? and o.id <> ?))`;
 
+export interface AdminServiceDeps {
+  readonly sessions: SessionService;
+  readonly users: UserWriter;
+  readonly events: SecurityEvents;
+  readonly webhooks: Webhooks;
+  readonly logger: Logger;
+}
+
 /**
  * Administration of accounts, shared by the GraphQL admin operations and the CLI. Every change is one
  * transaction with its security event (naming the admin) and ends what it must: sessions, cached views.
  */
 export class AdminService {
-  constructor(
-    private readonly sessions: SessionService,
-    private readonly users: UserWriter,
-    private readonly events: SecurityEvents,
-    private readonly webhooks: Webhooks,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: AdminServiceDeps) {}
 
   /** The user, or null for an unknown id. */
   async user(em: EntityManager, id: string): Promise<User | null> {
@@ -100,12 +102,12 @@ export class AdminService {
     return this.change(em, actor, id, { role }, async (uow, before) => {
       if (before.role === role) return;
       await this.endSessions(uow, before.id);
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.ROLE_CHANGED,
         ...this.eventBase(actor, before.id),
         detail: { from: before.role, to: role },
       });
-      await this.webhooks.queue(uow, 'user.role_changed', {
+      await this.deps.webhooks.queue(uow, 'user.role_changed', {
         ...webhookUser({ ...before, role }),
         previousRole: before.role,
       });
@@ -127,12 +129,16 @@ export class AdminService {
       // Ended even if already disabled: a session opened in a race with the first disable goes too.
       const ended = await this.endSessions(uow, before.id);
       if (before.disabled) return;
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.DISABLED,
         ...this.eventBase(actor, before.id),
         detail: { sessionsEnded: ended },
       });
-      await this.webhooks.queue(uow, 'user.disabled', webhookUser({ ...before, disabled: true }));
+      await this.deps.webhooks.queue(
+        uow,
+        'user.disabled',
+        webhookUser({ ...before, disabled: true }),
+      );
     });
   }
 
@@ -140,11 +146,15 @@ export class AdminService {
   enable(em: EntityManager, actor: Actor, id: string): Promise<User> {
     return this.change(em, actor, id, { disabled: false }, async (uow, before) => {
       if (!before.disabled) return;
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.ENABLED,
         ...this.eventBase(actor, before.id),
       });
-      await this.webhooks.queue(uow, 'user.enabled', webhookUser({ ...before, disabled: false }));
+      await this.deps.webhooks.queue(
+        uow,
+        'user.enabled',
+        webhookUser({ ...before, disabled: false }),
+      );
     });
   }
 
@@ -162,15 +172,15 @@ export class AdminService {
     const value = checkMetadata(appMetadata, 'appMetadata');
     if (!UUID.test(id)) throw badInput('No such user.');
     await transaction(em, async (uow) => {
-      if ((await this.users.set(uow, id, { appMetadata: value })) !== 1)
+      if ((await this.deps.users.set(uow, id, { appMetadata: value })) !== 1)
         throw badInput('No such user.');
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.APP_METADATA_CHANGED,
         ...this.eventBase(actor, id),
         detail: { keys: Object.keys(value).slice(0, 50) },
       });
     });
-    this.logger.info(
+    this.deps.logger.info(
       { event: 'app_metadata_changed', actorId: actor.userId, userId: id },
       'app metadata changed by an administrator',
     );
@@ -183,7 +193,7 @@ export class AdminService {
     if (!user) throw badInput('No such user.');
     await transaction(em, async (uow) => {
       const ended = await this.endSessions(uow, user.id);
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.SESSION_REVOKED,
         ...this.eventBase(actor, user.id),
         detail: { all: true, sessionsEnded: ended },
@@ -239,11 +249,11 @@ export class AdminService {
         throw badInput('This would leave no enabled administrator: promote another one first.');
       }
       // A guarded raw UPDATE (the last-admin rule in one statement): the writer still owns the cache.
-      this.users.changed(uow, id);
+      this.deps.users.changed(uow, id);
       await effects(uow, before);
     });
     const after = await em.findOneOrFail(User, { id }, { refresh: true });
-    this.logger.info(
+    this.deps.logger.info(
       { event: 'admin_change', actorId: actor.userId, userId: id, ...set },
       'account changed by an administrator',
     );
@@ -251,7 +261,7 @@ export class AdminService {
   }
 
   private async endSessions(uow: UnitOfWork, userId: string): Promise<number> {
-    return (await this.sessions.revokeAll(uow, userId)).length;
+    return (await this.deps.sessions.revokeAll(uow, userId)).length;
   }
 
   private eventBase(actor: Actor, userId: string) {

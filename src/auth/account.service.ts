@@ -11,7 +11,7 @@ import { invalidCode } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
-import { Links } from '../mail/links';
+import { type Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
 import { confirmPassword } from '../password/confirm-password';
 import type { PasswordHasher } from '../password/password-hasher';
@@ -35,24 +35,26 @@ export interface SignUpProfile {
   acceptLanguage?: string | null;
 }
 
+export interface AccountServiceDeps {
+  readonly config: Pick<Config, 'activationTtlSec' | 'resetTtlSec' | 'locales'>;
+  readonly orm: MikroORM;
+  readonly hasher: PasswordHasher;
+  readonly tokens: OneTimeTokenService;
+  readonly mailer: Mailer;
+  readonly links: Links;
+  readonly limits: RateLimits;
+  readonly flow: SignInFlow;
+  readonly users: UserWriter;
+  readonly lifecycle: AccountLifecycle;
+  readonly events: SecurityEvents;
+  readonly webhooks: Webhooks;
+  readonly logger: Logger;
+  readonly background: Background;
+}
+
 /** Sign-up and activation. Nothing here tells a caller whether an address is registered. */
 export class AccountService {
-  constructor(
-    private readonly config: Config,
-    private readonly orm: MikroORM,
-    private readonly hasher: PasswordHasher,
-    private readonly tokens: OneTimeTokenService,
-    private readonly mailer: Mailer,
-    private readonly limits: RateLimits,
-    private readonly flow: SignInFlow,
-    private readonly users: UserWriter,
-    private readonly lifecycle: AccountLifecycle,
-    private readonly events: SecurityEvents,
-    private readonly webhooks: Webhooks,
-    private readonly logger: Logger,
-    private readonly background: Background,
-    private readonly links = Links.from(config),
-  ) {}
+  constructor(private readonly deps: AccountServiceDeps) {}
 
   /**
    * Creates an inactive account and mails its activation link, bound to this sign-up's password; for
@@ -73,16 +75,16 @@ export class AccountService {
     const name = profile.name === undefined ? null : checkName(profile.name);
     const locale =
       profile.locale === undefined || profile.locale === null
-        ? negotiateLocale(profile.acceptLanguage, this.config.locales)
-        : checkLocale(profile.locale, this.config.locales);
+        ? negotiateLocale(profile.acceptLanguage, this.deps.config.locales)
+        : checkLocale(profile.locale, this.deps.config.locales);
     // After the cheap input checks (a typo costs no budget), before bcrypt.
-    await this.limits.emailRequest(email, client.ip);
+    await this.deps.limits.emailRequest(email, client.ip);
     // Hashed for known addresses too, so both answers take the same time.
-    const passwordHash = await this.hasher.hash(password);
+    const passwordHash = await this.deps.hasher.hash(password);
     try {
       const created = await transaction(em, async (uow) => {
         if (await uow.em.findOne(User, { email })) return null;
-        const user = await this.lifecycle.create(
+        const user = await this.deps.lifecycle.create(
           uow,
           { email, passwordHash, isActive: false, emailProof: null, name, locale },
           client,
@@ -91,14 +93,14 @@ export class AccountService {
         return user;
       });
       if (created) {
-        this.logger.info({ event: 'sign_up', userId: created.id }, 'account created');
+        this.deps.logger.info({ event: 'sign_up', userId: created.id }, 'account created');
         return true;
       }
     } catch (err) {
       // A parallel sign-up with the same address won the race: answer as for any known address.
       if (!(err instanceof UniqueConstraintViolationException)) throw err;
     }
-    await this.notifyExisting(this.orm.em.fork(), email, passwordHash);
+    await this.notifyExisting(this.deps.orm.em.fork(), email, passwordHash);
     return true;
   }
 
@@ -110,23 +112,23 @@ export class AccountService {
    */
   async resendActivation(rawEmail: unknown, client: ClientInfo): Promise<true> {
     const email = normalizeEmail(rawEmail);
-    await this.limits.emailRequest(email, client.ip);
+    await this.deps.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
-    this.background.run('resend activation', async () => {
-      const em = this.orm.em.fork();
+    this.deps.background.run('resend activation', async () => {
+      const em = this.deps.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user || user.isActive) return;
       await transaction(em, async (uow) => {
-        const { token, code } = await this.tokens.issue(
+        const { token, code } = await this.deps.tokens.issue(
           uow.em,
           uow.em.getReference(User, user.id),
           TokenPurpose.RESET,
         );
-        await this.mailer.queue(uow, 'activation-choose-password', user, {
-          link: this.links.resetPassword(token),
-          ttl: this.config.resetTtlSec * 1000,
+        await this.deps.mailer.queue(uow, 'activation-choose-password', user, {
+          link: this.deps.links.resetPassword(token),
+          ttl: this.deps.config.resetTtlSec * 1000,
           code,
-          codeTtl: Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000),
+          codeTtl: Math.min(CODE_TTL_MS, this.deps.config.resetTtlSec * 1000),
         });
       });
     });
@@ -139,8 +141,8 @@ export class AccountService {
    * already active), TOKEN_EXPIRED, TOO_MANY_REQUESTS.
    */
   async activate(em: EntityManager, token: string, client: ClientInfo): Promise<User> {
-    await this.limits.tokenAttempt(client.ip);
-    return this.activateRow(em, this.tokens.verify(token, TokenPurpose.ACTIVATION), client);
+    await this.deps.limits.tokenAttempt(client.ip);
+    return this.activateRow(em, this.deps.tokens.verify(token, TokenPurpose.ACTIVATION), client);
   }
 
   /**
@@ -155,9 +157,9 @@ export class AccountService {
     rawCode: unknown,
     client: ClientInfo,
   ): Promise<User> {
-    return useMailedCode(em, this.limits, this.flow, rawEmail, rawCode, client, {
+    return useMailedCode(em, this.deps.limits, this.deps.flow, rawEmail, rawCode, client, {
       refused: invalidCode,
-      find: (userId, code) => this.tokens.matchCode(em, userId, TokenPurpose.ACTIVATION, code),
+      find: (userId, code) => this.deps.tokens.matchCode(em, userId, TokenPurpose.ACTIVATION, code),
       use: (_user, row) => this.activateRow(em, row, client),
     });
   }
@@ -169,10 +171,10 @@ export class AccountService {
     client: ClientInfo,
   ): Promise<User> {
     const userId = await transaction(em, async (uow) => {
-      const id = await this.tokens.consume(uow.em, row, TokenPurpose.ACTIVATION);
-      const passwordHash = await this.tokens.boundPasswordHash(uow.em, row);
+      const id = await this.deps.tokens.consume(uow.em, row, TokenPurpose.ACTIVATION);
+      const passwordHash = await this.deps.tokens.boundPasswordHash(uow.em, row);
       // Conditional on still waiting: of two links used at once, one activates; the other fails.
-      const activated = await this.users.set(
+      const activated = await this.deps.users.set(
         uow,
         id,
         { isActive: true, ...(passwordHash ? { passwordHash } : {}) },
@@ -180,12 +182,12 @@ export class AccountService {
       );
       if (activated !== 1) throw invalidToken();
       // Every other sign-up's link and code (and password) is void once the address has an owner.
-      await this.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
+      await this.deps.tokens.retire(uow.em, id, TokenPurpose.ACTIVATION);
       const user = await uow.em.findOneOrFail(User, { id }, { refresh: true });
-      await this.lifecycle.activated(uow, user, 'mail', client);
+      await this.deps.lifecycle.activated(uow, user, 'mail', client);
       return id;
     });
-    this.logger.info({ event: 'activated', userId }, 'account activated');
+    this.deps.logger.info({ event: 'activated', userId }, 'account activated');
     return em.findOneOrFail(User, { id: userId }, { refresh: true });
   }
 
@@ -201,22 +203,22 @@ export class AccountService {
   ): Promise<true> {
     const user = await confirmPassword(
       em,
-      this.hasher,
-      this.limits,
+      this.deps.hasher,
+      this.deps.limits,
       userId,
       password,
       'Password is incorrect.',
     );
     await transaction(em, async (uow) => {
       // Every feature's holdings (sessions, tokens, codes, passkeys…) first, then the row.
-      await this.lifecycle.deleteUser(uow, userId);
-      await this.users.delete(uow, userId);
+      await this.deps.lifecycle.deleteUser(uow, userId);
+      await this.deps.users.delete(uow, userId);
       // The row is gone by now: the account's language is given, not looked up.
-      await this.mailer.queue(uow, 'account-deleted', user);
-      await this.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
-      await this.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });
+      await this.deps.mailer.queue(uow, 'account-deleted', user);
+      await this.deps.events.record(uow, { type: SecurityEventType.DELETED, userId, ...client });
+      await this.deps.webhooks.queue(uow, 'user.deleted', { id: userId, email: user.email });
     });
-    this.logger.info({ event: 'account_deleted', userId }, 'account deleted');
+    this.deps.logger.info({ event: 'account_deleted', userId }, 'account deleted');
     return true;
   }
 
@@ -225,7 +227,7 @@ export class AccountService {
     if (!user) return;
     await transaction(em, async (uow) => {
       if (user.isActive) {
-        await this.mailer.queue(uow, 'already-registered', email);
+        await this.deps.mailer.queue(uow, 'already-registered', email);
       } else {
         await this.queueActivation(uow, user, passwordHash);
       }
@@ -234,18 +236,18 @@ export class AccountService {
 
   /** Issues an activation link and code bound to `passwordHash` and queues its mail, in the caller's unit of work. */
   private async queueActivation(uow: UnitOfWork, user: User, passwordHash: string): Promise<void> {
-    const { token, code } = await this.tokens.issue(
+    const { token, code } = await this.deps.tokens.issue(
       uow.em,
       uow.em.getReference(User, user.id),
       TokenPurpose.ACTIVATION,
       { passwordHash },
     );
-    const ttl = this.config.activationTtlSec * 1000;
-    await this.mailer.queue(uow, 'activation', user, {
-      link: this.links.activation(token),
+    const ttl = this.deps.config.activationTtlSec * 1000;
+    await this.deps.mailer.queue(uow, 'activation', user, {
+      link: this.deps.links.activation(token),
       ttl,
       code,
-      codeTtl: Math.min(CODE_TTL_MS, this.config.activationTtlSec * 1000),
+      codeTtl: Math.min(CODE_TTL_MS, this.deps.config.activationTtlSec * 1000),
     });
   }
 }

@@ -88,6 +88,15 @@ export interface FailedAttempt {
 /** RFC 8176: two distinct factors in one method (a passkey with user verification), or "mfa" itself. */
 const isMultiFactor = (amr: readonly string[]) => amr.length >= 2 || amr.includes('mfa');
 
+export interface SignInFlowDeps {
+  readonly sessions: SessionService;
+  readonly tickets: MfaTickets;
+  readonly limits: RateLimits;
+  readonly events: SecurityEvents;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
 /**
  * The one pipeline of a sign-in attempt, for every way in. `attempt` charges the budgets the method
  * declares, runs its proof, records a failure the same way for every method (metric, log line,
@@ -96,14 +105,7 @@ const isMultiFactor = (amr: readonly string[]) => amr.length >= 2 || amr.include
  * with the `amr` the method earned. No method creates sessions, signs tokens or records its own failures.
  */
 export class SignInFlow {
-  constructor(
-    private readonly sessions: SessionService,
-    private readonly tickets: MfaTickets,
-    private readonly limits: RateLimits,
-    private readonly events: SecurityEvents,
-    private readonly metrics: Metrics,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: SignInFlowDeps) {}
 
   /**
    * One try of one way in: budgets, proof, then the session (or MFA_REQUIRED) or the recorded failure.
@@ -122,14 +124,14 @@ export class SignInFlow {
     let renew = spec.renew ?? null;
     let last = false;
     try {
-      if (spec.ipBudget === 'sign-in') await this.limits.signInAttempt(client.ip);
-      else if (spec.ipBudget === 'token') await this.limits.tokenAttempt(client.ip);
+      if (spec.ipBudget === 'sign-in') await this.deps.limits.signInAttempt(client.ip);
+      else if (spec.ipBudget === 'token') await this.deps.limits.tokenAttempt(client.ip);
       if (typeof spec.account === 'function') {
         const owner = await spec.account();
         ({ email, method } = owner);
         renew = owner.renew ?? renew;
       } else email = spec.account;
-      if (email !== null) ({ last } = await this.limits.beforeCode(email));
+      if (email !== null) ({ last } = await this.deps.limits.beforeCode(email));
     } catch (err) {
       if (err instanceof TooManyRequestsError && method) this.refusedByLimit(method, err, client);
       throw err;
@@ -140,7 +142,7 @@ export class SignInFlow {
       proof = await prove();
     } catch (err) {
       // The proof could not run (a queue full, a dead ticket, the database): no failure to count.
-      if (email !== null) await this.limits.codeSucceeded(email).catch(() => {});
+      if (email !== null) await this.deps.limits.codeSucceeded(email).catch(() => {});
       throw err;
     }
     if (!proof.ok) {
@@ -153,7 +155,9 @@ export class SignInFlow {
       // Every factor proven ends the run of failures; with a second factor to come only this try's
       // point goes back, so signing in again cannot buy a fresh run of code guesses.
       const complete = factor === 'second' || user.totpEnabledAt === null || isMultiFactor(amr);
-      await (complete ? this.limits.signInCompleted(email) : this.limits.codeSucceeded(email));
+      await (complete
+        ? this.deps.limits.signInCompleted(email)
+        : this.deps.limits.codeSucceeded(email));
     }
     if (factor === 'second') return this.issue(em, user, [...amr, 'otp'], method, client, renew);
     return this.finish(em, user, method, client, amr, renew);
@@ -168,16 +172,16 @@ export class SignInFlow {
   async failed(em: EntityManager, failure: FailedAttempt): Promise<void> {
     const { method, userId, client, reason, locked = false } = failure;
     const factor = failure.factor ?? 'first';
-    this.metrics.signIn(
+    this.deps.metrics.signIn(
       method,
       factor === 'second' ? 'invalid_second_factor' : 'invalid_credentials',
     );
-    this.logger.info(
+    this.deps.logger.info(
       { event: 'sign_in_failed', method, factor, userId, ip: client.ip, reason },
       'sign-in failed',
     );
     if (locked) {
-      this.logger.warn(
+      this.deps.logger.warn(
         { event: 'sign_in_lockout', method, userId, ip: client.ip },
         'sign-in locked: too many failures for this address',
       );
@@ -187,8 +191,9 @@ export class SignInFlow {
     await transaction(em, async (uow) => {
       await failure.record?.(uow);
       const event = { userId: userId ?? NO_ACCOUNT, method, ...client, detail: { factor } };
-      await this.events.record(uow, { type: SecurityEventType.SIGN_IN_FAILED, ...event });
-      if (locked) await this.events.record(uow, { type: SecurityEventType.LOCKED_OUT, ...event });
+      await this.deps.events.record(uow, { type: SecurityEventType.SIGN_IN_FAILED, ...event });
+      if (locked)
+        await this.deps.events.record(uow, { type: SecurityEventType.LOCKED_OUT, ...event });
     });
   }
 
@@ -198,7 +203,7 @@ export class SignInFlow {
    */
   async admit(method: SignInMethod, client: ClientInfo): Promise<void> {
     try {
-      await this.limits.signInAttempt(client.ip);
+      await this.deps.limits.signInAttempt(client.ip);
     } catch (err) {
       if (err instanceof TooManyRequestsError) this.refusedByLimit(method, err, client);
       throw err;
@@ -206,8 +211,8 @@ export class SignInFlow {
   }
 
   private refusedByLimit(method: SignInMethod, err: TooManyRequestsError, client: ClientInfo) {
-    this.metrics.signIn(method, 'rate_limited');
-    this.logger.warn(
+    this.deps.metrics.signIn(method, 'rate_limited');
+    this.deps.logger.warn(
       { event: 'sign_in_refused', method, scope: err.scope, ip: client.ip },
       'sign-in refused: rate limit',
     );
@@ -228,8 +233,8 @@ export class SignInFlow {
   ): Promise<IssuedTokens> {
     this.assertCanSignIn(user, method);
     if (user.totpEnabledAt !== null && !isMultiFactor(amr)) {
-      const mfaTicket = await this.tickets.create(em, user.id, method, renew);
-      this.logger.info(
+      const mfaTicket = await this.deps.tickets.create(em, user.id, method, renew);
+      this.deps.logger.info(
         { event: 'mfa_required', method, userId: user.id, ip: client.ip },
         'second factor required',
       );
@@ -249,11 +254,11 @@ export class SignInFlow {
    */
   assertCanSignIn(user: User, method: SignInMethod): void {
     if (user.disabled) {
-      this.metrics.signIn(method, 'account_disabled');
+      this.deps.metrics.signIn(method, 'account_disabled');
       throw accountDisabled();
     }
     if (!user.isActive) {
-      this.metrics.signIn(method, 'not_activated');
+      this.deps.metrics.signIn(method, 'not_activated');
       throw new AppError(
         ErrorCode.ACCOUNT_NOT_ACTIVATED,
         'This account is not activated yet: open the link in the activation email, or ask for a new one.',
@@ -275,9 +280,9 @@ export class SignInFlow {
   ): Promise<IssuedTokens> {
     const issued = await transaction(em, async (uow) => {
       const tokens = renew
-        ? await this.sessions.renew(uow.em, renew, user, amr)
-        : await this.sessions.create(uow.em, user, client, amr);
-      await this.events.record(uow, {
+        ? await this.deps.sessions.renew(uow.em, renew, user, amr)
+        : await this.deps.sessions.create(uow.em, user, client, amr);
+      await this.deps.events.record(uow, {
         type: renew ? SecurityEventType.REAUTHENTICATED : SecurityEventType.SIGNED_IN,
         userId: user.id,
         method,
@@ -286,8 +291,8 @@ export class SignInFlow {
       });
       return tokens;
     });
-    this.metrics.signIn(method, 'success');
-    this.logger.info(
+    this.deps.metrics.signIn(method, 'success');
+    this.deps.logger.info(
       { event: 'sign_in', method, amr, userId: user.id, ip: client.ip },
       'signed in',
     );

@@ -16,16 +16,18 @@ import { SignInCode } from './sign-in-code.entity';
 export const invalidSignInCode = () =>
   new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid email or code.');
 
+export interface SignInCodeServiceDeps {
+  readonly orm: MikroORM;
+  readonly codes: EmailCodes;
+  readonly mailer: Mailer;
+  readonly flow: SignInFlow;
+  readonly limits: RateLimits;
+  readonly background: Background;
+}
+
 /** Passwordless sign-in: a 6-digit code mailed to an active account proves the address (amr "email"). */
 export class SignInCodeService {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly codes: EmailCodes,
-    private readonly mailer: Mailer,
-    private readonly flow: SignInFlow,
-    private readonly limits: RateLimits,
-    private readonly background: Background,
-  ) {}
+  constructor(private readonly deps: SignInCodeServiceDeps) {}
 
   /**
    * Mails a code to an active account (a newer code retires the older one); answers true for any
@@ -34,17 +36,17 @@ export class SignInCodeService {
    */
   async request(rawEmail: unknown, client: ClientInfo): Promise<true> {
     const email = normalizeEmail(rawEmail);
-    await this.limits.emailRequest(email, client.ip);
+    await this.deps.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
-    this.background.run('sign-in code request', async () => {
-      const em = this.orm.em.fork();
+    this.deps.background.run('sign-in code request', async () => {
+      const em = this.deps.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user?.isActive) return;
       await transaction(em, async (uow) => {
         const tx = uow.em;
         await tx.nativeUpdate(SignInCode, { user: user.id, usedAt: null }, { usedAt: new Date() });
         const id = randomUUID();
-        const { code, codeHash, codeExpiresAt } = this.codes.create(id);
+        const { code, codeHash, codeExpiresAt } = this.deps.codes.create(id);
         tx.create(SignInCode, {
           id,
           user: tx.getReference(User, user.id),
@@ -52,7 +54,7 @@ export class SignInCodeService {
           codeExpiresAt,
         });
         await tx.flush();
-        await this.mailer.queue(uow, 'sign-in-code', email, {
+        await this.deps.mailer.queue(uow, 'sign-in-code', email, {
           code,
           codeTtl: CODE_TTL_MS,
         });
@@ -78,7 +80,7 @@ export class SignInCodeService {
     const code = EmailCodes.normalize(rawCode);
     if (!code) throw invalidSignInCode();
     const spec = { method: 'EMAIL_CODE', client, ipBudget: 'sign-in', account: email } as const;
-    return this.flow.attempt(em, { ...spec, refused: invalidSignInCode }, () =>
+    return this.deps.flow.attempt(em, { ...spec, refused: invalidSignInCode }, () =>
       this.prove(em, email, code),
     );
   }
@@ -90,7 +92,7 @@ export class SignInCodeService {
   async prove(em: EntityManager, email: string, code: string): Promise<Proof> {
     const user = await em.findOne(User, { email });
     const where = { user: user?.id ?? NO_ACCOUNT };
-    const hit = await this.codes.check(em, SignInCode, where, code);
+    const hit = await this.deps.codes.check(em, SignInCode, where, code);
     const userId = user?.id ?? null;
     if (hit === null) {
       // The miss is counted in the failure's transaction, with its event: one write, known or not.

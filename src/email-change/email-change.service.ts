@@ -18,7 +18,7 @@ import {
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
-import { Links } from '../mail/links';
+import { type Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
 import { confirmPassword } from '../password/confirm-password';
 import type { PasswordHasher } from '../password/password-hasher';
@@ -42,6 +42,22 @@ export interface EmailChanger {
 const PENDING = [TokenPurpose.EMAIL_CHANGE, TokenPurpose.EMAIL_CHANGE_OLD] as const;
 type Row = Pick<EmailTokenClaims, 'sub' | 'jti'>;
 
+export interface EmailChangeServiceDeps {
+  readonly config: Pick<Config, 'emailChange'>;
+  readonly hasher: PasswordHasher;
+  readonly limits: RateLimits;
+  readonly flow: SignInFlow;
+  readonly tokens: OneTimeTokenService;
+  readonly mailer: Mailer;
+  readonly links: Links;
+  readonly users: UserWriter;
+  readonly lifecycle: AccountLifecycle;
+  readonly sessions: SessionService;
+  readonly events: SecurityEvents;
+  readonly webhooks: Webhooks;
+  readonly logger: Logger;
+}
+
 /**
  * Changing the account's address. The new address proves itself with a link or a code (the one-time
  * token rows of purpose `email_change`, which carry the new address and the asking session); with
@@ -51,24 +67,7 @@ type Row = Pick<EmailTokenClaims, 'sub' | 'jti'>;
  * address already has an account: its owner is told instead.
  */
 export class EmailChangeService {
-  private readonly links: Links;
-
-  constructor(
-    private readonly config: Config,
-    private readonly hasher: PasswordHasher,
-    private readonly limits: RateLimits,
-    private readonly flow: SignInFlow,
-    private readonly tokens: OneTimeTokenService,
-    private readonly mailer: Mailer,
-    private readonly users: UserWriter,
-    private readonly lifecycle: AccountLifecycle,
-    private readonly sessions: SessionService,
-    private readonly events: SecurityEvents,
-    private readonly webhooks: Webhooks,
-    private readonly logger: Logger,
-  ) {
-    this.links = Links.from(config);
-  }
+  constructor(private readonly deps: EmailChangeServiceDeps) {}
 
   /**
    * Mails the new address a link and a code, and the old one a notice naming the new one; answers true
@@ -93,8 +92,8 @@ export class EmailChangeService {
         throw badInput('Enter your password to change your address.');
       await confirmPassword(
         em,
-        this.hasher,
-        this.limits,
+        this.deps.hasher,
+        this.deps.limits,
         user.id,
         password,
         'Password is incorrect.',
@@ -102,30 +101,30 @@ export class EmailChangeService {
     } else {
       assertFresh(viewer.authTime, FRESH_FOR_NEW_WAY_IN);
     }
-    await this.limits.emailRequest(newEmail, client.ip);
+    await this.deps.limits.emailRequest(newEmail, client.ip);
     const owner = await em.count(User, { email: newEmail });
     await transaction(em.fork(), async (uow) => {
       // Another change asked: the pending one dies.
-      await this.tokens.retire(uow.em, user.id, PENDING);
-      await this.mailer.queue(uow, 'email-change-requested', user, { newEmail });
+      await this.deps.tokens.retire(uow.em, user.id, PENDING);
+      await this.deps.mailer.queue(uow, 'email-change-requested', user, { newEmail });
       if (owner > 0) {
-        await this.mailer.queue(uow, 'email-change-taken', newEmail);
+        await this.deps.mailer.queue(uow, 'email-change-taken', newEmail);
         return;
       }
-      const { token, code } = await this.tokens.issue(
+      const { token, code } = await this.deps.tokens.issue(
         uow.em,
         uow.em.getReference(User, user.id),
         TokenPurpose.EMAIL_CHANGE,
         { newEmail, sessionId: viewer.sessionId },
       );
-      const ttlMs = this.config.emailChange.ttlSec * 1000;
+      const ttlMs = this.deps.config.emailChange.ttlSec * 1000;
       // The new address has no account yet: the mail is in the language of the account that asks.
-      await this.mailer.queue(
+      await this.deps.mailer.queue(
         uow,
         'email-change-confirm',
         newEmail,
         {
-          link: this.links.emailChange(token),
+          link: this.deps.links.emailChange(token),
           ttl: ttlMs,
           code,
           codeTtl: Math.min(CODE_TTL_MS, ttlMs),
@@ -133,7 +132,7 @@ export class EmailChangeService {
         { locale: user.locale },
       );
     });
-    this.logger.info(
+    this.deps.logger.info(
       { event: 'email_change_requested', userId: user.id, ip: client.ip },
       'email change requested',
     );
@@ -146,7 +145,7 @@ export class EmailChangeService {
    * Throws INVALID_TOKEN (also: the address was taken meanwhile), TOKEN_EXPIRED, TOO_MANY_REQUESTS.
    */
   async confirm(em: EntityManager, token: unknown, client: ClientInfo): Promise<User> {
-    await this.limits.tokenAttempt(client.ip);
+    await this.deps.limits.tokenAttempt(client.ip);
     if (typeof token !== 'string') throw invalidToken();
     const { purpose, claims } = this.verify(token);
     return this.confirmRow(em, purpose, claims, client, null);
@@ -165,11 +164,11 @@ export class EmailChangeService {
   ): Promise<User> {
     const user = await em.findOne(User, { id: viewer.userId });
     if (!user) throw unauthenticated();
-    return useMailedCode(em, this.limits, this.flow, user.email, rawCode, client, {
+    return useMailedCode(em, this.deps.limits, this.deps.flow, user.email, rawCode, client, {
       refused: invalidCode,
       find: (userId, code) =>
         userId === viewer.userId
-          ? this.tokens.matchCode(em, userId, TokenPurpose.EMAIL_CHANGE, code)
+          ? this.deps.tokens.matchCode(em, userId, TokenPurpose.EMAIL_CHANGE, code)
           : Promise.resolve(null),
       use: (_user, row) =>
         this.confirmRow(em, TokenPurpose.EMAIL_CHANGE, row, client, viewer.sessionId),
@@ -181,13 +180,13 @@ export class EmailChangeService {
     try {
       return {
         purpose: TokenPurpose.EMAIL_CHANGE,
-        claims: this.tokens.verify(token, TokenPurpose.EMAIL_CHANGE),
+        claims: this.deps.tokens.verify(token, TokenPurpose.EMAIL_CHANGE),
       };
     } catch (err) {
       if (!(err instanceof AppError && err.code === ErrorCode.INVALID_TOKEN)) throw err;
       return {
         purpose: TokenPurpose.EMAIL_CHANGE_OLD,
-        claims: this.tokens.verify(token, TokenPurpose.EMAIL_CHANGE_OLD),
+        claims: this.deps.tokens.verify(token, TokenPurpose.EMAIL_CHANGE_OLD),
       };
     }
   }
@@ -207,10 +206,10 @@ export class EmailChangeService {
     let userId: string;
     try {
       userId = await transaction(em, async (uow) => {
-        const id = await this.tokens.consume(uow.em, row, purpose);
-        const change = await this.tokens.emailChangeOf(uow.em, row);
+        const id = await this.deps.tokens.consume(uow.em, row, purpose);
+        const change = await this.deps.tokens.emailChangeOf(uow.em, row);
         if (!change) throw invalidToken();
-        if (purpose === TokenPurpose.EMAIL_CHANGE && this.config.emailChange.confirmBoth) {
+        if (purpose === TokenPurpose.EMAIL_CHANGE && this.deps.config.emailChange.confirmBoth) {
           await this.askOldAddress(uow, id, change);
         } else {
           await this.complete(uow, id, change.newEmail, keep ?? change.sessionId, client);
@@ -232,15 +231,15 @@ export class EmailChangeService {
     change: { newEmail: string; sessionId: string | null },
   ): Promise<void> {
     const user = await uow.em.findOneOrFail(User, { id: userId });
-    const { token } = await this.tokens.issue(
+    const { token } = await this.deps.tokens.issue(
       uow.em,
       uow.em.getReference(User, userId),
       TokenPurpose.EMAIL_CHANGE_OLD,
       { newEmail: change.newEmail, ...(change.sessionId ? { sessionId: change.sessionId } : {}) },
     );
-    await this.mailer.queue(uow, 'email-change-confirm-old', user, {
-      link: this.links.emailChange(token),
-      ttl: this.config.emailChange.ttlSec * 1000,
+    await this.deps.mailer.queue(uow, 'email-change-confirm-old', user, {
+      link: this.deps.links.emailChange(token),
+      ttl: this.deps.config.emailChange.ttlSec * 1000,
       newEmail: change.newEmail,
     });
   }
@@ -253,43 +252,46 @@ export class EmailChangeService {
     keep: string | null,
     client: ClientInfo,
   ): Promise<void> {
-    await this.users.lock(uow, userId);
+    await this.deps.users.lock(uow, userId);
     const before = await uow.em.findOneOrFail(User, { id: userId }, { refresh: true });
     const previousEmail = before.email;
-    await this.users.set(uow, userId, { email: newEmail });
+    await this.deps.users.set(uow, userId, { email: newEmail });
     // Proven by its mailbox just now: verified, with the reclaim rule for an account that was not.
-    await this.lifecycle.proveAddress(
+    await this.deps.lifecycle.proveAddress(
       uow,
       { id: userId, email: newEmail, emailProof: before.emailProof },
       'mail',
       client,
     );
-    await this.sessions.revokeAll(uow, userId, keep ?? undefined);
+    await this.deps.sessions.revokeAll(uow, userId, keep ?? undefined);
     // Whatever was mailed to the old address must not work once it is no longer the account's.
-    await this.tokens.retire(uow.em, userId, [
+    await this.deps.tokens.retire(uow.em, userId, [
       TokenPurpose.ACTIVATION,
       TokenPurpose.RESET,
       ...PENDING,
     ]);
     await uow.em.nativeUpdate(SignInCode, { user: userId, usedAt: null }, { usedAt: new Date() });
     // The old address no longer names the account: its language is given, not looked up.
-    await this.mailer.queue(
+    await this.deps.mailer.queue(
       uow,
       'email-changed',
       previousEmail,
       { newEmail },
       { locale: before.locale },
     );
-    await this.events.record(uow, {
+    await this.deps.events.record(uow, {
       type: SecurityEventType.EMAIL_CHANGED,
       userId,
       ...client,
       detail: { from: previousEmail, to: newEmail },
     });
-    await this.webhooks.queue(uow, 'user.email_changed', {
+    await this.deps.webhooks.queue(uow, 'user.email_changed', {
       ...webhookUser({ ...before, email: newEmail }),
       previousEmail,
     });
-    this.logger.info({ event: 'email_changed', userId, ip: client.ip }, 'email address changed');
+    this.deps.logger.info(
+      { event: 'email_changed', userId, ip: client.ip },
+      'email address changed',
+    );
   }
 }

@@ -43,24 +43,26 @@ const SIX_DIGITS = /^\d{6}$/;
 // Writes go through a fork: a nativeUpdate of a User this EntityManager has loaded would leave it dirty,
 // and the next flush would write the old values back.
 
+export interface MfaServiceDeps {
+  readonly totp: Totp;
+  readonly recovery: RecoveryCodes;
+  readonly tickets: MfaTickets;
+  readonly flow: SignInFlow;
+  readonly hasher: PasswordHasher;
+  readonly mailer: Mailer;
+  readonly limits: RateLimits;
+  readonly users: UserWriter;
+  readonly lifecycle: AccountLifecycle;
+  readonly events: SecurityEvents;
+  readonly logger: Logger;
+}
+
 /**
  * TOTP enrolment, recovery codes and the second step of a sign-in. It proves the second factor and
  * hands over to the sign-in flow's `issue`; it never opens sessions itself.
  */
 export class MfaService {
-  constructor(
-    private readonly totp: Totp,
-    private readonly recovery: RecoveryCodes,
-    private readonly tickets: MfaTickets,
-    private readonly flow: SignInFlow,
-    private readonly hasher: PasswordHasher,
-    private readonly mailer: Mailer,
-    private readonly limits: RateLimits,
-    private readonly users: UserWriter,
-    private readonly lifecycle: AccountLifecycle,
-    private readonly events: SecurityEvents,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: MfaServiceDeps) {}
 
   /**
    * A new pending secret (replacing any earlier pending one); TOTP stays off until confirmed.
@@ -73,14 +75,14 @@ export class MfaService {
         'Two-step verification is already on: turn it off first to set up another authenticator.',
       );
     }
-    const secret = await this.totp.newSecret();
+    const secret = await this.deps.totp.newSecret();
     await em.nativeUpdate(
       User,
       { id: userId, totpEnabledAt: null },
-      { totpSecret: this.totp.seal(secret) },
+      { totpSecret: this.deps.totp.seal(secret) },
     );
-    const otpauthUri = await this.totp.uri(secret, user.email);
-    return { secret, otpauthUri, qrCodeSvg: await this.totp.qrCodeSvg(otpauthUri) };
+    const otpauthUri = await this.deps.totp.uri(secret, user.email);
+    return { secret, otpauthUri, qrCodeSvg: await this.deps.totp.qrCodeSvg(otpauthUri) };
   }
 
   /**
@@ -101,15 +103,15 @@ export class MfaService {
     const code = typeof rawCode === 'string' ? rawCode.replace(/\s+/g, '') : '';
     if (!SIX_DIGITS.test(code))
       throw badInput('Enter the 6-digit code your authenticator app shows.');
-    await this.limits.beforeCode(user.email);
-    const step = await this.totp.verify(this.totp.open(user.totpSecret), code, null);
+    await this.deps.limits.beforeCode(user.email);
+    const step = await this.deps.totp.verify(this.deps.totp.open(user.totpSecret), code, null);
     if (step === null) {
       throw badInput(
         'That code is not right: check the clock of your device and try the current code.',
       );
     }
     const codes = await transaction(em.fork(), async (uow) => {
-      await this.lifecycle.assertAdderLive(uow, adder);
+      await this.deps.lifecycle.assertAdderLive(uow, adder);
       // Conditional on the sealed secret read above: a parallel restart or confirm cannot slip between.
       const turnedOn = await uow.em.nativeUpdate(
         User,
@@ -118,17 +120,17 @@ export class MfaService {
       );
       if (turnedOn !== 1) throw badInput('Start an enrolment first (startTotpEnrollment).');
       const fresh = await this.replaceRecoveryCodes(uow, userId);
-      await this.mailer.queue(uow, 'totp-enabled', user);
-      await this.events.record(uow, {
+      await this.deps.mailer.queue(uow, 'totp-enabled', user);
+      await this.deps.events.record(uow, {
         type: SecurityEventType.MFA_ENABLED,
         userId,
         ...client,
       });
-      this.users.changed(uow, userId);
+      this.deps.users.changed(uow, userId);
       return fresh;
     });
-    await this.limits.codeSucceeded(user.email);
-    this.logger.info(
+    await this.deps.limits.codeSucceeded(user.email);
+    this.deps.logger.info(
       { event: 'mfa_enabled', userId, ip: client.ip },
       'two-step verification turned on',
     );
@@ -154,19 +156,19 @@ export class MfaService {
         { totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: new Date() },
       );
       await uow.em.nativeDelete(RecoveryCode, { user: userId });
-      await this.tickets.revokeAll(uow.em, userId);
+      await this.deps.tickets.revokeAll(uow.em, userId);
       if (user.totpEnabledAt) {
-        await this.mailer.queue(uow, 'totp-disabled', user);
-        await this.events.record(uow, {
+        await this.deps.mailer.queue(uow, 'totp-disabled', user);
+        await this.deps.events.record(uow, {
           type: SecurityEventType.MFA_DISABLED,
           userId,
           ...client,
         });
       }
-      this.users.changed(uow, userId);
+      this.deps.users.changed(uow, userId);
     });
     if (user.totpEnabledAt) {
-      this.logger.info(
+      this.deps.logger.info(
         { event: 'mfa_disabled', userId, ip: client.ip },
         'two-step verification turned off',
       );
@@ -189,10 +191,13 @@ export class MfaService {
       throw badInput('Two-step verification is off: there are no recovery codes.');
     const codes = await transaction(em.fork(), async (uow) => {
       const fresh = await this.replaceRecoveryCodes(uow, userId);
-      await this.mailer.queue(uow, 'recovery-codes-regenerated', user);
+      await this.deps.mailer.queue(uow, 'recovery-codes-regenerated', user);
       return fresh;
     });
-    this.logger.info({ event: 'recovery_codes_regenerated', userId }, 'recovery codes replaced');
+    this.deps.logger.info(
+      { event: 'recovery_codes_regenerated', userId },
+      'recovery codes replaced',
+    );
     return codes;
   }
 
@@ -214,17 +219,17 @@ export class MfaService {
     let user!: User;
     const owner = async () => {
       // The try is reserved with the lookup (one statement): no extra round trip for it.
-      ticket = await this.tickets.reserveTry(em, mfaTicket);
+      ticket = await this.deps.tickets.reserveTry(em, mfaTicket);
       const found = await em.findOne(User, { id: ticket.userId }, { populate: ['totpSecret'] });
       // TOTP turned off (or the account deleted) since the ticket was made: its first step is void too.
       if (!found?.totpEnabledAt || !found.totpSecret) {
-        await this.tickets.revokeAll(em, ticket.userId);
+        await this.deps.tickets.revokeAll(em, ticket.userId);
         throw invalidTicket();
       }
       user = found;
       const method = ticket.method as SignInMethod;
       // Disabled since the ticket was made: no session, whatever the code.
-      this.flow.assertCanSignIn(user, method);
+      this.deps.flow.assertCanSignIn(user, method);
       // A reauthentication's ticket renews its session rather than opening another.
       return { email: user.email, method, renew: ticket.sessionId };
     };
@@ -235,18 +240,18 @@ export class MfaService {
       ipBudget: 'token',
       account: owner,
     } as const;
-    return this.flow.attempt(em, { ...spec, refused: wrongCode }, async () => {
+    return this.deps.flow.attempt(em, { ...spec, refused: wrongCode }, async () => {
       const { tryNumber } = ticket;
       // One transaction spends the ticket and the code together: neither is used up without the other.
       const proof = await transaction(em.fork(), async (uow) => {
         const proven = await this.checkCode(uow.em, user, rawCode);
         if (!proven) return null;
-        await this.tickets.spend(uow.em, ticket.id);
+        await this.deps.tickets.spend(uow.em, ticket.id);
         if (proven.kind === 'recovery') {
-          await this.mailer.queue(uow, 'recovery-code-used', user, {
+          await this.deps.mailer.queue(uow, 'recovery-code-used', user, {
             remaining: proven.remaining,
           });
-          await this.events.record(uow, {
+          await this.deps.events.record(uow, {
             type: SecurityEventType.RECOVERY_CODE_USED,
             userId: user.id,
             ...client,
@@ -263,12 +268,12 @@ export class MfaService {
           // Once per ticket: whoever typed the password right does not have the second factor.
           record: async (uow) => {
             if (tryNumber === 1 && ticket.method === 'PASSWORD')
-              await this.mailer.queue(uow, 'second-factor-failed', user);
+              await this.deps.mailer.queue(uow, 'second-factor-failed', user);
           },
         };
       }
       if (proof.kind === 'recovery') {
-        this.logger.info(
+        this.deps.logger.info(
           { event: 'recovery_code_used', userId: user.id, remaining: proof.remaining },
           'recovery code used',
         );
@@ -285,8 +290,8 @@ export class MfaService {
     if (typeof rawCode !== 'string' || rawCode.length > 32) return null;
     const code = rawCode.replace(/\s+/g, '');
     if (SIX_DIGITS.test(code)) {
-      const step = await this.totp.verify(
-        this.totp.open(user.totpSecret!),
+      const step = await this.deps.totp.verify(
+        this.deps.totp.open(user.totpSecret!),
         code,
         user.totpLastStep,
       );
@@ -299,7 +304,7 @@ export class MfaService {
       );
       return accepted === 1 ? { kind: 'totp' } : null;
     }
-    const hashes = this.recovery.candidateHashes(code);
+    const hashes = this.deps.recovery.candidateHashes(code);
     if (hashes.length === 0) return null;
     const spent = await em.nativeUpdate(
       RecoveryCode,
@@ -328,8 +333,8 @@ export class MfaService {
     }
     return confirmPassword(
       em,
-      this.hasher,
-      this.limits,
+      this.deps.hasher,
+      this.deps.limits,
       viewer.userId,
       password,
       'Password is incorrect.',
@@ -338,7 +343,7 @@ export class MfaService {
 
   private async replaceRecoveryCodes(uow: UnitOfWork, userId: string): Promise<string[]> {
     await uow.em.nativeDelete(RecoveryCode, { user: userId });
-    const fresh = this.recovery.generate();
+    const fresh = this.deps.recovery.generate();
     for (const { codeHash } of fresh) {
       uow.em.create(RecoveryCode, { user: uow.em.getReference(User, userId), codeHash });
     }

@@ -14,6 +14,16 @@ import { webhookOrg } from './organization.service';
 import { OrgRole } from './org-role';
 import { pending } from './pending-invitations';
 
+export interface InvitationServiceDeps {
+  /** How long an invitation stays pending (INVITATION_TTL). */
+  readonly ttlMs: number;
+  readonly limits: RateLimits;
+  readonly mailer: Mailer;
+  readonly links: Links;
+  readonly events: SecurityEvents;
+  readonly webhooks: Webhooks;
+}
+
 /**
  * Invitations to organizations. Inviting answers the same whether the address has an account (nothing
  * here looks an account up by address, except "already a member", which the inviter can see anyway).
@@ -21,14 +31,7 @@ import { pending } from './pending-invitations';
  * accepting is one conditional UPDATE, so an invitation is accepted once however many tabs click.
  */
 export class InvitationService {
-  constructor(
-    private readonly ttlMs: number,
-    private readonly limits: RateLimits,
-    private readonly mailer: Mailer,
-    private readonly links: Links,
-    private readonly events: SecurityEvents,
-    private readonly webhooks: Webhooks,
-  ) {}
+  constructor(private readonly deps: InvitationServiceDeps) {}
 
   /**
    * Invites `rawEmail` with `role` and mails it; OWNER/ADMIN (an ADMIN may not invite an OWNER). A
@@ -50,7 +53,7 @@ export class InvitationService {
     const inviterRole = await requireRole(em, orgId, actor.userId, OrgRole.ADMIN);
     if (role === OrgRole.OWNER && inviterRole !== OrgRole.OWNER)
       throw forbidden('Only an owner can invite an owner.');
-    await this.limits.invitation(orgId, actor.userId, email);
+    await this.deps.limits.invitation(orgId, actor.userId, email);
     return transaction(em, async (uow) => {
       // Under the lock: two invitations of one address at once still leave one pending.
       if (!(await lockOrganization(uow, orgId))) throw forbidden();
@@ -60,7 +63,7 @@ export class InvitationService {
       const member = await uow.em.count(Membership, { organization: orgId, user: { email } });
       if (member > 0) throw badInput('This address is already a member of the organization.');
       const now = new Date();
-      const expiresAt = new Date(now.getTime() + this.ttlMs);
+      const expiresAt = new Date(now.getTime() + this.deps.ttlMs);
       const existing = await uow.em.findOne(
         Invitation,
         { organization: orgId, email, ...pending(now) },
@@ -88,19 +91,19 @@ export class InvitationService {
       }
       const organization = await uow.em.findOneOrFail(Organization, { id: orgId });
       const inviter = (await addressOf(uow.em, actor.userId))?.email;
-      await this.mailer.queue(uow, 'org-invitation', email, {
-        link: this.links.invitation(id),
-        ttl: this.ttlMs,
+      await this.deps.mailer.queue(uow, 'org-invitation', email, {
+        link: this.deps.links.invitation(id),
+        ttl: this.deps.ttlMs,
         orgName: organization.name,
         inviter: inviter ?? 'A member',
       });
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.INVITATION_CREATED,
         userId: actor.userId,
         ...actor.client,
         detail: { organizationId: orgId, invitationId: id, email, role },
       });
-      await this.webhooks.queue(uow, 'invitation.created', {
+      await this.deps.webhooks.queue(uow, 'invitation.created', {
         id,
         organization: webhookOrg(organization),
         email,
@@ -192,21 +195,21 @@ export class InvitationService {
       uow.em.create(Membership, { organization, user: actor.userId, role });
       await uow.em.flush();
       const detail = { organizationId: orgId, invitationId: id, role };
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.INVITATION_ACCEPTED,
         userId: actor.userId,
         ...actor.client,
         detail,
       });
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.MEMBER_ADDED,
         userId: actor.userId,
         ...actor.client,
         detail,
       });
       const data = { organization: webhookOrg(organization), userId: actor.userId };
-      await this.webhooks.queue(uow, 'invitation.accepted', { id, ...data });
-      await this.webhooks.queue(uow, 'member.added', { ...data, role });
+      await this.deps.webhooks.queue(uow, 'invitation.accepted', { id, ...data });
+      await this.deps.webhooks.queue(uow, 'member.added', { ...data, role });
       return { organization, role };
     });
   }

@@ -50,6 +50,18 @@ const notConfigured = () =>
 // @simplewebauthn/server and its ASN.1 parsers cost a tenth of a start-up: loaded at the first passkey call.
 const simpleWebAuthn = lazy(() => import('@simplewebauthn/server'));
 
+export interface PasskeyServiceDeps {
+  /** null: passkeys are off (no web APP_URL and no WEBAUTHN_RP_ID). */
+  readonly config: WebAuthnConfig | null;
+  readonly flow: SignInFlow;
+  readonly lifecycle: AccountLifecycle;
+  readonly mailer: Mailer;
+  readonly events: SecurityEvents;
+  /** HMAC key of the stand-in credential ids answered for addresses without passkeys. */
+  readonly decoyKey: Buffer;
+  readonly logger: Logger;
+}
+
 /**
  * Passkeys (WebAuthn) with @simplewebauthn/server: registration for a signed-in user, and sign-in that
  * ends in the shared SignInFlow with amr ["hwk","user"] (["swk","user"] when synced). Challenges live in the database, are spent
@@ -57,16 +69,7 @@ const simpleWebAuthn = lazy(() => import('@simplewebauthn/server'));
  * is required at both ceremonies; a signature counter that does not grow is refused.
  */
 export class PasskeyService {
-  constructor(
-    private readonly config: WebAuthnConfig | null,
-    private readonly flow: SignInFlow,
-    private readonly lifecycle: AccountLifecycle,
-    private readonly mailer: Mailer,
-    private readonly events: SecurityEvents,
-    /** HMAC key of the stand-in credential ids answered for addresses without passkeys. */
-    private readonly decoyKey: Buffer,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: PasskeyServiceDeps) {}
 
   list(em: EntityManager, userId: string): Promise<Passkey[]> {
     return em.find(Passkey, { user: userId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
@@ -139,7 +142,7 @@ export class PasskeyService {
         requireUserVerification: true,
       });
     } catch (err) {
-      this.logger.info(
+      this.deps.logger.info(
         { event: 'passkey_registration_refused', userId, reason: reasonOf(err) },
         'passkey registration refused',
       );
@@ -149,7 +152,7 @@ export class PasskeyService {
     const { credential, credentialBackedUp } = verified.registrationInfo;
     try {
       return await transaction(em, async (uow) => {
-        await this.lifecycle.assertAdderLive(uow, adder);
+        await this.deps.lifecycle.assertAdderLive(uow, adder);
         const count = await uow.em.count(Passkey, { user: userId });
         if (count >= MAX_PASSKEYS_PER_USER) throw tooMany();
         const user = uow.em.getReference(User, userId);
@@ -164,13 +167,13 @@ export class PasskeyService {
         });
         await uow.em.flush();
         await this.mail(uow, 'passkey-added', userId);
-        await this.events.record(uow, {
+        await this.deps.events.record(uow, {
           type: SecurityEventType.PASSKEY_ADDED,
           userId,
           ...client,
           detail: { passkeyId: passkey.id },
         });
-        this.logger.info(
+        this.deps.logger.info(
           { event: 'passkey_added', userId, passkeyId: passkey.id, ip: client.ip },
           'passkey added',
         );
@@ -191,16 +194,16 @@ export class PasskeyService {
       const deleted = await uow.em.nativeDelete(Passkey, { id, user: userId });
       if (deleted !== 1) throw badInput('No such passkey.');
       // Like unlinkAccount: the account's last way in stays (the delete rolls back).
-      await this.lifecycle.assertWayInLeft(uow, userId);
+      await this.deps.lifecycle.assertWayInLeft(uow, userId);
       await this.mail(uow, 'passkey-removed', userId);
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.PASSKEY_REMOVED,
         userId,
         ...client,
         detail: { passkeyId: id },
       });
     });
-    this.logger.info(
+    this.deps.logger.info(
       { event: 'passkey_removed', userId, passkeyId: id, ip: client.ip },
       'passkey removed',
     );
@@ -220,7 +223,7 @@ export class PasskeyService {
     const webauthn = this.webauthn();
     const email = rawEmail === null || rawEmail === undefined ? null : normalizeEmail(rawEmail);
     // The per-IP sign-in budget is charged here, where a passkey sign-in starts; finishing checks it.
-    await this.flow.admit('PASSKEY', client);
+    await this.deps.flow.admit('PASSKEY', client);
     let user: User | null = null;
     let allow: Array<{ id: string; transports?: string[] }> = [];
     if (email !== null) {
@@ -271,7 +274,7 @@ export class PasskeyService {
     const spent = await this.spendChallenge(em, challengeId, ChallengeKind.AUTHENTICATION);
     // Its IP budget was charged by startSignIn; a passkey has no address whose failures it counts.
     const spec = { method: 'PASSKEY', client, ipBudget: null, account: null } as const;
-    return this.flow.attempt(em, { ...spec, refused: signInFailed }, async () => {
+    return this.deps.flow.attempt(em, { ...spec, refused: signInFailed }, async () => {
       const credentialId =
         isRecord(response) && typeof response.id === 'string' ? response.id : null;
       const passkey =
@@ -328,8 +331,8 @@ export class PasskeyService {
   }
 
   private webauthn(): WebAuthnConfig {
-    if (!this.config) throw notConfigured();
-    return this.config;
+    if (!this.deps.config) throw notConfigured();
+    return this.deps.config;
   }
 
   private async saveChallenge(
@@ -380,7 +383,7 @@ export class PasskeyService {
     id: string;
     transports: string[];
   } {
-    const mac = createHmac('sha256', this.decoyKey).update(email).digest();
+    const mac = createHmac('sha256', this.deps.decoyKey).update(email).digest();
     return {
       id: mac.subarray(0, 16 + (mac[31]! % 17)).toString('base64url'),
       transports: ['internal', 'hybrid'],
@@ -389,7 +392,7 @@ export class PasskeyService {
 
   private async mail(uow: UnitOfWork, template: TemplateName, userId: string): Promise<void> {
     const user = await uow.em.findOneOrFail(User, userId);
-    await this.mailer.queue(uow, template, user);
+    await this.deps.mailer.queue(uow, template, user);
   }
 }
 

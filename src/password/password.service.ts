@@ -9,7 +9,7 @@ import { SecurityEventType, type SecurityEvents } from '../events/security-event
 import { badInput, invalidCode, invalidToken } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
-import { Links } from '../mail/links';
+import { type Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
 import { TokenPurpose } from '../tokens/one-time-token.entity';
@@ -23,27 +23,26 @@ import { confirmPassword } from './confirm-password';
 import type { PasswordHasher } from './password-hasher';
 import { assertPasswordAcceptable, normalizePassword } from './password-policy';
 
+export interface PasswordServiceDeps {
+  readonly config: Pick<Config, 'resetTtlSec'>;
+  readonly orm: MikroORM;
+  readonly hasher: PasswordHasher;
+  readonly tokens: OneTimeTokenService;
+  readonly sessions: SessionService;
+  readonly mailer: Mailer;
+  readonly links: Links;
+  readonly limits: RateLimits;
+  readonly flow: SignInFlow;
+  readonly users: UserWriter;
+  readonly lifecycle: AccountLifecycle;
+  readonly events: SecurityEvents;
+  readonly logger: Logger;
+  readonly background: Background;
+}
+
 /** Forgotten and changed passwords. Every change ends sessions and kills pending reset links. */
 export class PasswordService {
-  private readonly links: Links;
-
-  constructor(
-    private readonly config: Config,
-    private readonly orm: MikroORM,
-    private readonly hasher: PasswordHasher,
-    private readonly tokens: OneTimeTokenService,
-    private readonly sessions: SessionService,
-    private readonly mailer: Mailer,
-    private readonly limits: RateLimits,
-    private readonly flow: SignInFlow,
-    private readonly users: UserWriter,
-    private readonly lifecycle: AccountLifecycle,
-    private readonly events: SecurityEvents,
-    private readonly logger: Logger,
-    private readonly background: Background,
-  ) {
-    this.links = Links.from(config);
-  }
+  constructor(private readonly deps: PasswordServiceDeps) {}
 
   /**
    * Mails a reset link to a known address; answers true for any address.
@@ -51,24 +50,24 @@ export class PasswordService {
    */
   async requestReset(rawEmail: unknown, client: ClientInfo): Promise<true> {
     const email = normalizeEmail(rawEmail);
-    await this.limits.emailRequest(email, client.ip);
+    await this.deps.limits.emailRequest(email, client.ip);
     // Done after the answer: a known and an unknown address must take the same time.
-    this.background.run('password reset request', async () => {
-      const em = this.orm.em.fork();
+    this.deps.background.run('password reset request', async () => {
+      const em = this.deps.orm.em.fork();
       const user = await em.findOne(User, { email });
       if (!user) return;
-      const ttl = this.config.resetTtlSec * 1000;
+      const ttl = this.deps.config.resetTtlSec * 1000;
       await transaction(em, async (uow) => {
-        const { token, code } = await this.tokens.issue(
+        const { token, code } = await this.deps.tokens.issue(
           uow.em,
           uow.em.getReference(User, user.id),
           TokenPurpose.RESET,
         );
-        await this.mailer.queue(uow, 'reset-password', email, {
-          link: this.links.resetPassword(token),
+        await this.deps.mailer.queue(uow, 'reset-password', email, {
+          link: this.deps.links.resetPassword(token),
           ttl,
           code,
-          codeTtl: Math.min(CODE_TTL_MS, this.config.resetTtlSec * 1000),
+          codeTtl: Math.min(CODE_TTL_MS, this.deps.config.resetTtlSec * 1000),
         });
       });
     });
@@ -86,8 +85,8 @@ export class PasswordService {
     newPassword: unknown,
     client: ClientInfo,
   ): Promise<true> {
-    await this.limits.tokenAttempt(client.ip);
-    const claims = this.tokens.verify(token, TokenPurpose.RESET);
+    await this.deps.limits.tokenAttempt(client.ip);
+    const claims = this.deps.tokens.verify(token, TokenPurpose.RESET);
     const user = await em.findOne(User, { id: claims.sub });
     if (!user) throw invalidToken();
     // Checked before the link is used up, so a weak password can be corrected with the same link.
@@ -108,11 +107,11 @@ export class PasswordService {
     newPassword: unknown,
     client: ClientInfo,
   ): Promise<true> {
-    return useMailedCode(em, this.limits, this.flow, rawEmail, rawCode, client, {
+    return useMailedCode(em, this.deps.limits, this.deps.flow, rawEmail, rawCode, client, {
       refused: invalidCode,
       // Before the code is tried, so a weak password costs no try and can be corrected.
       precheck: (email) => assertPasswordAcceptable(newPassword, email),
-      find: (userId, code) => this.tokens.matchCode(em, userId, TokenPurpose.RESET, code),
+      find: (userId, code) => this.deps.tokens.matchCode(em, userId, TokenPurpose.RESET, code),
       // A string: precheck asserted it.
       use: (user, row) => this.resetRow(em, user, row, newPassword as string, client),
     });
@@ -126,12 +125,12 @@ export class PasswordService {
     newPassword: string,
     client: ClientInfo,
   ): Promise<true> {
-    const passwordHash = await this.hasher.hash(newPassword);
+    const passwordHash = await this.deps.hasher.hash(newPassword);
     const ended = await transaction(em, async (uow) => {
-      await this.tokens.consume(uow.em, row, TokenPurpose.RESET);
+      await this.deps.tokens.consume(uow.em, row, TokenPurpose.RESET);
       await this.setPassword(uow, user.id, passwordHash, { activate: true });
-      await this.mailer.queue(uow, 'password-changed', user.email);
-      await this.events.record(uow, {
+      await this.deps.mailer.queue(uow, 'password-changed', user.email);
+      await this.deps.events.record(uow, {
         type: SecurityEventType.PASSWORD_RESET,
         userId: user.id,
         ...client,
@@ -139,11 +138,11 @@ export class PasswordService {
       // A reset proves the mailbox: if the account was not proven by mail before, whatever an earlier
       // holder added (passkeys, TOTP, provider links that only claimed the address…) goes. For a
       // waiting account it is also its activation.
-      if (user.isActive) await this.lifecycle.proveAddress(uow, user, 'mail', client);
-      else await this.lifecycle.activated(uow, { ...user, isActive: true }, 'mail', client);
-      return this.sessions.revokeAll(uow, user.id);
+      if (user.isActive) await this.deps.lifecycle.proveAddress(uow, user, 'mail', client);
+      else await this.deps.lifecycle.activated(uow, { ...user, isActive: true }, 'mail', client);
+      return this.deps.sessions.revokeAll(uow, user.id);
     });
-    this.logger.info(
+    this.deps.logger.info(
       { event: 'password_reset', userId: user.id, sessionsEnded: ended.length },
       'password reset',
     );
@@ -163,8 +162,8 @@ export class PasswordService {
   ): Promise<true> {
     const user = await confirmPassword(
       em,
-      this.hasher,
-      this.limits,
+      this.deps.hasher,
+      this.deps.limits,
       viewer.userId,
       currentPassword,
       'Current password is incorrect.',
@@ -172,18 +171,18 @@ export class PasswordService {
     assertPasswordAcceptable(newPassword, user.email);
     if (normalizePassword(newPassword) === normalizePassword(currentPassword))
       throw badInput('The new password must differ from the current one.');
-    const passwordHash = await this.hasher.hash(newPassword);
+    const passwordHash = await this.deps.hasher.hash(newPassword);
     const ended = await transaction(em, async (uow) => {
       await this.setPassword(uow, user.id, passwordHash, { activate: false });
-      await this.mailer.queue(uow, 'password-changed', user.email);
-      await this.events.record(uow, {
+      await this.deps.mailer.queue(uow, 'password-changed', user.email);
+      await this.deps.events.record(uow, {
         type: SecurityEventType.PASSWORD_CHANGED,
         userId: user.id,
         ...client,
       });
-      return this.sessions.revokeAll(uow, user.id, viewer.sessionId);
+      return this.deps.sessions.revokeAll(uow, user.id, viewer.sessionId);
     });
-    this.logger.info(
+    this.deps.logger.info(
       { event: 'password_changed', userId: user.id, sessionsEnded: ended.length },
       'password changed',
     );
@@ -196,18 +195,18 @@ export class PasswordService {
     passwordHash: string,
     options: { activate: boolean },
   ): Promise<void> {
-    await this.users.set(uow, userId, {
+    await this.deps.users.set(uow, userId, {
       passwordHash,
       passwordChangedAt: new Date(),
       ...(options.activate ? { isActive: true } : {}),
     });
     // A reset link mailed before this change must not work after it, nor a pending email change.
-    await this.tokens.retire(uow.em, userId, [
+    await this.deps.tokens.retire(uow.em, userId, [
       TokenPurpose.RESET,
       TokenPurpose.EMAIL_CHANGE,
       TokenPurpose.EMAIL_CHANGE_OLD,
     ]);
     // Nor a pending sign-up's activation link: it would set that sign-up's password.
-    if (options.activate) await this.tokens.retire(uow.em, userId, TokenPurpose.ACTIVATION);
+    if (options.activate) await this.deps.tokens.retire(uow.em, userId, TokenPurpose.ACTIVATION);
   }
 }

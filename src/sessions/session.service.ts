@@ -36,21 +36,24 @@ export type OrgClaimReader = (
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+export interface SessionServiceDeps {
+  readonly config: Pick<Config, 'jwt' | 'refreshTtlMs' | 'refreshReuseGraceMs'>;
+  readonly jwt: JwtService;
+  readonly cache: SessionCache;
+  readonly readLive: ReadLiveSession;
+  readonly mailer: Mailer;
+  readonly events: SecurityEvents;
+  readonly logger: Logger;
+  /** Derives the key of the refresh-token successor chain. */
+  readonly secrets: ServerSecrets;
+}
+
 export class SessionService {
   /** Keys of the successor chain: the current one first, then those of JWT_PREVIOUS_SECRETS. */
   private readonly rotationKeys: Buffer[];
 
-  constructor(
-    private readonly config: Config,
-    private readonly jwt: JwtService,
-    private readonly cache: SessionCache,
-    private readonly readLive: ReadLiveSession,
-    private readonly mailer: Mailer,
-    private readonly events: SecurityEvents,
-    private readonly logger: Logger,
-    secrets: ServerSecrets,
-  ) {
-    this.rotationKeys = secrets.keys(KeyLabel.REFRESH_SUCCESSOR);
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.rotationKeys = deps.secrets.keys(KeyLabel.REFRESH_SUCCESSOR);
   }
 
   private orgClaim: OrgClaimReader = async () => null;
@@ -80,7 +83,7 @@ export class SessionService {
         // Every factor of the session was proven just now: its tokens' auth_time, kept by refreshes.
         authTime: new Date(),
         refreshTokenHash: sha256(secret),
-        expiresAt: new Date(Date.now() + this.config.refreshTtlMs),
+        expiresAt: new Date(Date.now() + this.deps.config.refreshTtlMs),
         ...clientColumns(client),
       },
       { persist: false },
@@ -157,7 +160,7 @@ export class SessionService {
 
     if (session.previousTokenHash && sameDigest(presented, session.previousTokenHash)) {
       const rotatedAt = session.rotatedAt?.getTime() ?? 0;
-      const grace = this.config.refreshReuseGraceMs;
+      const grace = this.deps.config.refreshReuseGraceMs;
       if (grace > 0 && Date.now() - rotatedAt <= grace) {
         // The successor handed out then, possibly made with a key retired since.
         const current = session.refreshTokenHash;
@@ -276,7 +279,7 @@ export class SessionService {
       { revokedAt: new Date() },
     );
     if (ended === 1) {
-      await this.events.record(uow, {
+      await this.deps.events.record(uow, {
         type: SecurityEventType.SESSION_REVOKED,
         userId,
         ...client,
@@ -285,7 +288,7 @@ export class SessionService {
     }
     // Only a session that was really this user's: otherwise anyone could evict others from the cache.
     if (ended !== 1) return false;
-    this.cache.endOnCommit(uow, [sessionId]);
+    this.deps.cache.endOnCommit(uow, [sessionId]);
     return true;
   }
 
@@ -316,7 +319,7 @@ export class SessionService {
         { revokedAt: new Date() },
       );
     }
-    this.cache.endOnCommit(uow, ids);
+    this.deps.cache.endOnCommit(uow, ids);
     for (const effect of this.allEnded) await effect(uow, userId);
     return ids;
   }
@@ -324,7 +327,7 @@ export class SessionService {
   /** signOutEverywhere: ends every session of the user, this one included, and records it. */
   async endAll(uow: UnitOfWork, userId: string, client: ClientInfo): Promise<void> {
     const ended = await this.revokeAll(uow, userId);
-    await this.events.record(uow, {
+    await this.deps.events.record(uow, {
       type: SecurityEventType.SESSION_REVOKED,
       userId,
       ...client,
@@ -339,7 +342,7 @@ export class SessionService {
    */
   isLive(em: () => EntityManager, sessionId: string): MaybePromise<boolean> {
     // `em` is asked for only on a miss: a request answered from the cache never forks one.
-    return this.cache.isLive(sessionId, async () => this.readLive(em(), sessionId));
+    return this.deps.cache.isLive(sessionId, async () => this.deps.readLive(em(), sessionId));
   }
 
   private async revokeForReuse(
@@ -354,18 +357,18 @@ export class SessionService {
         { id: session.id, revokedAt: null },
         { revokedAt: new Date() },
       );
-      this.cache.endOnCommit(uow, [session.id]);
+      this.deps.cache.endOnCommit(uow, [session.id]);
       // Once per session: a burst of replays revokes once and mails once.
       if (ended !== 1) return;
-      await this.mailer.queue(uow, 'refresh-reuse', user);
-      await this.events.record(uow, {
+      await this.deps.mailer.queue(uow, 'refresh-reuse', user);
+      await this.deps.events.record(uow, {
         type: SecurityEventType.REFRESH_TOKEN_REUSED,
         userId: user.id,
         ...client,
         detail: { sessionId: session.id },
       });
     });
-    this.logger.warn(
+    this.deps.logger.warn(
       { event: 'refresh_reuse', userId: user.id, sessionId: session.id, ip: client.ip },
       'refresh token reuse: session revoked',
     );
@@ -387,10 +390,10 @@ export class SessionService {
     user: User,
     secret: string,
   ): Promise<IssuedTokens> {
-    const ttl = this.config.jwt.accessTtlSec;
+    const ttl = this.deps.config.jwt.accessTtlSec;
     // Re-read at every issue: a removed member's next refresh carries no org, a new role the new one.
     const org = session.orgId ? await this.orgClaim(em, user.id, session.orgId) : null;
-    const { token } = this.jwt.signAccess(
+    const { token } = this.deps.jwt.signAccess(
       {
         sub: user.id,
         sid: session.id,
