@@ -130,17 +130,17 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     printToConsole: config.env === 'development',
     sendTimeoutMs: config.mail.sendTimeoutMs,
   });
-  const mailer = new Mailer(
+  const mailer = new Mailer({
     orm,
     transport,
-    new OutboxCipher(secrets),
-    new MailTemplates(config.mail.appName, config.mail.templatesDir, config.locales),
-    config.mail,
+    cipher: new OutboxCipher(secrets),
+    templates: new MailTemplates(config.mail.appName, config.mail.templatesDir, config.locales),
+    options: config.mail,
     logger,
-    config.webhook
+    webhooks: config.webhook
       ? new WebhookSender({ ...config.webhook, timeoutMs: config.mail.sendTimeoutMs })
       : null,
-  );
+  });
   const webhooks = new Webhooks(config.webhook !== null, mailer);
   // The app's and the pages' URLs of mailed links (APP_URL, ACTIVATION_PATH, RESET_PATH).
   const links = Links.from(config);
@@ -205,7 +205,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   registerPasskeyLifecycle(lifecycle);
   registerOAuthLifecycle(lifecycle);
   registerSignInCodeLifecycle(lifecycle);
-  const organizations = new OrganizationService(sessions, events, webhooks, limits);
+  const organizations = new OrganizationService({ sessions, events, webhooks, limits });
   registerOrganizationLifecycle(lifecycle, sessions, organizations);
   const mfaTickets = new MfaTickets();
   // A second step begun before every session ended must not finish a sign-in after it.
@@ -268,7 +268,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       logger,
       background,
     }),
-    signIn: new SignInService(hasher, signInFlow),
+    signIn: new SignInService({ hasher, flow: signInFlow }),
     signInFlow,
     passwords: new PasswordService({
       config,
@@ -300,7 +300,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       logger,
     }),
     signInCodes,
-    reauthentication: new ReauthenticationService(hasher, signInFlow, signInCodes),
+    reauthentication: new ReauthenticationService({ hasher, flow: signInFlow, signInCodes }),
     users: new UserService(),
     userCache,
     userWriter,
@@ -323,7 +323,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       events,
       webhooks,
     }),
-    profile: new ProfileService(config.locales, userWriter),
+    profile: new ProfileService({ locales: config.locales, users: userWriter }),
     emailChange: new EmailChangeService({
       config,
       hasher,

@@ -14,6 +14,12 @@ export interface Reauthenticating {
   sessionId: string;
 }
 
+export interface ReauthenticationServiceDeps {
+  readonly hasher: PasswordHasher;
+  readonly flow: SignInFlow;
+  readonly signInCodes: SignInCodeService;
+}
+
 /**
  * Step-up: the signed-in user proves a factor again and this session's tokens get a new auth_time (what
  * `@auth(fresh: N)` checks). It runs the sign-in pipeline like a sign-in, so failures, budgets, the
@@ -21,11 +27,7 @@ export interface Reauthenticating {
  * renewed, not opened).
  */
 export class ReauthenticationService {
-  constructor(
-    private readonly hasher: PasswordHasher,
-    private readonly flow: SignInFlow,
-    private readonly signInCodes: SignInCodeService,
-  ) {}
+  constructor(private readonly deps: ReauthenticationServiceDeps) {}
 
   /**
    * The account's password, or for an account without one a code from `requestSignInCode`. Throws
@@ -53,10 +55,13 @@ export class ReauthenticationService {
         account: user.email,
       } as const;
       const hash = user.passwordHash;
-      return this.flow.attempt(em, { ...spec, renew, refused: invalidCredentials }, async () =>
-        (await this.hasher.verify(password, hash))
-          ? { ok: true, user }
-          : { ok: false, userId: user.id, reason: 'wrong password' },
+      return this.deps.flow.attempt(
+        em,
+        { ...spec, renew, refused: invalidCredentials },
+        async () =>
+          (await this.deps.hasher.verify(password, hash))
+            ? { ok: true, user }
+            : { ok: false, userId: user.id, reason: 'wrong password' },
       );
     }
     if (code === null || code === undefined)
@@ -71,8 +76,8 @@ export class ReauthenticationService {
       ipBudget: 'sign-in',
       account: user.email,
     } as const;
-    return this.flow.attempt(em, { ...spec, renew, refused: invalidSignInCode }, () =>
-      this.signInCodes.prove(em, user.email, normalized),
+    return this.deps.flow.attempt(em, { ...spec, renew, refused: invalidSignInCode }, () =>
+      this.deps.signInCodes.prove(em, user.email, normalized),
     );
   }
 }

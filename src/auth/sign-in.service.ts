@@ -7,11 +7,13 @@ import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
 import type { SignInFlow } from './sign-in-flow';
 
+export interface SignInServiceDeps {
+  readonly hasher: PasswordHasher;
+  readonly flow: SignInFlow;
+}
+
 export class SignInService {
-  constructor(
-    private readonly hasher: PasswordHasher,
-    private readonly flow: SignInFlow,
-  ) {}
+  constructor(private readonly deps: SignInServiceDeps) {}
 
   /**
    * Checks the password and opens a session. Unknown email and wrong password give the same error
@@ -29,11 +31,11 @@ export class SignInService {
     // Nothing longer than bcrypt's 72 bytes was ever accepted, so it cannot match: refuse before hashing.
     if (!couldBePassword(password)) throw invalidCredentials();
     const spec = { method: 'PASSWORD', client, ipBudget: 'sign-in', account: email } as const;
-    return this.flow.attempt(em, { ...spec, refused: invalidCredentials }, async () => {
+    return this.deps.flow.attempt(em, { ...spec, refused: invalidCredentials }, async () => {
       const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
       const ok = user
-        ? await this.hasher.verify(password, user.passwordHash)
-        : await this.hasher.dummyVerify(password);
+        ? await this.deps.hasher.verify(password, user.passwordHash)
+        : await this.deps.hasher.dummyVerify(password);
       if (user && ok) return { ok: true, user };
       return {
         ok: false,

@@ -42,6 +42,17 @@ interface ClaimedMail {
 }
 const MAX_BACKOFF_MS = 10 * 60_000;
 
+export interface MailerDeps {
+  readonly orm: MikroORM;
+  readonly transport: MailTransport;
+  readonly cipher: OutboxCipher;
+  readonly templates: MailTemplates;
+  readonly options: MailerOptions;
+  readonly logger: Logger;
+  /** Delivers rows of kind `webhook`; null when WEBHOOK_URL is unset (such rows then wait and fail). */
+  readonly webhooks: WebhookSender | null;
+}
+
 /**
  * The transactional outbox. queue() writes the mail in the caller's transaction, so a mail exists
  * exactly when the change that caused it was committed; a sender loop in every process delivers due
@@ -57,22 +68,13 @@ export class Mailer {
   // also how long a mail claimed by a crashed process waits before another process takes it over.
   private readonly leaseMs: number;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly transport: MailTransport,
-    private readonly cipher: OutboxCipher,
-    private readonly templates: MailTemplates,
-    private readonly options: MailerOptions,
-    private readonly logger: Logger,
-    /** Delivers rows of kind `webhook`; null when WEBHOOK_URL is unset (such rows then wait and fail). */
-    private readonly webhooks: WebhookSender | null = null,
-  ) {
+  constructor(private readonly deps: MailerDeps) {
     // Twice one send's worst case: a batch's later sends start only while a whole send still fits.
-    this.leaseMs = 2 * SEND_WORST_CASE * options.sendTimeoutMs;
+    this.leaseMs = 2 * SEND_WORST_CASE * deps.options.sendTimeoutMs;
   }
 
   describe(): string {
-    return this.transport.describe();
+    return this.deps.transport.describe();
   }
 
   /**
@@ -90,7 +92,9 @@ export class Mailer {
     // An account in hand carries its language; a bare address is looked up (or gets the default).
     const [email, known] = typeof to === 'string' ? [to, undefined] : [to.email, to.locale];
     const locale = options.locale ?? known ?? (await this.localeOf(uow, email));
-    const payload = this.cipher.seal(this.templates.render(template, email, vars, locale));
+    const payload = this.deps.cipher.seal(
+      this.deps.templates.render(template, email, vars, locale),
+    );
     uow.em.create(OutboxMail, { payload });
     await uow.em.flush();
     uow.afterCommit(() => this.kick());
@@ -116,14 +120,14 @@ export class Mailer {
 
   /** Queues a webhook event in the unit of work; the sender is woken once it commits. */
   async queueWebhook(uow: UnitOfWork, message: WebhookMessage): Promise<void> {
-    uow.em.create(OutboxMail, { kind: 'webhook', payload: this.cipher.seal(message) });
+    uow.em.create(OutboxMail, { kind: 'webhook', payload: this.deps.cipher.seal(message) });
     await uow.em.flush();
     uow.afterCommit(() => this.kick());
   }
 
   /** Rows waiting per kind and the age of the oldest (failed-for-good rows excluded): for metrics. */
   async pending(): Promise<Array<{ kind: string; depth: number; oldestAgeSec: number }>> {
-    const em = this.orm.em.fork();
+    const em = this.deps.orm.em.fork();
     const now = Date.now();
     return Promise.all(
       OUTBOX_KINDS.map(async (kind) => {
@@ -162,7 +166,7 @@ export class Mailer {
     this.stopped = false;
     const tick = () => {
       this.kick();
-      this.timer = setTimeout(tick, this.options.pollIntervalMs);
+      this.timer = setTimeout(tick, this.deps.options.pollIntervalMs);
       this.timer.unref();
     };
     tick();
@@ -193,12 +197,12 @@ export class Mailer {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    this.transport.close();
+    this.deps.transport.close();
   }
 
   private async pass(): Promise<void> {
     try {
-      const em = this.orm.em.fork();
+      const em = this.deps.orm.em.fork();
       const claimed = await this.claim(em);
       const delivered: string[] = [];
       let deleting = Promise.resolve();
@@ -227,13 +231,13 @@ export class Mailer {
         }
       };
       await Promise.all(
-        Array.from({ length: Math.min(this.transport.connections, claimed.length) }, lane),
+        Array.from({ length: Math.min(this.deps.transport.connections, claimed.length) }, lane),
       );
       deleteSent();
       await deleting;
       if (claimed.length === BATCH) this.again = true;
     } catch (err) {
-      this.logger.error(
+      this.deps.logger.error(
         { ...errorFields(err), operation: 'mail outbox pass' },
         'mail outbox pass failed',
       );
@@ -290,39 +294,39 @@ export class Mailer {
         { id: mail.id },
         { failedAt: new Date(), lockedUntil: null, lastError: 'cannot decrypt payload' },
       );
-      this.logger.error({ mailId: mail.id }, 'outbox mail cannot be decrypted; marked failed');
+      this.deps.logger.error({ mailId: mail.id }, 'outbox mail cannot be decrypted; marked failed');
       return false;
     }
     // A send starting this late could outlive the lease and meet another process sending the same mail.
-    if (Date.now() + SEND_WORST_CASE * this.options.sendTimeoutMs > mail.until.getTime()) {
+    if (Date.now() + SEND_WORST_CASE * this.deps.options.sendTimeoutMs > mail.until.getTime()) {
       await this.release(em, mail);
       return false;
     }
     try {
       await job.send();
-      this.logger.info({ mailId: mail.id, ...job.what, attempt }, `${mail.kind} sent`);
+      this.deps.logger.info({ mailId: mail.id, ...job.what, attempt }, `${mail.kind} sent`);
       return true;
     } catch (err) {
       const error = String((err as { message?: unknown } | null)?.message ?? err).slice(0, 500);
-      if (attempt >= this.options.maxAttempts) {
+      if (attempt >= this.deps.options.maxAttempts) {
         await em.nativeUpdate(
           OutboxMail,
           { id: mail.id },
           { failedAt: new Date(), lockedUntil: null, lastError: error },
         );
-        this.logger.error(
+        this.deps.logger.error(
           { mailId: mail.id, ...job.what, attempt, error },
           `${mail.kind} failed for good`,
         );
         return false;
       }
-      const delay = Math.min(this.options.retryBaseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+      const delay = Math.min(this.deps.options.retryBaseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
       await em.nativeUpdate(
         OutboxMail,
         { id: mail.id },
         { lockedUntil: null, nextAttemptAt: new Date(Date.now() + delay), lastError: error },
       );
-      this.logger.warn(
+      this.deps.logger.warn(
         { mailId: mail.id, ...job.what, attempt, retryInMs: delay, error },
         `${mail.kind} send failed; will retry`,
       );
@@ -336,8 +340,8 @@ export class Mailer {
     send: () => Promise<void>;
   } {
     if (row.kind === 'webhook') {
-      const message = this.cipher.open<WebhookMessage>(row.payload);
-      const sender = this.webhooks;
+      const message = this.deps.cipher.open<WebhookMessage>(row.payload);
+      const sender = this.deps.webhooks;
       // The row id is the event's webhook-id: the same on every retry, so receivers can de-duplicate.
       const id = `msg_${row.id}`;
       return {
@@ -346,7 +350,7 @@ export class Mailer {
           sender ? sender.send(id, message) : Promise.reject(new Error('WEBHOOK_URL is not set')),
       };
     }
-    const message = this.cipher.open<MailMessage>(row.payload);
-    return { what: { subject: message.subject }, send: () => this.transport.send(message) };
+    const message = this.deps.cipher.open<MailMessage>(row.payload);
+    return { what: { subject: message.subject }, send: () => this.deps.transport.send(message) };
   }
 }

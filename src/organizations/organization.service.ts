@@ -36,18 +36,20 @@ export interface OrgWithRole {
 // Derived slugs tried before giving up; each try re-reads the taken ones, so only a race costs a retry.
 const SLUG_ATTEMPTS = 5;
 
+export interface OrganizationServiceDeps {
+  readonly sessions: SessionService;
+  readonly events: SecurityEvents;
+  readonly webhooks: Webhooks;
+  readonly limits: RateLimits;
+}
+
 /**
  * Organizations, their members and roles (API.md "Organizations"). Every check of a role and every
  * change of one happens under the organization's row lock, so "at least one OWNER" holds however many
  * requests run at once. Changes record their security event and webhook in the same unit of work.
  */
 export class OrganizationService {
-  constructor(
-    private readonly sessions: SessionService,
-    private readonly events: SecurityEvents,
-    private readonly webhooks: Webhooks,
-    private readonly limits: RateLimits,
-  ) {}
+  constructor(private readonly deps: OrganizationServiceDeps) {}
 
   /** The viewer's organizations, oldest membership first. */
   async list(em: EntityManager, userId: string): Promise<OrgWithRole[]> {
@@ -99,7 +101,7 @@ export class OrganizationService {
     const name = organizationName(rawName);
     const given = rawSlug === null || rawSlug === undefined ? null : explicitSlug(rawSlug);
     const base = given ?? slugFromName(name);
-    await this.limits.organizationCreated(actor.userId);
+    await this.deps.limits.organizationCreated(actor.userId);
     for (let attempt = 1; ; attempt++) {
       const slug = given ?? (await this.freeSlug(em, base));
       try {
@@ -112,7 +114,7 @@ export class OrganizationService {
           });
           await uow.em.flush();
           await this.record(uow, SecurityEventType.ORGANIZATION_CREATED, actor, organization);
-          await this.webhooks.queue(uow, 'organization.created', {
+          await this.deps.webhooks.queue(uow, 'organization.created', {
             organization: webhookOrg(organization),
             ownerId: actor.userId,
           });
@@ -177,7 +179,7 @@ export class OrganizationService {
     // Not flushed again: the entity is gone.
     uow.em.getUnitOfWork().unsetIdentity(organization);
     await this.record(uow, SecurityEventType.ORGANIZATION_DELETED, actor, snapshot);
-    await this.webhooks.queue(uow, 'organization.deleted', { organization: snapshot });
+    await this.deps.webhooks.queue(uow, 'organization.deleted', { organization: snapshot });
   }
 
   /**
@@ -213,7 +215,7 @@ export class OrganizationService {
         from,
         to: role,
       });
-      await this.webhooks.queue(uow, 'member.role_changed', {
+      await this.deps.webhooks.queue(uow, 'member.role_changed', {
         organization: webhookOrg(target.organization),
         userId,
         from,
@@ -262,11 +264,11 @@ export class OrganizationService {
     sessionId: string,
     orgId: string | null,
   ): Promise<IssuedTokens> {
-    await this.limits.organizationSwitch(sessionId);
+    await this.deps.limits.organizationSwitch(sessionId);
     return transaction(em, async (uow) => {
       if (orgId !== null && !(await roleOf(uow.em, orgId, userId)))
         throw forbidden('You are not a member of this organization.');
-      return this.sessions.switchOrganization(uow, userId, sessionId, orgId);
+      return this.deps.sessions.switchOrganization(uow, userId, sessionId, orgId);
     });
   }
 
@@ -295,7 +297,7 @@ export class OrganizationService {
       memberId: userId,
       role: target.role,
     });
-    await this.webhooks.queue(uow, 'member.removed', {
+    await this.deps.webhooks.queue(uow, 'member.removed', {
       organization: webhookOrg(target.organization),
       userId,
       role: target.role,
@@ -326,7 +328,7 @@ export class OrganizationService {
     organization: Pick<Organization, 'id'> | Record<string, unknown>,
     detail: Record<string, unknown> = {},
   ): Promise<void> {
-    return this.events.record(uow, {
+    return this.deps.events.record(uow, {
       type,
       userId: actor.userId,
       ...actor.client,

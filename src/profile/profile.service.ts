@@ -13,12 +13,15 @@ export interface ProfileChanges {
   metadata?: unknown;
 }
 
+export interface ProfileServiceDeps {
+  /** SUPPORTED_LOCALES and DEFAULT_LOCALE. */
+  readonly locales: LocaleConfig;
+  readonly users: UserWriter;
+}
+
 /** The user's own profile: name, locale and metadata. Writes go through the user writer (cache). */
 export class ProfileService {
-  constructor(
-    private readonly locales: LocaleConfig,
-    private readonly users: UserWriter,
-  ) {}
+  constructor(private readonly deps: ProfileServiceDeps) {}
 
   /**
    * Applies the changes given, all or none, and returns the user as stored. Throws BAD_USER_INPUT (a
@@ -27,11 +30,12 @@ export class ProfileService {
   async update(em: EntityManager, userId: string, changes: ProfileChanges): Promise<User> {
     const fields: EntityData<User> = {};
     if (changes.name !== undefined) fields.name = checkName(changes.name);
-    if (changes.locale !== undefined) fields.locale = checkLocale(changes.locale, this.locales);
+    if (changes.locale !== undefined)
+      fields.locale = checkLocale(changes.locale, this.deps.locales);
     if (changes.metadata !== undefined)
       fields.metadata = checkMetadata(changes.metadata, 'metadata');
     if (Object.keys(fields).length > 0)
-      await transaction(em, (uow) => this.users.set(uow, userId, fields));
+      await transaction(em, (uow) => this.deps.users.set(uow, userId, fields));
     return em.findOneOrFail(User, { id: userId }, { refresh: true });
   }
 }
