@@ -6,7 +6,7 @@ import { useMailedCode } from '../codes/code-attempt';
 import { CODE_TTL_MS } from '../codes/email-codes';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { invalidToken } from '../errors';
-import type { Config } from '../config';
+import type { LocaleConfig } from '../profile/profile-rules';
 import { invalidCode } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
@@ -36,7 +36,11 @@ export interface SignUpProfile {
 }
 
 export interface AccountServiceDeps {
-  readonly config: Pick<Config, 'activationTtlSec' | 'resetTtlSec' | 'locales'>;
+  readonly config: {
+    readonly activationTtlSec: number;
+    readonly resetTtlSec: number;
+    readonly locales: LocaleConfig;
+  };
   readonly orm: MikroORM;
   readonly hasher: PasswordHasher;
   readonly tokens: OneTimeTokenService;

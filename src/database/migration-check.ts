@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatabaseConfig } from '../config';
+import type { DatabaseConfig } from './database.config';
 
 // MikroORM's default: authql does not rename its migrations table.
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';

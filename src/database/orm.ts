@@ -4,7 +4,7 @@ import type { MigrationObject, Options } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
 import type { Migrator } from '@mikro-orm/migrations';
 import type { SqlEntityManager } from '@mikro-orm/sqlite';
-import type { Config } from '../config';
+import type { DatabaseConfig } from './database.config';
 import { SecurityEvent } from '../events/security-event.entity';
 import { HousekeepingLease } from '../housekeeping/housekeeping-lease.entity';
 import { OutboxMail } from '../mail/outbox.entity';
@@ -58,7 +58,7 @@ export const ENTITIES = [
  * modules, umzug and its CLI) only `withMigrations`: a server that does not migrate never pays for it.
  */
 export async function createOrmConfig(
-  config: Config,
+  config: { readonly database: DatabaseConfig },
   log?: (message: string) => void,
   withMigrations = false,
 ): Promise<Options> {
@@ -116,7 +116,7 @@ export async function createOrmConfig(
 }
 
 export async function openDatabase(
-  config: Config,
+  config: { readonly database: DatabaseConfig },
   log?: (message: string) => void,
 ): Promise<MikroORM> {
   if (config.database.driver === 'sqlite' && config.database.path !== ':memory:') {
@@ -128,7 +128,7 @@ export async function openDatabase(
   return orm;
 }
 
-async function migrationsOf(driver: Config['database']['driver']): Promise<MigrationObject[]> {
+async function migrationsOf(driver: DatabaseConfig['driver']): Promise<MigrationObject[]> {
   return driver === 'sqlite'
     ? (await import('../migrations/sqlite')).sqliteMigrations
     : (await import('../migrations/postgresql')).postgresqlMigrations;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { Config } from '../config';
+import type { WebhookConfig } from '../webhooks/webhooks.config';
+import type { DatabaseConfig } from './database.config';
 import { KeyLabel, type ServerSecrets } from '../tokens/secrets';
 import { ServerSetting } from './server-setting.entity';
 
@@ -18,7 +19,10 @@ export interface Deployment {
 }
 
 /** This process's side: its fingerprint comes from an HKDF key of its own label, used for nothing else. */
-export function deploymentOf(config: Config, secrets: ServerSecrets): Deployment {
+export function deploymentOf(
+  config: { readonly webhook: WebhookConfig | null },
+  secrets: ServerSecrets,
+): Deployment {
   return {
     keyFingerprint: secrets.key(KeyLabel.KEY_FINGERPRINT).subarray(0, 16).toString('hex'),
     webhooks: config.webhook !== null,
@@ -50,7 +54,7 @@ export async function recordedDeployment(em: EntityManager): Promise<Deployment 
  * (webhooks) must be queued by it too.
  */
 export function writeRefusals(
-  mine: Deployment & { driver: Config['database']['driver']; developmentSecret: boolean },
+  mine: Deployment & { driver: DatabaseConfig['driver']; developmentSecret: boolean },
   server: Deployment | null,
 ): string[] {
   const problems: string[] = [];

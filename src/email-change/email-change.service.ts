@@ -5,7 +5,7 @@ import type { SignInFlow } from '../auth/sign-in-flow';
 import { useMailedCode } from '../codes/code-attempt';
 import { CODE_TTL_MS } from '../codes/email-codes';
 import { SignInCode } from '../codes/sign-in-code.entity';
-import type { Config } from '../config';
+import type { EmailChangeConfig } from './email-change.config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import {
   AppError,
@@ -43,7 +43,7 @@ const PENDING = [TokenPurpose.EMAIL_CHANGE, TokenPurpose.EMAIL_CHANGE_OLD] as co
 type Row = Pick<EmailTokenClaims, 'sub' | 'jti'>;
 
 export interface EmailChangeServiceDeps {
-  readonly config: Pick<Config, 'emailChange'>;
+  readonly config: { readonly emailChange: EmailChangeConfig };
   readonly hasher: PasswordHasher;
   readonly limits: RateLimits;
   readonly flow: SignInFlow;

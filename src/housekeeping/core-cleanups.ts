@@ -1,5 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
-import type { Config } from '../config';
+
 import { isPostgres } from '../database/orm';
 import { transaction } from '../database/unit-of-work';
 import { Session } from '../sessions/session.entity';
@@ -17,7 +17,7 @@ const ACCOUNT_BATCH = 500;
 /** The cleanups of the core: ended sessions, spent links, accounts never activated. */
 export function addCoreCleanups(
   housekeeping: Housekeeping,
-  config: Config,
+  config: { readonly activationTtlSec: number },
   webhooks: Webhooks,
 ): void {
   housekeeping.add('sessions', (em, now) => {

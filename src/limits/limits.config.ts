@@ -58,6 +58,12 @@ export interface RateLimitConfig {
   readonly orgSwitchesPerSession: number;
 }
 
+/** What the limiter reads of Config: its budgets, and the database a `database` store lives in. */
+export interface LimitsSettings {
+  readonly rateLimit: RateLimitConfig;
+  readonly database: { readonly driver: 'sqlite' | 'postgresql' };
+}
+
 /** `defaultStore`: where counters live when RATE_LIMIT_STORE is unset (it follows the database). */
 export function limitsConfig(
   e: EnvOf<typeof limitsEnv>,

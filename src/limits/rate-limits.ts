@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Config } from '../config';
+import type { LimitsSettings } from './limits.config';
 import { TooManyRequestsError } from '../errors';
 import { ipLimitKey } from './ip-key';
 import { createLimiterStore, type LimiterStore } from './stores';
@@ -30,7 +30,7 @@ export class RateLimits {
   private readonly orgSwitchesPerSession: RateLimiterAbstract;
 
   constructor(
-    config: Config,
+    config: LimitsSettings,
     private readonly store: LimiterStore,
   ) {
     const r = config.rateLimit;
@@ -47,7 +47,7 @@ export class RateLimits {
     this.orgSwitchesPerSession = create('org-switch', r.orgSwitchesPerSession, FIFTEEN_MINUTES);
   }
 
-  static create(config: Config, orm: MikroORM): RateLimits {
+  static create(config: LimitsSettings, orm: MikroORM): RateLimits {
     return new RateLimits(config, createLimiterStore(config, orm));
   }
 

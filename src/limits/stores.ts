@@ -10,7 +10,7 @@ import {
   RateLimiterSQLite,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import type { Config } from '../config';
+import type { LimitsSettings } from './limits.config';
 import { lazyRequire } from '../lazy';
 
 /** The table created by Migration20261201120000 (both dialects); the ORM's schema diff skips it. */
@@ -48,7 +48,7 @@ const memoryLimiter = (o: LimiterOptions) =>
  */
 const insured = (o: LimiterOptions) => ({ insuranceLimiter: memoryLimiter(o) });
 
-export function createLimiterStore(config: Config, orm: MikroORM): LimiterStore {
+export function createLimiterStore(config: LimitsSettings, orm: MikroORM): LimiterStore {
   const store = config.rateLimit.store;
   if (store === 'memory') {
     return {
@@ -148,7 +148,7 @@ function releasingSavepoint(conn: SqliteConnection): SqliteConnection {
   return wrapped;
 }
 
-function databaseStore(config: Config, orm: MikroORM): LimiterStore {
+function databaseStore(config: LimitsSettings, orm: MikroORM): LimiterStore {
   const knex = (orm.em as unknown as SqlEntityManager).getKnex();
   const limiters: Array<RateLimiterAbstract & { clearExpired(ms: number): Promise<unknown> }> = [];
   let timer: NodeJS.Timeout | null = null;

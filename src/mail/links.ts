@@ -1,9 +1,4 @@
-import type { Config } from '../config';
-
-export interface LinkPaths {
-  activation: string;
-  reset: string;
-}
+import type { LinkPaths } from './mail.config';
 
 export const EMAIL_CHANGE_PATH = '/confirm-email';
 
@@ -18,7 +13,7 @@ export class Links {
     private readonly paths: LinkPaths = { activation: '/activate', reset: '/reset-password' },
   ) {}
 
-  static from(config: Config): Links {
+  static from(config: { readonly appUrl: string; readonly linkPaths: LinkPaths }): Links {
     return new Links(config.appUrl, config.linkPaths);
   }
 

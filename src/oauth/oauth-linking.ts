@@ -1,6 +1,6 @@
 import type { AccountLifecycle, Adder } from '../accounts/account-lifecycle';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import type { Config } from '../config';
+import type { OAuthConfig } from './oauth.config';
 import { transaction } from '../database/unit-of-work';
 import { AppError, badInput, ErrorCode, invalidToken } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
@@ -23,7 +23,7 @@ export interface LinkedAccountInfo {
 }
 
 export interface OAuthLinkingDeps {
-  config: Config;
+  config: { readonly oauth: OAuthConfig };
   providers: OAuthProviders;
   limits: RateLimits;
   events: SecurityEvents;

@@ -1,6 +1,6 @@
 import type { createRemoteJWKSet, JWTPayload } from 'jose';
 import type { Configuration } from 'openid-client';
-import type { OAuthConfig, OAuthProviderConfig } from '../config';
+import type { OAuthConfig, OAuthProviderConfig } from './oauth.config';
 import { AppError, badInput } from '../errors';
 import { lazy } from '../lazy';
 import { normalizeEmail } from '../users/email';

@@ -1,6 +1,6 @@
 import type { AccountLifecycle } from '../accounts/account-lifecycle';
 import type { SignInFlow } from '../auth/sign-in-flow';
-import type { Config } from '../config';
+import type { OAuthConfig } from './oauth.config';
 import type { SecurityEvents } from '../events/security-events';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -25,7 +25,7 @@ export interface OAuthServices {
 }
 
 export interface OAuthServicesDeps {
-  config: Config;
+  config: { readonly oauth: OAuthConfig; readonly jwt: { readonly clockSkewSec: number } };
   flow: SignInFlow;
   tokens: OneTimeTokenService;
   limits: RateLimits;

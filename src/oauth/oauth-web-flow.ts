@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Configuration } from 'openid-client';
 import type { SignInFlow } from '../auth/sign-in-flow';
-import type { Config } from '../config';
+import type { OAuthConfig } from './oauth.config';
 import { AppError, ErrorCode, invalidToken, tokenExpired } from '../errors';
 import type { RateLimits } from '../limits/rate-limits';
 import type { Logger } from '../logger';
@@ -33,7 +33,7 @@ export interface StartedFlow {
 }
 
 export interface OAuthWebFlowDeps {
-  config: Config;
+  config: { readonly oauth: OAuthConfig };
   accounts: OAuthAccounts;
   flow: SignInFlow;
   limits: RateLimits;

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import express, { type Request, type Response, Router } from 'express';
-import type { Config } from '../config';
+import type { OAuthConfig } from './oauth.config';
 import { clientInfo, type ClientIp } from '../http/client-ip';
 import type { Logger } from '../logger';
 import { readCookie } from '../pages/csrf';
@@ -9,7 +9,7 @@ import { OAuthFlowError } from './oauth-flow-error';
 import { OAuthWebFlow } from './oauth-web-flow';
 
 export interface OAuthRouterDeps {
-  config: Config;
+  config: { readonly oauth: OAuthConfig };
   services: Services;
   orm: MikroORM;
   logger: Logger;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Response, Router } from 'express';
-import type { Config } from '../config';
+import type { MailConfig } from '../mail/mail.config';
 import { parseEml } from '../mail/eml';
 import { pageHeaders } from './headers';
 import { html, type Html } from './html';
@@ -17,7 +17,7 @@ const MAIL_HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; i
 const EML_NAME = /^[A-Za-z0-9@._-]+\.eml$/;
 
 export interface DevPagesDeps {
-  config: Config;
+  config: { readonly env: string; readonly mail: Pick<MailConfig, 'smtpUrl' | 'outboxDir'> };
 }
 
 interface OutboxEntry {

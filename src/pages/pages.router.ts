@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
-import type { Config } from '../config';
+import type { LocaleConfig } from '../profile/profile-rules';
+import type { PagesConfig } from './pages.config';
 import { AppError, ErrorCode, errorFields } from '../errors';
 import { clientInfo, type ClientIp } from '../http/client-ip';
 import type { Logger } from '../logger';
@@ -16,7 +17,11 @@ const CSP =
   "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface PagesDeps {
-  config: Config;
+  config: {
+    readonly pages: PagesConfig;
+    readonly appUrl: string;
+    readonly locales: LocaleConfig;
+  };
   services: Services;
   orm: MikroORM;
   logger: Logger;

@@ -8,7 +8,7 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { METHOD_AMR, type SignInFlow } from '../auth/sign-in-flow';
-import type { WebAuthnConfig } from '../config';
+import type { WebAuthnConfig } from './passkeys.config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import type { Housekeeping } from '../housekeeping/housekeeping';

@@ -3,7 +3,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Background } from '../background';
 import { useMailedCode } from '../codes/code-attempt';
 import { CODE_TTL_MS } from '../codes/email-codes';
-import type { Config } from '../config';
+
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
 import { badInput, invalidCode, invalidToken } from '../errors';
@@ -24,7 +24,7 @@ import type { PasswordHasher } from './password-hasher';
 import { assertPasswordAcceptable, normalizePassword } from './password-policy';
 
 export interface PasswordServiceDeps {
-  readonly config: Pick<Config, 'resetTtlSec'>;
+  readonly config: { readonly resetTtlSec: number };
   readonly orm: MikroORM;
   readonly hasher: PasswordHasher;
   readonly tokens: OneTimeTokenService;

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import type { Config } from '../config';
+import type { JwtConfig } from '../tokens/tokens.config';
+import type { SessionsConfig } from './sessions.config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { accountDisabled, invalidToken, tokenExpired, unauthenticated } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
@@ -37,7 +38,9 @@ export type OrgClaimReader = (
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface SessionServiceDeps {
-  readonly config: Pick<Config, 'jwt' | 'refreshTtlMs' | 'refreshReuseGraceMs'>;
+  readonly config: Pick<SessionsConfig, 'refreshTtlMs' | 'refreshReuseGraceMs'> & {
+    readonly jwt: Pick<JwtConfig, 'accessTtlSec'>;
+  };
   readonly jwt: JwtService;
   readonly cache: SessionCache;
   readonly readLive: ReadLiveSession;
