@@ -110,6 +110,8 @@ export interface Config {
   readonly webhook: { readonly url: string; readonly secret: string } | null;
   /** Bearer token that opens GET /metrics; null: the endpoint answers 404. */
   readonly metricsToken: string | null;
+  /** GET /admin serves the admin console (ADMIN_CONSOLE; on unless production). */
+  readonly adminConsole: boolean;
   /** Social sign-in over OpenID Connect (src/oauth). */
   readonly oauth: OAuthConfig;
 }
@@ -226,17 +228,20 @@ const integer = (name: string, fallback: number, min: number, max: number) =>
       return n;
     });
 
-const boolean = (name: string) =>
+const toBoolean = (name: string) => (value: string, ctx: z.RefinementCtx) => {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
+  return z.NEVER;
+};
+const boolean = (name: string) => z.string().default('false').transform(toBoolean(name));
+/** Unset stays undefined: the default depends on something else (the mode). */
+const optionalBoolean = (name: string) =>
   z
     .string()
-    .default('false')
-    .transform((value, ctx) => {
-      const v = value.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
-      return z.NEVER;
-    });
+    .optional()
+    .transform((value, ctx) => (value === undefined ? undefined : toBoolean(name)(value, ctx)));
 
 const MAX_PROXY_HOPS = 10;
 
@@ -464,6 +469,8 @@ const EnvSchema = z.object({
     .min(16, 'METRICS_TOKEN must be at least 16 characters, e.g. $(openssl rand -hex 24)')
     .max(512, 'METRICS_TOKEN must be at most 512 characters')
     .optional(),
+  // Unset: on in development and test, off in production (an operator turns it on on purpose).
+  ADMIN_CONSOLE: optionalBoolean('ADMIN_CONSOLE'),
   OAUTH_PROVIDERS: z.string().optional(),
   OAUTH_REDIRECT_URLS: z.string().optional(),
   OAUTH_CALLBACK_BASE_URL: url('OAUTH_CALLBACK_BASE_URL', ['http:', 'https:']).optional(),
@@ -818,6 +825,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     webhook:
       e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : null,
     metricsToken: e.METRICS_TOKEN ?? null,
+    adminConsole: e.ADMIN_CONSOLE ?? nodeEnv !== 'production',
     oauth,
   };
   return deepFreeze(config);

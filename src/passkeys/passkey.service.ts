@@ -72,6 +72,10 @@ export class PasskeyService {
     return em.find(Passkey, { user: userId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
+  count(em: EntityManager, userId: string): Promise<number> {
+    return em.count(Passkey, { user: userId });
+  }
+
   /** Options for navigator.credentials.create(), bound to this user. Throws BAD_USER_INPUT (too many). */
   async startRegistration(
     em: EntityManager,
