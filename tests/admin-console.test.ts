@@ -189,7 +189,7 @@ describe('the admin console', () => {
 
     answer = true;
     await tab.getByRole('button', { name: 'Disable' }).click();
-    await tab.getByText('The account is disabled.').waitFor();
+    await tab.getByText('Sign-in is now blocked.').waitFor();
     await expect(fact(tab, 'State').innerText()).resolves.toBe('Disabled');
     await expect(eventsOf(tab)).resolves.toMatch(/^\S.*\s+disabled\b/m);
     expect(
@@ -197,23 +197,23 @@ describe('the admin console', () => {
     ).toBe('ACCOUNT_DISABLED');
 
     await tab.getByRole('button', { name: 'Enable' }).click();
-    await tab.getByText('The account is enabled.').waitFor();
+    await tab.getByText('Sign-in is allowed again.').waitFor();
     await expect(fact(tab, 'State').innerText()).resolves.toBe('Active');
 
     await tab.getByRole('button', { name: 'Make admin' }).click();
-    await tab.getByText('The account is now an administrator (ADMIN).').waitFor();
+    await tab.getByRole('button', { name: 'Make user' }).waitFor();
     await expect(fact(tab, 'Role').innerText()).resolves.toBe('ADMIN');
     await expect(eventsOf(tab)).resolves.toMatch(/role_changed/);
 
     await tab.getByRole('button', { name: 'Make user' }).click();
-    await tab.getByText('The account is now a user (USER).').waitFor();
+    await tab.getByRole('button', { name: 'Make admin' }).waitFor();
     await expect(fact(tab, 'Role').innerText()).resolves.toBe('USER');
 
     const live = await signIn(server, target.email);
     await tab.reload();
     await tab.getByRole('heading', { name: 'Sessions (1)' }).waitFor();
     await tab.getByRole('button', { name: 'End all sessions' }).click();
-    await tab.getByText('Every session of the account has ended.').waitFor();
+    await tab.getByText('Signed out everywhere.').waitFor();
     await tab.getByRole('heading', { name: 'Sessions (0)' }).waitFor();
     const refreshed = await server.gql(REFRESH_Q, { refreshToken: live.refreshToken });
     expect(codeOf(refreshed)).toBe('INVALID_TOKEN');
@@ -276,7 +276,7 @@ describe('the admin console', () => {
     await expect(fact(tab, 'State').innerText()).resolves.toBe('Active');
     await dialog.getByLabel('Password').fill(admin.password);
     await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await tab.getByText('The account is disabled.').waitFor();
+    await tab.getByText('Sign-in is now blocked.').waitFor();
     await expect(fact(tab, 'State').innerText()).resolves.toBe('Disabled');
     await expect(eventsOf(tab)).resolves.toMatch(/disabled/);
     await context.close();

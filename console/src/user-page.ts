@@ -8,7 +8,7 @@ interface ActionSpec {
   label: string;
   /** The question confirm() asks. */
   ask: (email: string) => string;
-  /** What the page says once it is done. */
+  /** What the page says once it is done (the facts below show the change itself). */
   done: string;
 }
 
@@ -16,27 +16,27 @@ const SPECS: Record<Action, ActionSpec> = {
   disable: {
     label: 'Disable',
     ask: (e) => `Disable ${e}? Their sessions end and they cannot sign in until enabled again.`,
-    done: 'The account is disabled.',
+    done: 'Sign-in is now blocked.',
   },
   enable: {
     label: 'Enable',
     ask: (e) => `Enable ${e}? They can sign in again.`,
-    done: 'The account is enabled.',
+    done: 'Sign-in is allowed again.',
   },
   makeAdmin: {
     label: 'Make admin',
     ask: (e) => `Make ${e} an administrator? Their sessions end; they sign in again as ADMIN.`,
-    done: 'The account is now an administrator (ADMIN).',
+    done: 'Role changed.',
   },
   makeUser: {
     label: 'Make user',
     ask: (e) => `Make ${e} a user (no administration)? Their sessions end.`,
-    done: 'The account is now a user (USER).',
+    done: 'Role changed.',
   },
   endSessions: {
     label: 'End all sessions',
     ask: (e) => `End every session of ${e}? Each of their devices must sign in again.`,
-    done: 'Every session of the account has ended.',
+    done: 'Signed out everywhere.',
   },
 };
 
