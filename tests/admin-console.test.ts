@@ -69,7 +69,7 @@ async function openConsole(
 async function signInWithPassword(tab: Page, email: string, password: string): Promise<void> {
   await tab.getByLabel('Email').fill(email);
   await tab.getByLabel('Password').fill(password);
-  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await tab.getByRole('button', { name: 'Sign in' }).click();
 }
 
 async function openUser(tab: Page, email: string): Promise<void> {
@@ -315,7 +315,7 @@ describe('the admin console', () => {
     });
     await registerPasskey(tab, await signIn(server, admin.email));
 
-    await tab.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await tab.getByRole('button', { name: 'Use a passkey' }).click();
     await tab.getByLabel('Search users').waitFor();
     await expect(tab.locator('header').innerText()).resolves.toContain(admin.email);
     await openUser(tab, admin.email);

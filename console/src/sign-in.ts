@@ -45,7 +45,7 @@ export function signInView(root: Element, done: () => void, notice?: string): vo
       class: 'secondary',
       onclick: () => attempt(() => auth.passkeys.signIn(email.value.trim() || undefined), passkey),
     },
-    'Sign in with a passkey',
+    'Use a passkey',
   );
   const form = h(
     'form',
