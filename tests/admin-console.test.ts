@@ -4,6 +4,7 @@ import { codeOf, createActiveUser, signIn, uniqueEmail, type Tokens } from './he
 import { freePort } from './helpers/inbox';
 import { enableTotp, totpCode, awayFromStepEdge } from './helpers/mfa';
 import { PRODUCTION_ENV } from './helpers/production';
+import { addPlatformAuthenticator } from './helpers/webauthn';
 import { startTestServer, type TestServer } from './helpers/server';
 import { staleTokens } from './helpers/stale';
 
@@ -301,18 +302,7 @@ describe('the admin console', () => {
   it('signs in with a passkey, and signs out', async () => {
     const admin = await createAdmin('passkey-admin');
     const { context, tab } = await openConsole();
-    const cdp = await context.newCDPSession(tab);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addPlatformAuthenticator(context, tab);
     await registerPasskey(tab, await signIn(server, admin.email));
 
     await tab.getByRole('button', { name: 'Use a passkey' }).click();
