@@ -1,8 +1,9 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Role } from '../src/users/role';
+import { User } from '../src/users/user.entity';
 import { codeOf, createActiveUser, signIn, uniqueEmail, type Tokens } from './helpers/flows';
 import { freePort } from './helpers/inbox';
-import { enableTotp, totpCode, awayFromStepEdge } from './helpers/mfa';
+import { awayFromStepEdge, enableTotp, mailCode, totpCode } from './helpers/mfa';
 import { PRODUCTION_ENV } from './helpers/production';
 import { addPlatformAuthenticator } from './helpers/webauthn';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -251,21 +252,7 @@ describe('the admin console', () => {
       { token: stale },
     );
     expect(codeOf(refused)).toBe('REAUTHENTICATION_REQUIRED');
-    const { context, tab } = await openConsole();
-    await tab.evaluate(
-      ([key, value]) => (globalThis as any).localStorage.setItem(key!, value!),
-      [
-        STORAGE_KEY,
-        JSON.stringify({
-          v: 1,
-          accessToken: stale,
-          refreshToken: tokens.refreshToken,
-          refreshAt: Date.now() + 600_000,
-          user: tokens.user,
-        }),
-      ],
-    );
-    await tab.reload();
+    const { context, tab } = await consoleWith(tokens);
     tab.on('dialog', (dialog) => void dialog.accept());
     await openUser(tab, target.email);
     await tab.getByRole('button', { name: 'Disable' }).click();
@@ -280,6 +267,29 @@ describe('the admin console', () => {
     await tab.getByText('Sign-in is now blocked.').waitFor();
     await expect(fact(tab, 'State').innerText()).resolves.toBe('Disabled');
     await expect(eventsOf(tab)).resolves.toMatch(/disabled/);
+    await context.close();
+  });
+
+  it('asks an admin without a password for a mailed code instead', async () => {
+    const admin = await createAdmin('social-admin');
+    const target = await createActiveUser(server, uniqueEmail('social-target'));
+    const tokens = await staleTokens(server, await signIn(server, admin.email), 20 * 60);
+    // As an account made by a social sign-in has: no password.
+    await server.app.orm.em
+      .fork()
+      .nativeUpdate(User, { email: admin.email }, { passwordHash: null });
+    const { context, tab } = await consoleWith(tokens);
+    tab.on('dialog', (dialog) => void dialog.accept());
+    await openUser(tab, target.email);
+    await tab.getByRole('button', { name: 'Disable' }).click();
+    const dialog = tab.getByRole('dialog', { name: 'Confirm it’s you' });
+    const mails = server.inbox.for(admin.email).length;
+    await dialog.getByRole('button', { name: 'Email me a code' }).click();
+    const code = mailCode(await server.inbox.waitFor(admin.email, mails + 1));
+    await dialog.getByLabel('Code').fill(code);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await tab.getByText('Sign-in is now blocked.').waitFor();
+    await expect(fact(tab, 'State').innerText()).resolves.toBe('Disabled');
     await context.close();
   });
 
@@ -364,6 +374,17 @@ const SIGN_IN_Q = `mutation ($email: String!, $password: String!) {
   signIn(input: { email: $email, password: $password }) { accessToken }
 }`;
 const REFRESH_Q = `mutation ($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { accessToken } }`;
+
+/** The console opened with `tokens` as its stored session (the way a reload finds it). */
+async function consoleWith(tokens: Tokens): Promise<Console> {
+  const opened = await openConsole();
+  await opened.tab.evaluate(
+    ([key, value]) => (globalThis as any).localStorage.setItem(key!, value!),
+    [STORAGE_KEY, JSON.stringify({ v: 1, ...tokens, refreshAt: Date.now() + 600_000 })],
+  );
+  await opened.tab.reload();
+  return opened;
+}
 
 const eventsOf = (tab: Page) => tab.locator('section', { hasText: 'Security events' }).innerText();
 
