@@ -38,6 +38,8 @@ const SQLITE_ONLY = [
   'client-social',
   'client-browser',
   'client-codegen',
+  // the admin console (a browser over the same admin API, which runs on both)
+  'admin-console',
   // rendering, metrics, pure units, the documentation
   'mail-templates',
   'pages',

@@ -1,5 +1,5 @@
 'use strict';
-// Compiles with tsc only when a source file is newer than the last build (used by `npm start`,
+// Compiles with tsc (and bundles the admin console) only when a source file is newer than the last build (used by `npm start`,
 // `npm run cli` and jest): checking the stamp takes milliseconds, a build tens of seconds.
 const { spawnSync } = require('node:child_process');
 const { existsSync, readdirSync, statSync, utimesSync, writeFileSync } = require('node:fs');
@@ -9,8 +9,11 @@ const root = join(__dirname, '..');
 const entry = join(root, 'dist', 'src', 'main.js');
 const cliEntry = join(root, 'dist', 'src', 'cli', 'cli.js');
 const stamp = join(root, 'dist', '.build-stamp');
+const consoleBundle = join(root, 'dist', 'console', 'console.js');
 const SOURCES = [
   'src',
+  'console',
+  'client/src',
   'scripts',
   'bench',
   'mikro-orm.config.ts',
@@ -29,7 +32,7 @@ function newestMtime(path) {
 }
 
 function needsBuild(target) {
-  if (!existsSync(target) || !existsSync(stamp)) return true;
+  if (!existsSync(target) || !existsSync(stamp) || !existsSync(consoleBundle)) return true;
   const built = statSync(stamp).mtimeMs;
   return SOURCES.some((p) => existsSync(join(root, p)) && newestMtime(join(root, p)) > built);
 }
@@ -46,6 +49,12 @@ function ensureBuilt(target = entry) {
     cwd: root,
   });
   if (result.status !== 0) throw new Error(`build failed (tsc exit ${result.status})`);
+  // The admin console's bundle (esbuild, a fraction of a second): served by the server under /admin.
+  const bundled = spawnSync(process.execPath, [join(__dirname, 'build-console.js')], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  if (bundled.status !== 0) throw new Error(`console build failed (exit ${bundled.status})`);
   writeFileSync(stamp, started.toISOString() + '\n');
   // Dated when the build started: a source saved while tsc ran is newer, so the next run rebuilds.
   utimesSync(stamp, started, started);

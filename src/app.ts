@@ -12,6 +12,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config';
+import { adminConsoleRouter } from './admin-console/admin-console.router';
 import { createContextBuilder, type Context } from './context';
 import { createClientIp } from './http/client-ip';
 import { createGraphQLHandler, isGraphQLPath } from './http/graphql-handler';
@@ -151,6 +152,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   mountMetrics(app, services.metrics, config.metricsToken);
   app.use(pagesRouter({ config, services, orm, logger, clientIp }));
   app.use(oauthRouter({ config, services, orm, logger, clientIp }));
+  app.use(adminConsoleRouter({ config }));
   app.use(devPagesRouter({ config }));
   graphql = createGraphQLHandler(apollo, createContextBuilder(orm, services, clientIp), logger);
   app.use(jsonErrors(logger));

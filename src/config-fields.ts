@@ -72,17 +72,22 @@ export const integer = (name: string, fallback: number, min: number, max: number
       return n;
     });
 
-export const boolean = (name: string) =>
+const toBoolean = (name: string) => (value: string, ctx: z.RefinementCtx) => {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
+  return z.NEVER;
+};
+
+export const boolean = (name: string) => z.string().default('false').transform(toBoolean(name));
+
+/** Unset stays undefined: the default depends on something else (the mode). */
+export const optionalBoolean = (name: string) =>
   z
     .string()
-    .default('false')
-    .transform((value, ctx) => {
-      const v = value.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
-      return z.NEVER;
-    });
+    .optional()
+    .transform((value, ctx) => (value === undefined ? undefined : toBoolean(name)(value, ctx)));
 
 export const url = (name: string, protocols: string[]) =>
   z.string().refine(

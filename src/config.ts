@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { adminConsoleConfig, adminConsoleEnv } from './admin-console/admin-console.config';
 import { integer, type ConfigContext, type EnvShape } from './config-fields';
 import { databaseConfig, databaseEnv, type DatabaseConfig } from './database/database.config';
 import {
@@ -97,6 +98,8 @@ export interface Config {
   readonly webhook: WebhookConfig | null;
   /** Bearer token that opens GET /metrics; null: the endpoint answers 404. */
   readonly metricsToken: string | null;
+  /** GET /admin serves the admin console (ADMIN_CONSOLE; on unless production). */
+  readonly adminConsole: boolean;
   /** Social sign-in over OpenID Connect (src/oauth). */
   readonly oauth: OAuthConfig;
 }
@@ -176,6 +179,7 @@ const EnvSchema = z.object({
   ...eventsEnv,
   ...webhooksEnv,
   ...metricsEnv,
+  ...adminConsoleEnv,
   ...oauthEnv,
   ...passkeysEnv,
 } satisfies EnvShape);
@@ -279,6 +283,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     securityEventTtlMs: securityEventTtlConfig(e),
     webhook,
     metricsToken: metricsTokenConfig(e),
+    adminConsole: adminConsoleConfig(e, isProduction),
     oauth,
   };
   return deepFreeze(config);

@@ -20,6 +20,7 @@ import { SecurityEventResolver } from './events/security-event.resolver';
 import { OAuthResolver } from './oauth/oauth.resolver';
 import { InvitationResolver } from './organizations/invitation.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
+import { UserAccessResolver } from './admin/user-access.resolver';
 import { UserOrganizationsResolver } from './admin/user-organizations.resolver';
 import { PasswordResolver } from './password/password.resolver';
 import { EmailChangeResolver } from './email-change/email-change.resolver';
@@ -43,6 +44,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       OrganizationResolver,
       InvitationResolver,
       UserOrganizationsResolver,
+      UserAccessResolver,
       ProfileResolver,
       ReauthenticationResolver,
       EmailChangeResolver,

@@ -393,3 +393,34 @@ describe('security events', () => {
     }
   });
 });
+
+describe("a user's ways in, as administrators see them", () => {
+  const ACCESS = `query ($id: ID!) {
+    user(id: $id) { sessions { id current userAgent } linkedAccounts { provider } passkeyCount }
+  }`;
+
+  it('lists the live sessions, linked providers and passkey count; FORBIDDEN to the user', async () => {
+    const admin = await createAdmin('access-admin');
+    const user = await createActiveUser(server, uniqueEmail('access-user'));
+    const first = await signIn(server, user.email);
+    await signIn(server, user.email);
+    const ended = await server.gql(`mutation { signOut }`, {}, { token: first.accessToken });
+    expect(ended.errors).toBeUndefined();
+
+    const res = await server.gql(ACCESS, { id: user.id }, { token: admin.token });
+    expect(res.errors).toBeUndefined();
+    // The signed-out session is gone; the other one is live, and not the admin's own.
+    expect(res.data!.user).toEqual({
+      sessions: [{ id: expect.any(String), current: false, userAgent: 'node' }],
+      linkedAccounts: [],
+      passkeyCount: 0,
+    });
+
+    // Through their own `me`, a USER reads none of it (they have sessions, linkedAccounts, passkeys).
+    const { accessToken } = await signIn(server, user.email);
+    for (const field of ['sessions { id }', 'linkedAccounts { provider }', 'passkeyCount']) {
+      const own = await server.gql(`{ me { ${field} } }`, {}, { token: accessToken });
+      expect(codeOf(own)).toBe('FORBIDDEN');
+    }
+  });
+});

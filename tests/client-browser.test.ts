@@ -5,6 +5,7 @@ import { dirname, join, normalize } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createActiveUser, PASSWORD, uniqueEmail } from './helpers/flows';
 import { freePort } from './helpers/inbox';
+import { addPlatformAuthenticator } from './helpers/webauthn';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // @authql/client in Debian's chromium: the browser bundle, loaded by a page this test serves (with
@@ -163,18 +164,7 @@ describe('@authql/client in chromium', () => {
     const user = await createActiveUser(server, uniqueEmail('browser'));
     const context = await browser.newContext();
     const tab = await open(context);
-    const cdp = await context.newCDPSession(tab);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addPlatformAuthenticator(context, tab);
 
     expect(await signInOn(tab, user.email)).toMatchObject({
       status: 'signed-in',

@@ -17,8 +17,9 @@ import {
   uniqueEmail,
 } from './helpers/flows';
 import { linkToken } from './helpers/inbox';
-import { enableTotp, mailCode, totpCode } from './helpers/mfa';
+import { awayFromStepEdge, enableTotp, mailCode, totpCode } from './helpers/mfa';
 import { startTestServer, type TestServer } from './helpers/server';
+import { staleTokens } from './helpers/stale';
 
 // @authql/client against the real server in Node: every sign-in method Node can drive, the session
 // it keeps, the errors it throws.
@@ -91,6 +92,7 @@ describe('@authql/client in Node', () => {
   it('answers mfa-required with the ticket and methods, and completeSignIn finishes it', async () => {
     const user = await createActiveUser(server, uniqueEmail('client-mfa'));
     const { secret } = await enableTotp(server, user.email);
+    await awayFromStepEdge();
     const { auth, changes } = client();
     const result = await auth.signIn({ email: user.email, password: PASSWORD });
     if (result.status !== 'mfa-required')
@@ -240,4 +242,65 @@ describe('@authql/client in Node', () => {
     expect(counter.count('refreshToken')).toBe(0);
     expect(await auth.accessToken()).not.toBeNull();
   });
+
+  it('reauthenticate turns a stale sign-in fresh for the same session (and asks for TOTP when on)', async () => {
+    const user = await createActiveUser(server, uniqueEmail('client-reauth'));
+    const stale = await staleTokens(server, await signIn(server, user.email), 20 * 60);
+    const storage = memoryStorage(
+      JSON.stringify({ v: 1, ...stale, refreshAt: Date.now() + 600_000 }),
+    );
+    const { auth, counter } = client(storage);
+    const START = 'mutation { startTotpEnrollment { secret } }';
+    await expect(auth.request(START)).rejects.toMatchObject({ code: 'REAUTHENTICATION_REQUIRED' });
+    await expect(auth.reauthenticate({ password: 'not my password' })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect(await auth.accessToken()).toBe(stale.accessToken); // still signed in, nothing spent
+    expect(await auth.reauthenticate({ password: PASSWORD })).toMatchObject({
+      status: 'signed-in',
+      user: { email: user.email },
+    });
+    const fresh = (await stored(storage))!;
+    expect(fresh.accessToken).not.toBe(stale.accessToken);
+    expect(sidOf(fresh.accessToken)).toBe(sidOf(stale.accessToken));
+    await expect(auth.request(START)).resolves.toMatchObject({
+      startTotpEnrollment: { secret: expect.any(String) },
+    });
+    expect(counter.count('refreshToken')).toBe(0);
+
+    // With TOTP on: a ticket first, then completeSignIn renews the same session.
+    const { secret } = await enableTotp(server, user.email);
+    await awayFromStepEdge();
+    const again = await staleTokens(server, await signIn2fa(user.email, secret), 20 * 60);
+    const second = client(
+      memoryStorage(JSON.stringify({ v: 1, ...again, refreshAt: Date.now() + 600_000 })),
+    );
+    const asked = await second.auth.reauthenticate({ password: PASSWORD });
+    expect(asked).toMatchObject({
+      status: 'mfa-required',
+      methods: expect.arrayContaining(['TOTP']),
+    });
+    if (asked.status !== 'mfa-required') throw new Error('unreachable');
+    await second.auth.completeSignIn(asked.ticket, totpCode(secret, 1)); // a later step than the sign-in's
+    expect(sidOf((await second.auth.accessToken())!)).toBe(sidOf(again.accessToken));
+    await expect(second.auth.request(START)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
 });
+
+const sidOf = (token: string) =>
+  (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+
+/** Tokens of a TOTP account's sign-in (password, then the code). */
+async function signIn2fa(email: string, secret: string) {
+  const res = await server.gql(
+    `mutation ($email: String!, $password: String!) { signIn(input: { email: $email, password: $password }) { accessToken } }`,
+    { email, password: PASSWORD },
+  );
+  const ticket = res.errors![0]!.extensions!.mfaTicket as string;
+  const done = await server.gql(
+    `mutation ($t: String!, $c: String!) { completeSignIn(mfaTicket: $t, code: $c) { accessToken refreshToken expiresIn user { id email role isActive } } }`,
+    { t: ticket, c: totpCode(secret) },
+  );
+  expect(done.errors).toBeUndefined();
+  return done.data!.completeSignIn;
+}

@@ -26,6 +26,7 @@ import { freePort } from './helpers/inbox';
 import { enableTotp } from './helpers/mfa';
 import { captureLog } from './helpers/log';
 import { PRODUCTION_ENV } from './helpers/production';
+import { addPlatformAuthenticator } from './helpers/webauthn';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // Passkeys end to end: Debian's chromium (playwright-core) with the DevTools virtual authenticator,
@@ -92,18 +93,7 @@ interface Device {
 async function openDevice(origin: string): Promise<Device> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  const { cdp, authenticatorId } = await addPlatformAuthenticator(context, page);
   await page.goto(origin);
   return { context, page, cdp, authenticatorId };
 }

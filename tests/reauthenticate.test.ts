@@ -26,6 +26,7 @@ import {
   totpCode,
 } from './helpers/mfa';
 import { startTestServer, type TestServer } from './helpers/server';
+import { staleTokens as staleOf } from './helpers/stale';
 
 // reauthenticate: fresh tokens for the same session with a new auth_time, proven the way sign-in proves
 // (same errors, same failure budget), with TOTP finishing through completeSignIn for that session.
@@ -45,21 +46,7 @@ afterAll(() => server.close());
 
 const claimsOf = (token: string) => jwt.decode(token) as jwt.JwtPayload;
 
-/**
- * Tokens of the same session whose auth_time is `ageSec` old: the session's auth_time set in the past,
- * then a refresh (which keeps it), as a session signed in that long ago has.
- */
-async function staleTokens(tokens: Tokens, ageSec = 11 * 60): Promise<Tokens> {
-  const sid = claimsOf(tokens.accessToken).sid as string;
-  await server.app.orm.em
-    .fork()
-    .nativeUpdate(Session, { id: sid }, { authTime: new Date(Date.now() - ageSec * 1000) });
-  const res = await server.gql(REFRESH, { refreshToken: tokens.refreshToken });
-  expect(res.errors).toBeUndefined();
-  const stale = res.data!.refreshToken as Tokens;
-  expect(Date.now() / 1000 - claimsOf(stale.accessToken).auth_time).toBeGreaterThan(ageSec - 5);
-  return stale;
-}
+const staleTokens = (tokens: Tokens, ageSec?: number) => staleOf(server, tokens, ageSec);
 
 async function sessionCount(token: string): Promise<number> {
   const res = await server.gql(SESSIONS, {}, { token });

@@ -4,6 +4,7 @@ import {
   ExchangeOAuthCodeDocument,
   FinishPasskeySignInDocument,
   MeDocument,
+  ReauthenticateDocument,
   RefreshTokenDocument,
   RequestSignInCodeDocument,
   SignInDocument,
@@ -76,6 +77,12 @@ export interface AuthqlClient {
     pkce(): Promise<{ verifier: string; challenge: string }>;
   };
   signInWithIdToken(provider: string, idToken: string, nonce?: string): Promise<SignInResult>;
+  /**
+   * Proves the signed-in user again (the password, or for an account without one a code from
+   * requestSignInCode) when the server answers REAUTHENTICATION_REQUIRED: this session gets fresh
+   * tokens. With TOTP on: mfa-required, then completeSignIn.
+   */
+  reauthenticate(proof: { password?: string; code?: string }): Promise<SignInResult>;
   /**
    * Any operation with the access token (without one when signed out); refreshes once on
    * UNAUTHENTICATED or expiry, then retries.
@@ -293,6 +300,16 @@ export function createAuthqlClient(options: AuthqlClientOptions): AuthqlClient {
     },
     signInWithIdToken: (provider, idToken, nonce) =>
       signInWith('signInWithIdToken', SignInWithIdTokenDocument, { provider, idToken, nonce }),
+    async reauthenticate({ password, code }) {
+      try {
+        const data = await request(ReauthenticateDocument, { password, code });
+        return { status: 'signed-in', user: await signedIn(data.reauthenticate) };
+      } catch (err) {
+        if (isAuthqlError(err, 'MFA_REQUIRED') && err.mfaTicket)
+          return { status: 'mfa-required', ticket: err.mfaTicket, methods: err.methods ?? [] };
+        throw err;
+      }
+    },
     request,
     async me() {
       return (await request(MeDocument)).me;

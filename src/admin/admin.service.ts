@@ -12,6 +12,7 @@ import type { UserWriter } from '../users/user-writer';
 import { User } from '../users/user.entity';
 import { MAX_PAGE } from '../users/user.service';
 import { webhookUser, type Webhooks } from '../webhooks/webhooks';
+import { isUuid } from '../ids';
 
 /** Who acts: an administrator (their id and client), or the operator's CLI (no user, no client). */
 export interface Actor {
@@ -26,7 +27,6 @@ export interface UserPage {
   total: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_QUERY = 254;
 
 // Locks every enabled admin row (PostgreSQL): two admins demoting each other queue here, and the second
@@ -54,7 +54,7 @@ export class AdminService {
 
   /** The user, or null for an unknown id. */
   async user(em: EntityManager, id: string): Promise<User | null> {
-    return UUID.test(id) ? em.findOne(User, { id }) : null;
+    return isUuid(id) ? em.findOne(User, { id }) : null;
   }
 
   /** Users whose email contains `query` (all without one), oldest first. Throws BAD_USER_INPUT. */
@@ -170,7 +170,7 @@ export class AdminService {
     appMetadata: unknown,
   ): Promise<User> {
     const value = checkMetadata(appMetadata, 'appMetadata');
-    if (!UUID.test(id)) throw badInput('No such user.');
+    if (!isUuid(id)) throw badInput('No such user.');
     await transaction(em, async (uow) => {
       if ((await this.deps.users.set(uow, id, { appMetadata: value })) !== 1)
         throw badInput('No such user.');
@@ -213,7 +213,7 @@ export class AdminService {
     set: { role?: Role; disabled?: boolean },
     effects: (uow: UnitOfWork, before: User) => Promise<void>,
   ): Promise<User> {
-    if (!UUID.test(id)) throw badInput('No such user.');
+    if (!isUuid(id)) throw badInput('No such user.');
     await transaction(em, async (uow) => {
       const before = await uow.em.findOne(User, { id }, { refresh: true });
       if (!before) throw badInput('No such user.');

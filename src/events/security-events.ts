@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { badInput } from '../errors';
 import { SecurityEvent } from './security-event.entity';
+import { isUuid } from '../ids';
 
 /** The event types of API.md "Security events"; features add theirs here and record them in one line. */
 export const SecurityEventType = {
@@ -56,7 +57,6 @@ export interface SecurityEventInput {
 }
 
 export const MAX_EVENT_PAGE = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The security event log: written inside the unit of work of the change, read newest first. */
 export class SecurityEvents {
@@ -95,13 +95,11 @@ export class SecurityEvents {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENT_PAGE) {
       throw badInput(`limit must be between 1 and ${MAX_EVENT_PAGE}.`);
     }
-    if (!UUID.test(userId)) return [];
+    if (!isUuid(userId)) return [];
     let cursor = {};
     if (before !== null && before !== undefined) {
       // The cursor must be one of this user's events: another account's id reveals nothing.
-      const from = UUID.test(before)
-        ? await em.findOne(SecurityEvent, { id: before, userId })
-        : null;
+      const from = isUuid(before) ? await em.findOne(SecurityEvent, { id: before, userId }) : null;
       if (!from) throw badInput('before must be the id of one of these events.');
       cursor = { $or: [{ at: { $lt: from.at } }, { at: from.at, id: { $lt: from.id } }] };
     }

@@ -4,12 +4,10 @@ import type { UnitOfWork } from '../database/unit-of-work';
 import { AppError, ErrorCode } from '../errors';
 import { Membership, Organization } from './organization.entity';
 import { OrgRole, orgRoleSatisfies } from './org-role';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../ids';
 
 /** Whether `value` can be an id at all (PostgreSQL refuses a malformed uuid with an error, not a miss). */
-export const isId = (value: unknown): value is string =>
-  typeof value === 'string' && UUID.test(value);
+export const isId = (value: unknown): value is string => typeof value === 'string' && isUuid(value);
 
 export const forbidden = (
   message = 'You do not have permission to do this in this organization.',

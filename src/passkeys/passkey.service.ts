@@ -22,12 +22,12 @@ import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
 import { ChallengeKind, PasskeyChallenge } from './passkey-challenge.entity';
 import { Passkey } from './passkey.entity';
+import { isUuid } from '../ids';
 
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** Enough for every device a person owns; bounds excludeCredentials and allowCredentials. */
 export const MAX_PASSKEYS_PER_USER = 20;
 const NO_USER = '00000000-0000-0000-0000-000000000000';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
@@ -73,6 +73,10 @@ export class PasskeyService {
 
   list(em: EntityManager, userId: string): Promise<Passkey[]> {
     return em.find(Passkey, { user: userId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  count(em: EntityManager, userId: string): Promise<number> {
+    return em.count(Passkey, { user: userId });
   }
 
   /** Options for navigator.credentials.create(), bound to this user. Throws BAD_USER_INPUT (too many). */
@@ -189,7 +193,7 @@ export class PasskeyService {
   /** Removes one of the user's passkeys and mails the owner. Throws BAD_USER_INPUT (no such passkey). */
   async delete(em: EntityManager, userId: string, id: string, client: ClientInfo): Promise<void> {
     // Another user's passkey and an unknown id look the same.
-    if (!UUID.test(id)) throw badInput('No such passkey.');
+    if (!isUuid(id)) throw badInput('No such passkey.');
     await transaction(em, async (uow) => {
       const deleted = await uow.em.nativeDelete(Passkey, { id, user: userId });
       if (deleted !== 1) throw badInput('No such passkey.');
@@ -363,7 +367,7 @@ export class PasskeyService {
     kind: ChallengeKind,
     userId?: string,
   ): Promise<{ challenge: string; userId: string | null; decoy: boolean }> {
-    if (!UUID.test(id)) throw challengeSpent();
+    if (!isUuid(id)) throw challengeSpent();
     const now = new Date();
     const where = {
       id,

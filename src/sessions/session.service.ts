@@ -15,6 +15,7 @@ import { type User } from '../users/user.entity';
 import { Session } from './session.entity';
 import type { ClientInfo, IssuedTokens } from './session.types';
 import type { SessionCache } from './session-cache';
+import { isUuid } from '../ids';
 
 export type { ClientInfo, IssuedTokens } from './session.types';
 
@@ -34,8 +35,6 @@ export type OrgClaimReader = (
   userId: string,
   orgId: string,
 ) => Promise<OrgClaim | null>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface SessionServiceDeps {
   readonly config: Pick<SessionsConfig, 'refreshTtlMs' | 'refreshReuseGraceMs'> & {
@@ -275,7 +274,7 @@ export class SessionService {
     sessionId: string,
     client: ClientInfo,
   ): Promise<boolean> {
-    if (!UUID.test(sessionId)) return false;
+    if (!isUuid(sessionId)) return false;
     const ended = await uow.em.nativeUpdate(
       Session,
       { id: sessionId, user: userId, revokedAt: null },
@@ -454,7 +453,7 @@ function parseRefreshToken(value: unknown): { sessionId: string; secret: string 
   if (dot < 0) return null;
   const sessionId = value.slice(0, dot);
   const secret = value.slice(dot + 1);
-  if (!UUID.test(sessionId) || !/^[A-Za-z0-9_-]{43}$/.test(secret)) return null;
+  if (!isUuid(sessionId) || !/^[A-Za-z0-9_-]{43}$/.test(secret)) return null;
   return { sessionId, secret };
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { parseStoredMetadata } from '../profile/profile-rules';
 import { Role } from './role';
+import { isUuid } from '../ids';
 
 /** What `me` shows of a user: nothing secret, so it may be kept in memory. */
 export interface UserSnapshot {
@@ -36,7 +37,6 @@ interface UserRow {
   app_metadata: unknown;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const COLUMNS = `u.id, u.email, u.role, u.is_active, u.disabled, u.created_at, u.totp_enabled_at,
   u.name, u.locale, u.email_proof, u.metadata, u.app_metadata`;
 // Raw selects, not em.findOne/em.count: these run on every cold `me`, and the ORM's query building and
@@ -47,7 +47,7 @@ const USER_OF_LIVE_SESSION = `select ${COLUMNS} from sessions s join users u on 
 
 /** The user's public view, or null when there is no such user. */
 export async function readUser(em: EntityManager, id: string): Promise<UserSnapshot | null> {
-  if (!UUID.test(id)) return null;
+  if (!isUuid(id)) return null;
   return first(em, await em.getConnection().execute(USER_BY_ID, [id], 'all'));
 }
 
@@ -59,7 +59,7 @@ export async function readLiveSessionUser(
   em: EntityManager,
   sessionId: string,
 ): Promise<UserSnapshot | null> {
-  if (!UUID.test(sessionId)) return null;
+  if (!isUuid(sessionId)) return null;
   // Dates are compared in the column's own encoding (epoch ms on SQLite, timestamptz on PostgreSQL).
   const now = em.getPlatform().processDateProperty(new Date()) as unknown;
   return first(em, await em.getConnection().execute(USER_OF_LIVE_SESSION, [sessionId, now], 'all'));

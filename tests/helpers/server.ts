@@ -85,6 +85,8 @@ export const LIFTED_LIMITS = {
 export interface TestServerOptions {
   /** Listen on a free port chosen up front and set APP_URL to this server's own origin (mailed links open here). */
   ownAppUrl?: boolean;
+  /** Listen on this port (a browser test that must know its origin before the server starts). */
+  port?: number;
   logger?: Logger;
 }
 
@@ -93,7 +95,7 @@ export async function startTestServer(
   env: Record<string, string> = {},
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const port = options.ownAppUrl ? await freePort() : 0;
+  const port = options.port ?? (options.ownAppUrl ? await freePort() : 0);
   const own = options.ownAppUrl
     ? { PORT: String(port), APP_URL: `http://127.0.0.1:${port}` }
     : undefined;

@@ -136,6 +136,14 @@ export type SignInWithIdTokenMutationVariables = Exact<{
 
 export type SignInWithIdTokenMutation = { signInWithIdToken: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
 
+export type ReauthenticateMutationVariables = Exact<{
+  password?: string | null | undefined;
+  code?: string | null | undefined;
+}>;
+
+
+export type ReauthenticateMutation = { reauthenticate: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, role: Role, isActive: boolean, mfaEnabled: boolean, disabled: boolean, createdAt: string, name: string | null, locale: string, emailVerified: boolean } } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -433,3 +441,29 @@ fragment AuthqlSession on AuthPayload {
     ...AuthqlUser
   }
 }`) as unknown as TypedDocumentString<SignInWithIdTokenMutation, SignInWithIdTokenMutationVariables>;
+export const ReauthenticateDocument = new TypedDocumentString(`
+    mutation Reauthenticate($password: String, $code: String) {
+  reauthenticate(password: $password, code: $code) {
+    ...AuthqlSession
+  }
+}
+    fragment AuthqlUser on User {
+  id
+  email
+  role
+  isActive
+  mfaEnabled
+  disabled
+  createdAt
+  name
+  locale
+  emailVerified
+}
+fragment AuthqlSession on AuthPayload {
+  accessToken
+  refreshToken
+  expiresIn
+  user {
+    ...AuthqlUser
+  }
+}`) as unknown as TypedDocumentString<ReauthenticateMutation, ReauthenticateMutationVariables>;
