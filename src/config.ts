@@ -636,12 +636,25 @@ function developmentSecret(dataDir: string): string {
  */
 function developmentSigningKey(dataDir: string): string {
   const file = resolve(dataDir, 'jwt-signing-key.pem');
-  if (existsSync(file)) return normalizePem(readFileSync(file, 'utf8'));
-  mkdirSync(dirname(file), { recursive: true });
-  const { privatePem } = generateSigningKeyPair('ES256');
-  writeFileSync(file, privatePem, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return normalizePem(privatePem);
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      // 'wx': a second process starting at the same moment keeps the first one's key.
+      writeFileSync(file, generateSigningKeyPair('ES256').privatePem, { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const pem = normalizePem(readFileSync(file, 'utf8'));
+  try {
+    parsePrivateKey(pem);
+  } catch (err) {
+    throw new ConfigError([
+      `${file} ${(err as Error).message}: delete it and a new development key is generated`,
+    ]);
+  }
+  return pem;
 }
 
 type Env = z.infer<typeof EnvSchema>;

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       { env: config.env, database: config.database.driver, workers: config.workers },
       'started',
     );
-    console.log(`authql listening on ${url} (${config.workers} workers)`);
+    for (const line of startBanner(config, url, { workers: config.workers })) console.log(line);
     return;
   }
   // A signal before the app exists (a worker still starting) has nothing to drain: exit 0 then.
@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     if (cluster.worker?.id === 1) console.log(`authql ${created.mailer.describe()}`);
   } else {
     created.logger.info({ env: config.env, database: config.database.driver }, 'started');
-    for (const line of startBanner(config, url, created.mailer.describe())) console.log(line);
+    for (const line of startBanner(config, url, { mail: created.mailer.describe() }))
+      console.log(line);
   }
 }
 
