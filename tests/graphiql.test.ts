@@ -67,6 +67,9 @@ describe('GraphiQL at /graphiql', () => {
       .locator('.graphiql-response')
       .filter({ hasText: '"Query"' })
       .waitFor({ timeout: 10_000 });
+    // Its stylesheets applied (no inline style allowed by the CSP): the IDE fills the window.
+    const box = await tab.locator('.graphiql-container').boundingBox();
+    expect(box!.height).toBeGreaterThan(600);
     expect(requested.length).toBeGreaterThan(0);
     expect(requested.filter((url) => !url.startsWith(`${dev.origin}/`))).toEqual([]);
     expect(requested).toEqual(
@@ -84,6 +87,7 @@ describe('GraphiQL at /graphiql', () => {
   it('serves only its own assets, with a CSP that allows scripts from this server alone', async () => {
     const page = await fetch(`${dev.origin}/graphiql`);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self';");
+    expect(page.headers.get('content-security-policy')).not.toContain('unsafe');
     expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
     expect(await page.text()).not.toMatch(/https?:\/\//);
     const css = await fetch(`${dev.origin}/graphiql/graphiql.css`);

@@ -38,11 +38,13 @@ ReactDOM.createRoot(document.getElementById('graphiql')).render(
 );
 `;
 
-// GraphiQL (CodeMirror, its own components) sets inline styles; scripts stay 'self'-only.
+const PAGE_CSS = 'html, body, #graphiql { height: 100%; margin: 0; }\n';
+
+// Scripts and styles from this server only, none inline (GraphiQL styles elements through the DOM).
 const CSP = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data:",
   "font-src 'self' data:",
   "connect-src 'self'",
@@ -77,6 +79,10 @@ export function graphiqlRouter(
     if (!assets) return void res.status(404).type('text').send('Not found');
     assetHeaders(res).type('text/javascript').send(START_SCRIPT);
   });
+  router.get(`${GRAPHIQL_PATH}/page.css`, (_req, res) => {
+    if (!assets) return void res.status(404).type('text').send('Not found');
+    assetHeaders(res).type('text/css').send(PAGE_CSS);
+  });
   router.get(`${GRAPHIQL_PATH}/:name`, (req, res, next) => {
     const name = req.params.name as AssetName;
     // Only the four names above: a request's path never reaches the file system.
@@ -97,7 +103,7 @@ const PAGE = `<!doctype html>
     <meta name="robots" content="noindex" />
     <title>GraphiQL · authql</title>
     <link rel="stylesheet" href="${GRAPHIQL_PATH}/graphiql.css" />
-    <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+    <link rel="stylesheet" href="${GRAPHIQL_PATH}/page.css" />
   </head>
   <body>
     <div id="graphiql">Loading GraphiQL…</div>
