@@ -201,8 +201,11 @@ async function main() {
   ])
     if (!banner.includes(line)) fail(`npm start did not print "${line}"`);
 
-  const page = await fetch(`${origin}/`);
-  if (page.status !== 200) fail(`GET / answered ${page.status}`);
+  for (const path of ['/', '/graphiql', '/graphiql/graphiql.js']) {
+    const res = await fetch(`${origin}${path}`);
+    await res.arrayBuffer();
+    if (res.status !== 200) fail(`GET ${path} answered ${res.status}`);
+  }
   const jwks = await (await fetch(`${origin}/.well-known/jwks.json`)).json();
   if (jwks.keys.length !== 1) fail(`the JWKS lists ${jwks.keys.length} keys, not 1`);
 
