@@ -9,6 +9,7 @@ import { checkTrustedProxies } from './http/client-ip';
 import { parseLocales, type LocaleConfig } from './profile/profile-rules';
 import {
   deriveInternalSecret,
+  generateSigningKeyPair,
   normalizePem,
   parsePrivateKey,
   parsePublicKeys,
@@ -29,7 +30,8 @@ export interface Config {
   readonly jwt: {
     /** HS256 access tokens without a private key; always the key of emailed tokens and refresh rotation. */
     readonly secret: string;
-    /** PEM; when set, access tokens are RS256/ES256 and its public key is served in the JWKS. */
+    /** PEM (JWT_PRIVATE_KEY; in development without keys, DATA_DIR/jwt-signing-key.pem): access tokens
+     * are then RS256/ES256 and its public key is served in the JWKS. */
     readonly privateKeyPem: string | null;
     /** Concatenated PEM public keys still accepted (and published) for access tokens, e.g. after rotation. */
     readonly previousPublicKeysPem: string | null;
@@ -634,6 +636,34 @@ function developmentSecret(dataDir: string): string {
   return secret;
 }
 
+/**
+ * Development only: an ES256 key kept on disk so access tokens are signed asymmetrically and the JWKS
+ * has a key from the first `npm start`; a service that verifies through the JWKS (examples/service)
+ * then works with no setup. Emailed tokens and refresh rotation keep the development secret.
+ */
+function developmentSigningKey(dataDir: string): string {
+  const file = resolve(dataDir, 'jwt-signing-key.pem');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      // 'wx': a second process starting at the same moment keeps the first one's key.
+      writeFileSync(file, generateSigningKeyPair('ES256').privatePem, { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const pem = normalizePem(readFileSync(file, 'utf8'));
+  try {
+    parsePrivateKey(pem);
+  } catch (err) {
+    throw new ConfigError([
+      `${file} ${(err as Error).message}: delete it and a new development key is generated`,
+    ]);
+  }
+  return pem;
+}
+
 type Env = z.infer<typeof EnvSchema>;
 
 /**
@@ -751,6 +781,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // Only a private key in production: authql's own HMAC key comes from it, so no shared secret is needed.
   const usesDevelopmentSecret = secret === undefined && derivedSecret === null;
   if (secret === undefined) secret = derivedSecret ?? developmentSecret(e.DATA_DIR);
+  // Only in development: `test` keeps HS256 unless a key is given, production requires explicit keys.
+  if (usesDevelopmentSecret && nodeEnv === 'development')
+    privateKeyPem = developmentSigningKey(e.DATA_DIR);
 
   const config: Config = {
     env: nodeEnv,

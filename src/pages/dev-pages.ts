@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { parseEml } from '../mail/eml';
 import { pageHeaders } from './headers';
 import { html, type Html } from './html';
+import { GRAPHIQL_PATH, graphiqlRouter } from './graphiql';
 import { serveStylesheet } from './pages.css';
 import { pageDocument } from './templates';
 
@@ -18,6 +19,8 @@ const EML_NAME = /^[A-Za-z0-9@._-]+\.eml$/;
 
 export interface DevPagesDeps {
   config: Config;
+  /** GraphiQL's router; by default the one serving the installed packages (tests pass another). */
+  graphiql?: Router;
 }
 
 interface OutboxEntry {
@@ -26,12 +29,13 @@ interface OutboxEntry {
 }
 
 /**
- * Development only: GET / (links to what a developer opens) and GET /outbox (the mail the file
- * transport wrote). An empty router in test and production, so those keep answering 404.
+ * Development only: GET / (links to what a developer opens), GET /graphiql and GET /outbox (the mail
+ * the file transport wrote). An empty router in test and production, so those keep answering 404.
  */
-export function devPagesRouter({ config }: DevPagesDeps): Router {
+export function devPagesRouter({ config, graphiql }: DevPagesDeps): Router {
   const router = Router();
   if (config.env !== 'development') return router;
+  router.use(graphiql ?? graphiqlRouter());
   const outboxOn = config.mail.smtpUrl === null;
   const outboxDir = config.mail.outboxDir;
 
@@ -45,6 +49,10 @@ export function devPagesRouter({ config }: DevPagesDeps): Router {
         html`<h1>authql in development</h1>
           <ul>
             <li><a href="/graphql">/graphql</a>: the API, with Apollo Sandbox in a browser</li>
+            <li>
+              <a href="${GRAPHIQL_PATH}">${GRAPHIQL_PATH}</a>: GraphiQL, served from this machine
+              (no internet needed)
+            </li>
             ${
               outboxOn
                 ? html`<li>
