@@ -197,11 +197,12 @@ async function main() {
   for (const line of [
     `authql development page: ${origin}/`,
     `authql GraphQL: ${graphql}`,
+    `authql admin console: ${origin}/admin`,
     'no SMTP_URL: mail is written to',
   ])
     if (!banner.includes(line)) fail(`npm start did not print "${line}"`);
 
-  for (const path of ['/', '/graphiql', '/graphiql/graphiql.js']) {
+  for (const path of ['/', '/graphiql', '/graphiql/graphiql.js', '/admin', '/admin/console.js']) {
     const res = await fetch(`${origin}${path}`);
     await res.arrayBuffer();
     if (res.status !== 200) fail(`GET ${path} answered ${res.status}`);

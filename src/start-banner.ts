@@ -2,7 +2,7 @@ import { isLoopbackHost, type Config } from './config';
 
 /**
  * What `npm start` prints once it listens: the API's address, in development the pages a developer
- * opens next (the start page, the GraphQL endpoint and GraphiQL), and where mail goes.
+ * opens next (the start page, the GraphQL endpoint, GraphiQL and the admin console), and where mail goes.
  */
 export function startBanner(
   config: Config,
@@ -19,6 +19,7 @@ export function startBanner(
       `authql development page: ${at('/')}`,
       `authql GraphQL: ${at('/graphql')} (Apollo Sandbox in a browser; GraphiQL at ${at('/graphiql')})`,
     );
+    if (config.adminConsole) lines.push(`authql admin console: ${at('/admin')}`);
   }
   // A cluster's primary has no mailer: one worker describes the transport.
   if (mail) lines.push(`authql ${mail}`);

@@ -75,6 +75,7 @@ describe.each(PROCESS_MODES)('PORT without APP_URL in NODE_ENV=%s', (mode) => {
       `authql development page: http://localhost:${port}/\n`,
       `authql GraphQL: http://localhost:${port}/graphql (`,
       `GraphiQL at http://localhost:${port}/graphiql)`,
+      `authql admin console: http://localhost:${port}/admin\n`,
     ];
     for (const line of pages)
       if (mode === 'development') expect(proc.output()).toContain(line);

@@ -54,6 +54,14 @@ export function devPagesRouter({ config, graphiql }: DevPagesDeps): Router {
               (no internet needed)
             </li>
             ${
+              config.adminConsole
+                ? html`<li>
+                    <a href="/admin">/admin</a>: the admin console, for ADMIN accounts (make one
+                    with <code>npm run cli -- promote you@example.com</code>)
+                  </li>`
+                : ''
+            }
+            ${
               outboxOn
                 ? html`<li>
                     <a href="/outbox">/outbox</a>: the mail this server wrote instead of sending
