@@ -11,6 +11,7 @@ const SQLITE_ONLY = [
   'http',
   'graphql-limits',
   'sandbox',
+  'graphiql',
   'production',
   'schema',
   'schema-guard',

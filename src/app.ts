@@ -18,6 +18,7 @@ import { createClientIp } from './http/client-ip';
 import { createGraphQLHandler, isGraphQLPath } from './http/graphql-handler';
 import { jsonErrors, mountRoutes } from './http/routes';
 import { devPagesRouter } from './pages/dev-pages';
+import { EXPLORER_AUTHORIZATION } from './pages/explorer-authorization';
 import { migrate, openDatabase } from './database/orm';
 import { deploymentOf, recordDeployment } from './database/server-settings';
 import { errorFields } from './errors';
@@ -56,9 +57,6 @@ export interface AppOptions {
   /** In cluster workers: resolves once their primary has applied the migrations for all of them. */
   migrated?: Promise<void>;
 }
-
-/** Preset in Apollo Sandbox (development only); the placeholder is no token, so requests stay anonymous. */
-export const SANDBOX_AUTHORIZATION = 'Bearer <accessToken from signIn>';
 
 /** Builds the whole server from a Config: no process.env, no globals, nothing listening yet. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -130,7 +128,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         : ApolloServerPluginLandingPageLocalDefault({
             includeCookies: false,
             // Shared by every Sandbox tab: paste the accessToken from signIn and `me` works.
-            embed: { initialState: { sharedHeaders: { Authorization: SANDBOX_AUTHORIZATION } } },
+            embed: { initialState: { sharedHeaders: { Authorization: EXPLORER_AUTHORIZATION } } },
           }),
     ],
   });

@@ -6,6 +6,14 @@ import { z } from 'zod';
  * it imports no feature and not config.ts, so config.ts can compose the features without a circle.
  */
 
+/** Every problem of the configuration, one line each; main prints them and exits. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
 /** A feature's variables: one zod schema per name, parsed one by one by config.ts. */
 export type EnvShape = Record<string, z.ZodType>;
 
@@ -20,6 +28,8 @@ export interface ConfigContext {
   readonly failed: ReadonlySet<string>;
   /** Every problem of the configuration, so one pass reports them all. */
   readonly problems: string[];
+  /** NODE_ENV, development when unset. */
+  readonly mode: 'development' | 'test' | 'production';
   readonly isProduction: boolean;
 }
 

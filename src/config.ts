@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { adminConsoleConfig, adminConsoleEnv } from './admin-console/admin-console.config';
-import { integer, type ConfigContext, type EnvShape } from './config-fields';
+import { ConfigError, integer, type ConfigContext, type EnvShape } from './config-fields';
 import { databaseConfig, databaseEnv, type DatabaseConfig } from './database/database.config';
 import {
   emailChangeConfig,
@@ -51,6 +51,7 @@ export {
 } from './oauth/oauth.config';
 export type { WebAuthnConfig } from './passkeys/passkeys.config';
 export { appUrlIsThisServer } from './pages/pages.config';
+export { ConfigError } from './config-fields';
 
 export interface Config {
   readonly env: 'development' | 'test' | 'production';
@@ -102,13 +103,6 @@ export interface Config {
   readonly adminConsole: boolean;
   /** Social sign-in over OpenID Connect (src/oauth). */
   readonly oauth: OAuthConfig;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 /** The variables of the server itself; each feature's own come from its config module. */
@@ -237,7 +231,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const { e, failed, problems } = parseEnv(env);
   const nodeEnv = e.NODE_ENV ?? 'development';
   const isProduction = nodeEnv === 'production';
-  const ctx: ConfigContext = { env, failed, problems, isProduction };
+  const ctx: ConfigContext = { env, failed, problems, mode: nodeEnv, isProduction };
   if (e.NODE_ENV === undefined && !failed.has('NODE_ENV') && !isLoopbackHost(e.HOST))
     problems.push(
       `NODE_ENV is unset while HOST=${e.HOST} is reachable from the network: set NODE_ENV=production ` +

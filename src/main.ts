@@ -9,6 +9,7 @@ import { shareMetrics } from './cluster-metrics';
 import { errorFields } from './error-fields';
 import { createLogger } from './logger';
 import { ConfigError, loadConfig, type Config } from './config';
+import { startBanner } from './start-banner';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
       { env: config.env, database: config.database.driver, workers: config.workers },
       'started',
     );
-    console.log(`authql listening on ${url} (${config.workers} workers)`);
+    for (const line of startBanner(config, url, { workers: config.workers })) console.log(line);
     return;
   }
   // A signal before the app exists (a worker still starting) has nothing to drain: exit 0 then.
@@ -77,8 +78,8 @@ async function main(): Promise<void> {
     if (cluster.worker?.id === 1) console.log(`authql ${created.mailer.describe()}`);
   } else {
     created.logger.info({ env: config.env, database: config.database.driver }, 'started');
-    console.log(`authql listening on ${url}`);
-    console.log(`authql ${created.mailer.describe()}`);
+    for (const line of startBanner(config, url, { mail: created.mailer.describe() }))
+      console.log(line);
   }
 }
 

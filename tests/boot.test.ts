@@ -69,6 +69,17 @@ describe.each(PROCESS_MODES)('PORT without APP_URL in NODE_ENV=%s', (mode) => {
     });
     running.push(proc);
     expect(proc.url).toBe(`http://127.0.0.1:${port}/graphql`);
+    // The start-up lines end with how mail goes; in development they name the pages to open first.
+    while (!/mail is sent through/.test(proc.output())) await new Promise((r) => setTimeout(r, 20));
+    const pages = [
+      `authql development page: http://localhost:${port}/\n`,
+      `authql GraphQL: http://localhost:${port}/graphql (`,
+      `GraphiQL at http://localhost:${port}/graphiql)`,
+      `authql admin console: http://localhost:${port}/admin\n`,
+    ];
+    for (const line of pages)
+      if (mode === 'development') expect(proc.output()).toContain(line);
+      else expect(proc.output()).not.toContain(line);
     const email = uniqueEmail('port');
     expect((await proc.gql(SIGN_UP, { email, password: PASSWORD })).errors).toBeUndefined();
     const mail = await inbox.waitFor(email, 1, 10_000);

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { loadConfig } from '../src/config';
+import { ConfigError, loadConfig } from '../src/config';
+import { parsePrivateKey } from '../src/tokens/keys';
 import { configProblems, tempDataDir } from './helpers/config';
 import { testKeyPair } from './helpers/keys';
 
@@ -103,5 +104,47 @@ describe('APP_URL and link paths', () => {
       expect.stringMatching(/^ACTIVATION_PATH/),
       expect.stringMatching(/^RESET_PATH/),
     ]);
+  });
+});
+
+describe('the development signing key (no JWT_SECRET, no JWT_PRIVATE_KEY)', () => {
+  const keyFile = (dir: string) => join(dir, 'jwt-signing-key.pem');
+
+  it('is an ES256 key generated once into DATA_DIR (0600) and reused, beside the HS256 secret file', () => {
+    const dir = dataDir();
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(config.jwt.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(parsePrivateKey(config.jwt.privateKeyPem!).verification.alg).toBe('ES256');
+    expect(statSync(keyFile(dir)).mode & 0o777).toBe(0o600);
+    // Emailed tokens and refresh rotation keep the development secret, as before.
+    expect(config.jwt.developmentSecret).toBe(true);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(config.jwt.secret);
+    expect(loadConfig({ DATA_DIR: dir }).jwt.privateKeyPem).toBe(config.jwt.privateKeyPem);
+  });
+
+  it('is never made in test or production, nor next to JWT_SECRET or JWT_PRIVATE_KEY', () => {
+    const cases: Record<string, string>[] = [
+      { NODE_ENV: 'test' },
+      { JWT_SECRET: 'a-development-secret-of-more-than-32-bytes-0123' },
+      { JWT_PRIVATE_KEY: ec.privatePem },
+      {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'a-production-secret-of-more-than-32-bytes-0123',
+        SMTP_URL: 'smtp://127.0.0.1:2525',
+      },
+    ];
+    for (const env of cases) {
+      const dir = dataDir();
+      const config = loadConfig({ DATA_DIR: dir, ...env });
+      expect(existsSync(keyFile(dir))).toBe(false);
+      expect(config.jwt.privateKeyPem).toBe(env.JWT_PRIVATE_KEY ? ec.privatePem.trim() : null);
+    }
+  });
+
+  it('refuses a damaged key file with one line naming it', () => {
+    const dir = dataDir();
+    writeFileSync(keyFile(dir), 'not a key\n');
+    expect(() => loadConfig({ DATA_DIR: dir })).toThrow(ConfigError);
+    expect(problemsOf({ DATA_DIR: dir })).toEqual([expect.stringContaining(`${keyFile(dir)} `)]);
   });
 });

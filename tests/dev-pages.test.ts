@@ -43,8 +43,24 @@ describe('development pages', () => {
     const body = await res.text();
     expect(body).toContain('href="/graphql"');
     expect(body).toContain('href="/outbox"');
-    expect(body).not.toContain('href="/admin"');
+    expect(body).toContain('href="/admin"');
     expect(body).toContain('docs/');
+  });
+
+  it('leaves the admin console out when ADMIN_CONSOLE=false', async () => {
+    const off = await startTestServer({
+      NODE_ENV: 'development',
+      MAIL_TRANSPORT: 'file',
+      LOG_LEVEL: 'silent',
+      ADMIN_CONSOLE: 'false',
+    });
+    try {
+      const body = await (await get(off, '/')).text();
+      expect(body).toContain('href="/graphql"');
+      expect(body).not.toContain('href="/admin"');
+    } finally {
+      await off.close();
+    }
   });
 
   it('lists the activation mail of a sign-up first, and opening it shows the activation link', async () => {

@@ -1,8 +1,11 @@
 import { createPrivateKey } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { quickstart } from '../examples/client/quickstart';
 import { createOrdersService } from '../examples/service/orders-service';
+import { loadConfig } from '../src/config';
 import { createActiveUser, PASSWORD, signIn, uniqueEmail } from './helpers/flows';
 import { linkToken } from './helpers/inbox';
 import { testKeyPair } from './helpers/keys';
@@ -99,5 +102,41 @@ describe('examples/service protects its route with authql tokens through the JWK
     }
     // Control: the same claims, signed alike but valid, pass.
     expect((await get(sign({ aud: 'authql', exp: now + 300 }))).status).toBe(200);
+  });
+});
+
+describe('examples/service against a development server started with no key or secret', () => {
+  let server: TestServer;
+  let orders: ReturnType<typeof createOrdersService>;
+  let ordersUrl: string;
+  beforeAll(async () => {
+    // What `npm start` runs with: development mode, no JWT_SECRET, no JWT_PRIVATE_KEY.
+    server = await startTestServer({
+      NODE_ENV: 'development',
+      JWT_SECRET: '',
+      LOG_LEVEL: 'silent',
+    });
+    orders = createOrdersService({ authqlOrigin: server.origin });
+    await new Promise<void>((resolve) => orders.listen(0, '127.0.0.1', resolve));
+    ordersUrl = `http://127.0.0.1:${(orders.address() as AddressInfo).port}/orders`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => orders.close(resolve));
+    await server.close();
+  });
+
+  it('accepts its access tokens through the JWKS, signed ES256 with a key kept in DATA_DIR', async () => {
+    const user = await createActiveUser(server);
+    const { accessToken } = await signIn(server, user.email);
+    expect(jwt.decode(accessToken, { complete: true })!.header.alg).toBe('ES256');
+    const res = await fetch(ordersUrl, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ userId: user.id, orders: [] });
+    const keyFile = join(server.config.dataDir, 'jwt-signing-key.pem');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    // Reused on the next start, so tokens and the services' cached JWKS survive a restart.
+    expect(loadConfig({ DATA_DIR: server.config.dataDir }).jwt.privateKeyPem).toBe(
+      server.config.jwt.privateKeyPem,
+    );
   });
 });

@@ -13,19 +13,15 @@ import {
   SignOutDocument,
   SignUpDocument,
   type AuthqlSessionFragment,
-  type AuthqlUserFragment,
   type SignInInput,
   type SignUpInput,
 } from './generated/graphql';
 import { createPasskeys, type Passkeys } from './passkeys';
 import { memoryStorage, type TokenStorage } from './storage';
 import { post, textOf, type Document, type FetchLike } from './transport';
+import type { AuthqlUser, SignInResult } from './types';
 
-export type AuthqlUser = AuthqlUserFragment;
-
-export type SignInResult =
-  | { status: 'signed-in'; user: AuthqlUser }
-  | { status: 'mfa-required'; ticket: string; methods: string[] };
+export type { AuthqlUser, SignInResult };
 
 export interface AuthqlClientOptions {
   /** The GraphQL endpoint, e.g. https://auth.example.com/graphql. */

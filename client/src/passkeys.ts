@@ -7,7 +7,7 @@ import {
   type FinishPasskeyRegistrationMutation,
   type StartPasskeySignInMutation,
 } from './generated/graphql';
-import type { SignInResult } from './client';
+import type { SignInResult } from './types';
 import { post, textOf, type FetchLike } from './transport';
 
 export type RegisteredPasskey = FinishPasskeyRegistrationMutation['finishPasskeyRegistration'];

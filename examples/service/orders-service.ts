@@ -67,10 +67,14 @@ export function createOrdersService(options: OrdersServiceOptions): Server {
   });
 }
 
-// `npm run example:service`: listens on :4100 and trusts the authql at AUTHQL_ORIGIN.
+// `npm run example:service`: listens on ORDERS_PORT (default 4100) and trusts the authql at AUTHQL_URL
+// (default http://localhost:4000, what `npm start` serves; only its origin is used, so the GraphQL
+// endpoint's URL works too). A development server signs with an ES256 key of its own, so its JWKS
+// verifies the tokens with no setup.
 if (require.main === module) {
-  const authqlOrigin = process.env.AUTHQL_ORIGIN ?? 'http://localhost:4000';
-  createOrdersService({ authqlOrigin }).listen(4100, '127.0.0.1', () =>
-    console.log(`orders service on http://127.0.0.1:4100/orders, trusting ${authqlOrigin}`),
+  const authqlOrigin = new URL(process.env.AUTHQL_URL || 'http://localhost:4000').origin;
+  const port = Number(process.env.ORDERS_PORT || 4100);
+  createOrdersService({ authqlOrigin }).listen(port, '127.0.0.1', () =>
+    console.log(`orders service on http://127.0.0.1:${port}/orders, trusting ${authqlOrigin}`),
   );
 }

@@ -5,6 +5,7 @@ import type { MailConfig } from '../mail/mail.config';
 import { parseEml } from '../mail/eml';
 import { pageHeaders } from './headers';
 import { html, type Html } from './html';
+import { GRAPHIQL_PATH, graphiqlRouter } from './graphiql';
 import { serveStylesheet } from './pages.css';
 import { pageDocument } from './templates';
 
@@ -17,7 +18,13 @@ const MAIL_HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; i
 const EML_NAME = /^[A-Za-z0-9@._-]+\.eml$/;
 
 export interface DevPagesDeps {
-  config: { readonly env: string; readonly mail: Pick<MailConfig, 'smtpUrl' | 'outboxDir'> };
+  config: {
+    readonly env: string;
+    readonly mail: Pick<MailConfig, 'smtpUrl' | 'outboxDir'>;
+    readonly adminConsole: boolean;
+  };
+  /** GraphiQL's router; by default the one serving the installed packages (tests pass another). */
+  graphiql?: Router;
 }
 
 interface OutboxEntry {
@@ -26,12 +33,13 @@ interface OutboxEntry {
 }
 
 /**
- * Development only: GET / (links to what a developer opens) and GET /outbox (the mail the file
- * transport wrote). An empty router in test and production, so those keep answering 404.
+ * Development only: GET / (links to what a developer opens), GET /graphiql and GET /outbox (the mail
+ * the file transport wrote). An empty router in test and production, so those keep answering 404.
  */
-export function devPagesRouter({ config }: DevPagesDeps): Router {
+export function devPagesRouter({ config, graphiql }: DevPagesDeps): Router {
   const router = Router();
   if (config.env !== 'development') return router;
+  router.use(graphiql ?? graphiqlRouter());
   const outboxOn = config.mail.smtpUrl === null;
   const outboxDir = config.mail.outboxDir;
 
@@ -45,6 +53,18 @@ export function devPagesRouter({ config }: DevPagesDeps): Router {
         html`<h1>authql in development</h1>
           <ul>
             <li><a href="/graphql">/graphql</a>: the API, with Apollo Sandbox in a browser</li>
+            <li>
+              <a href="${GRAPHIQL_PATH}">${GRAPHIQL_PATH}</a>: GraphiQL, served from this machine
+              (no internet needed)
+            </li>
+            ${
+              config.adminConsole
+                ? html`<li>
+                    <a href="/admin">/admin</a>: the admin console, for ADMIN accounts (make one
+                    with <code>npm run cli -- promote you@example.com</code>)
+                  </li>`
+                : ''
+            }
             ${
               outboxOn
                 ? html`<li>

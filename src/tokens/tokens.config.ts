@@ -2,8 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { duration, integer, seconds, type ConfigContext, type EnvOf } from '../config-fields';
-import { deriveInternalSecret, normalizePem, parsePrivateKey, parsePublicKeys } from './keys';
+import {
+  ConfigError,
+  duration,
+  integer,
+  seconds,
+  type ConfigContext,
+  type EnvOf,
+} from '../config-fields';
+import {
+  deriveInternalSecret,
+  generateSigningKeyPair,
+  normalizePem,
+  parsePrivateKey,
+  parsePublicKeys,
+} from './keys';
 
 // How long a stolen access token may live: bounded on purpose.
 const MAX_ACCESS_TOKEN_TTL = '1h';
@@ -24,7 +37,8 @@ export const tokensEnv = {
 export interface JwtConfig {
   /** HS256 access tokens without a private key; always the key of emailed tokens and refresh rotation. */
   readonly secret: string;
-  /** PEM; when set, access tokens are RS256/ES256 and its public key is served in the JWKS. */
+  /** PEM (JWT_PRIVATE_KEY; in development without keys, DATA_DIR/jwt-signing-key.pem): access tokens
+   * are then RS256/ES256 and its public key is served in the JWKS. */
   readonly privateKeyPem: string | null;
   /** Concatenated PEM public keys still accepted (and published) for access tokens, e.g. after rotation. */
   readonly previousPublicKeysPem: string | null;
@@ -65,7 +79,7 @@ const SAMPLE_SECRETS = new Set([
  */
 export function tokensConfig(
   e: EnvOf<typeof tokensEnv>,
-  { isProduction, problems }: ConfigContext,
+  { mode, isProduction, problems }: ConfigContext,
   dataDir: string,
 ): () => TokensConfig {
   const secret = e.JWT_SECRET;
@@ -114,22 +128,31 @@ export function tokensConfig(
   if (previousSecrets.length > 0 && previousSecrets.includes(secret ?? ''))
     problems.push('JWT_PREVIOUS_SECRETS must not contain the current JWT_SECRET');
 
-  return () => ({
-    jwt: {
-      // Only a private key in production: authql's own HMAC key comes from it, so no shared secret is needed.
-      secret: secret ?? derivedSecret ?? developmentSecret(dataDir),
-      privateKeyPem,
-      previousPublicKeysPem,
-      previousSecrets,
-      developmentSecret: secret === undefined && derivedSecret === null,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
-      accessTtlSec: seconds(e.ACCESS_TOKEN_TTL),
-      clockSkewSec: e.JWT_CLOCK_SKEW,
-    },
-    activationTtlSec: seconds(e.ACTIVATION_TOKEN_TTL),
-    resetTtlSec: seconds(e.RESET_TOKEN_TTL),
-  });
+  return () => {
+    // Only a private key in production: authql's own HMAC key comes from it, so no shared secret is needed.
+    const usesDevelopmentSecret = secret === undefined && derivedSecret === null;
+    const hmacSecret = secret ?? derivedSecret ?? developmentSecret(dataDir);
+    // Only in development: `test` keeps HS256 unless a key is given, production requires explicit keys.
+    const signingKey =
+      usesDevelopmentSecret && mode === 'development'
+        ? developmentSigningKey(dataDir)
+        : privateKeyPem;
+    return {
+      jwt: {
+        secret: hmacSecret,
+        privateKeyPem: signingKey,
+        previousPublicKeysPem,
+        previousSecrets,
+        developmentSecret: usesDevelopmentSecret,
+        issuer: e.JWT_ISSUER,
+        audience: e.JWT_AUDIENCE,
+        accessTtlSec: seconds(e.ACCESS_TOKEN_TTL),
+        clockSkewSec: e.JWT_CLOCK_SKEW,
+      },
+      activationTtlSec: seconds(e.ACTIVATION_TOKEN_TTL),
+      resetTtlSec: seconds(e.RESET_TOKEN_TTL),
+    };
+  };
 }
 
 /** Development only: a random secret kept on disk so tokens survive restarts without any setup. */
@@ -141,4 +164,32 @@ function developmentSecret(dataDir: string): string {
   writeFileSync(file, secret + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   return secret;
+}
+
+/**
+ * Development only: an ES256 key kept on disk so access tokens are signed asymmetrically and the JWKS
+ * has a key from the first `npm start`; a service that verifies through the JWKS (examples/service)
+ * then works with no setup. Emailed tokens and refresh rotation keep the development secret.
+ */
+function developmentSigningKey(dataDir: string): string {
+  const file = resolve(dataDir, 'jwt-signing-key.pem');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      // 'wx': a second process starting at the same moment keeps the first one's key.
+      writeFileSync(file, generateSigningKeyPair('ES256').privatePem, { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const pem = normalizePem(readFileSync(file, 'utf8'));
+  try {
+    parsePrivateKey(pem);
+  } catch (err) {
+    throw new ConfigError([
+      `${file} ${(err as Error).message}: delete it and a new development key is generated`,
+    ]);
+  }
+  return pem;
 }
