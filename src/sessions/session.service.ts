@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
@@ -71,21 +71,25 @@ export class SessionService {
     amr: readonly string[],
   ): Promise<IssuedTokens> {
     const secret = randomSecret();
-    // A native INSERT (no flush, no change sets of what the unit has loaded): the sign-in hot path.
-    const session = em.create(
-      Session,
-      {
-        user,
-        amr: amr.join(' '),
-        // Every factor of the session was proven just now: its tokens' auth_time, kept by refreshes.
-        authTime: new Date(),
-        refreshTokenHash: sha256(secret),
-        expiresAt: new Date(Date.now() + this.config.refreshTtlMs),
-        ...clientColumns(client),
-      },
-      { persist: false },
-    );
-    await em.insert(session);
+    const now = new Date();
+    const session = {
+      id: randomUUID(),
+      amr: amr.join(' '),
+      // Every factor of the session was proven just now: its tokens' auth_time, kept by refreshes.
+      authTime: now,
+      createdAt: now,
+      orgId: null,
+    };
+    // A native INSERT of a plain row: no entity built, no flush, no change sets of what the unit has
+    // loaded (the sign-in hot path). The other columns take their defaults (generation 0, nulls).
+    await em.insert(Session, {
+      ...session,
+      user: user.id,
+      lastUsedAt: now,
+      refreshTokenHash: sha256(secret),
+      expiresAt: new Date(now.getTime() + this.config.refreshTtlMs),
+      ...clientColumns(client),
+    });
     return this.issue(em, session, user, secret);
   }
 
@@ -383,7 +387,7 @@ export class SessionService {
 
   private async issue(
     em: EntityManager,
-    session: Session,
+    session: Pick<Session, 'id' | 'orgId' | 'amr' | 'authTime' | 'createdAt'>,
     user: User,
     secret: string,
   ): Promise<IssuedTokens> {
