@@ -273,19 +273,22 @@ export class SignInFlow {
     client: ClientInfo,
     renew: string | null = null,
   ): Promise<IssuedTokens> {
-    const issued = await transaction(em, async (uow) => {
-      const tokens = renew
-        ? await this.sessions.renew(uow.em, renew, user, amr)
-        : await this.sessions.create(uow.em, user, client, amr);
-      await this.events.record(uow, {
-        type: renew ? SecurityEventType.REAUTHENTICATED : SecurityEventType.SIGNED_IN,
-        userId: user.id,
-        method,
-        ...client,
-        ...(renew ? { detail: { sessionId: renew } } : {}),
-      });
-      return tokens;
-    });
+    const event = { userId: user.id, method, ...client };
+    const issued = renew
+      ? await transaction(em, async (uow) => {
+          const tokens = await this.sessions.renew(uow.em, renew, user, amr);
+          const detail = { sessionId: renew };
+          await this.events.record(uow, {
+            type: SecurityEventType.REAUTHENTICATED,
+            ...event,
+            detail,
+          });
+          return tokens;
+        })
+      : // The session and its event, all or none, in one round trip on PostgreSQL: the hot path.
+        await this.sessions.create(em, user, client, amr, [
+          this.events.row({ type: SecurityEventType.SIGNED_IN, ...event }),
+        ]);
     this.metrics.signIn(method, 'success');
     this.logger.info(
       { event: 'sign_in', method, amr, userId: user.id, ip: client.ip },

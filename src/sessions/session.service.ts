@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../config';
+import { insertTogether, type RowInsert } from '../database/insert-together';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { accountDisabled, invalidToken, tokenExpired, unauthenticated } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
@@ -61,14 +62,16 @@ export class SessionService {
   }
 
   /**
-   * Opens a session for a user whose sign-in is complete. Only the sign-in flow calls this: it decides
-   * the `amr` the method earned (src/auth/sign-in-flow.ts).
+   * Opens a session for a user whose sign-in is complete, inserted with `alongside` (its security event)
+   * all or none, in one statement on PostgreSQL. Only the sign-in flow calls this: it decides the `amr`
+   * the method earned (src/auth/sign-in-flow.ts).
    */
   async create(
     em: EntityManager,
     user: User,
     client: ClientInfo,
     amr: readonly string[],
+    alongside: RowInsert[] = [],
   ): Promise<IssuedTokens> {
     const secret = randomSecret();
     const now = new Date();
@@ -80,16 +83,17 @@ export class SessionService {
       createdAt: now,
       orgId: null,
     };
-    // A native INSERT of a plain row: no entity built, no flush, no change sets of what the unit has
+    // Native INSERTs of plain rows: no entity built, no flush, no change sets of what the unit has
     // loaded (the sign-in hot path). The other columns take their defaults (generation 0, nulls).
-    await em.insert(Session, {
+    const row = {
       ...session,
       user: user.id,
       lastUsedAt: now,
       refreshTokenHash: sha256(secret),
       expiresAt: new Date(now.getTime() + this.config.refreshTtlMs),
       ...clientColumns(client),
-    });
+    };
+    await insertTogether(em, [{ entity: Session, row }, ...alongside]);
     return this.issue(em, session, user, secret);
   }
 
