@@ -13,7 +13,8 @@ const mainThreadCpuMs = () => {
 
 /**
  * What one sign-in and one refresh cost the database: the statements they send. The write path of a
- * sign-in is the session and the event in one transaction, with no UPDATE of rows that did not change
+ * sign-in is the session and the event, all or none (one statement on PostgreSQL, one transaction on
+ * SQLite), with no UPDATE of rows that did not change
  * (a flush computing change sets over what the request loaded) and no SELECT to check what a write
  * can check itself. `MEASURE=200` also prints main-thread CPU per request over that many sequential tries
  * (over HTTP, and of the sign-in service alone).
