@@ -278,19 +278,22 @@ export class SignInFlow {
     client: ClientInfo,
     renew: string | null = null,
   ): Promise<IssuedTokens> {
-    const issued = await transaction(em, async (uow) => {
-      const tokens = renew
-        ? await this.deps.sessions.renew(uow.em, renew, user, amr)
-        : await this.deps.sessions.create(uow.em, user, client, amr);
-      await this.deps.events.record(uow, {
-        type: renew ? SecurityEventType.REAUTHENTICATED : SecurityEventType.SIGNED_IN,
-        userId: user.id,
-        method,
-        ...client,
-        ...(renew ? { detail: { sessionId: renew } } : {}),
-      });
-      return tokens;
-    });
+    const event = { userId: user.id, method, ...client };
+    const issued = renew
+      ? await transaction(em, async (uow) => {
+          const tokens = await this.deps.sessions.renew(uow.em, renew, user, amr);
+          const detail = { sessionId: renew };
+          await this.deps.events.record(uow, {
+            type: SecurityEventType.REAUTHENTICATED,
+            ...event,
+            detail,
+          });
+          return tokens;
+        })
+      : // The session and its event, all or none, in one round trip on PostgreSQL: the hot path.
+        await this.deps.sessions.create(em, user, client, amr, [
+          this.deps.events.row({ type: SecurityEventType.SIGNED_IN, ...event }),
+        ]);
     this.deps.metrics.signIn(method, 'success');
     this.deps.logger.info(
       { event: 'sign_in', method, amr, userId: user.id, ip: client.ip },

@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { JwtConfig } from '../tokens/tokens.config';
 import type { SessionsConfig } from './sessions.config';
+import { insertTogether, type RowInsert } from '../database/insert-together';
 import { transaction, type UnitOfWork } from '../database/unit-of-work';
 import { accountDisabled, invalidToken, tokenExpired, unauthenticated } from '../errors';
 import { SecurityEventType, type SecurityEvents } from '../events/security-events';
@@ -66,31 +67,38 @@ export class SessionService {
   }
 
   /**
-   * Opens a session for a user whose sign-in is complete. Only the sign-in flow calls this: it decides
-   * the `amr` the method earned (src/auth/sign-in-flow.ts).
+   * Opens a session for a user whose sign-in is complete, inserted with `alongside` (its security event)
+   * all or none, in one statement on PostgreSQL. Only the sign-in flow calls this: it decides the `amr`
+   * the method earned (src/auth/sign-in-flow.ts).
    */
   async create(
     em: EntityManager,
     user: User,
     client: ClientInfo,
     amr: readonly string[],
+    alongside: RowInsert[] = [],
   ): Promise<IssuedTokens> {
     const secret = randomSecret();
-    // A native INSERT (no flush, no change sets of what the unit has loaded): the sign-in hot path.
-    const session = em.create(
-      Session,
-      {
-        user,
-        amr: amr.join(' '),
-        // Every factor of the session was proven just now: its tokens' auth_time, kept by refreshes.
-        authTime: new Date(),
-        refreshTokenHash: sha256(secret),
-        expiresAt: new Date(Date.now() + this.deps.config.refreshTtlMs),
-        ...clientColumns(client),
-      },
-      { persist: false },
-    );
-    await em.insert(session);
+    const now = new Date();
+    const session = {
+      id: randomUUID(),
+      amr: amr.join(' '),
+      // Every factor of the session was proven just now: its tokens' auth_time, kept by refreshes.
+      authTime: now,
+      createdAt: now,
+      orgId: null,
+    };
+    // Native INSERTs of plain rows: no entity built, no flush, no change sets of what the unit has
+    // loaded (the sign-in hot path). The other columns take their defaults (generation 0, nulls).
+    const row = {
+      ...session,
+      user: user.id,
+      lastUsedAt: now,
+      refreshTokenHash: sha256(secret),
+      expiresAt: new Date(now.getTime() + this.deps.config.refreshTtlMs),
+      ...clientColumns(client),
+    };
+    await insertTogether(em, [{ entity: Session, row }, ...alongside]);
     return this.issue(em, session, user, secret);
   }
 
@@ -388,7 +396,7 @@ export class SessionService {
 
   private async issue(
     em: EntityManager,
-    session: Session,
+    session: Pick<Session, 'id' | 'orgId' | 'amr' | 'authTime' | 'createdAt'>,
     user: User,
     secret: string,
   ): Promise<IssuedTokens> {
