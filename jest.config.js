@@ -89,10 +89,9 @@ module.exports = {
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/tests/helpers/global-setup.js',
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.js',
-  // Test files are independent (each server has its own database, ports and inbox). Half of a suite's
-  // time is waiting (processes starting, timers, the browser): on SQLite three workers on two cores
-  // finished in 182 s against 228 s with two. On PostgreSQL one worker per core: a third one's servers
-  // and process tests ran past the default max_connections (100). The timing suite runs alone after.
-  maxWorkers: postgres ? '100%' : '150%',
+  // Test files are independent (each server has its own database, ports and inbox): one worker per
+  // core, where jest's default leaves one core idle. Three workers on two cores once finished sooner,
+  // but then starved the process tests' servers past their start-up deadline and failed in cascade.
+  maxWorkers: '100%',
   testTimeout: 30000,
 };
