@@ -53,7 +53,11 @@ export async function spawnAuthql(env: Record<string, string>): Promise<AuthqlPr
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`authql did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the failed test (on a loaded machine, dozens starved the next runs).
+      child.kill('SIGKILL');
+      reject(new Error(`authql did not start:\n${out}`));
+    }, 20_000);
     const onData = () => {
       const match = /authql listening on (http:\/\/\S+)/.exec(out);
       if (match) {
