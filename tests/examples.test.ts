@@ -11,6 +11,21 @@ import { linkToken } from './helpers/inbox';
 import { testKeyPair } from './helpers/keys';
 import { startTestServer, TEST_KEYS, type TestServer } from './helpers/server';
 
+interface OrdersService {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The example service on a free port, trusting `server`'s JWKS. */
+async function startOrdersService(server: TestServer): Promise<OrdersService> {
+  const orders = createOrdersService({ authqlOrigin: server.origin });
+  await new Promise<void>((resolve) => orders.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(orders.address() as AddressInfo).port}/orders`,
+    close: () => new Promise<void>((resolve) => orders.close(() => resolve())),
+  };
+}
+
 describe('examples/client against a live authql', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -40,21 +55,18 @@ describe('examples/client against a live authql', () => {
 describe('examples/service protects its route with authql tokens through the JWKS', () => {
   const keys = testKeyPair('ES256');
   let server: TestServer;
-  let orders: ReturnType<typeof createOrdersService>;
-  let ordersUrl: string;
+  let orders: OrdersService;
   beforeAll(async () => {
     server = await startTestServer({ JWT_PRIVATE_KEY: keys.privatePem });
-    orders = createOrdersService({ authqlOrigin: server.origin });
-    await new Promise<void>((resolve) => orders.listen(0, '127.0.0.1', resolve));
-    ordersUrl = `http://127.0.0.1:${(orders.address() as AddressInfo).port}/orders`;
+    orders = await startOrdersService(server);
   });
   afterAll(async () => {
-    await new Promise((resolve) => orders.close(resolve));
+    await orders.close();
     await server.close();
   });
 
   const get = (token?: string) =>
-    fetch(ordersUrl, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    fetch(orders.url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('answers 200 with the user id for an authql access token', async () => {
     const user = await createActiveUser(server);
@@ -107,8 +119,7 @@ describe('examples/service protects its route with authql tokens through the JWK
 
 describe('examples/service against a development server started with no key or secret', () => {
   let server: TestServer;
-  let orders: ReturnType<typeof createOrdersService>;
-  let ordersUrl: string;
+  let orders: OrdersService;
   beforeAll(async () => {
     // What `npm start` runs with: development mode, no JWT_SECRET, no JWT_PRIVATE_KEY.
     server = await startTestServer({
@@ -116,12 +127,10 @@ describe('examples/service against a development server started with no key or s
       JWT_SECRET: '',
       LOG_LEVEL: 'silent',
     });
-    orders = createOrdersService({ authqlOrigin: server.origin });
-    await new Promise<void>((resolve) => orders.listen(0, '127.0.0.1', resolve));
-    ordersUrl = `http://127.0.0.1:${(orders.address() as AddressInfo).port}/orders`;
+    orders = await startOrdersService(server);
   });
   afterAll(async () => {
-    await new Promise((resolve) => orders.close(resolve));
+    await orders.close();
     await server.close();
   });
 
@@ -129,7 +138,7 @@ describe('examples/service against a development server started with no key or s
     const user = await createActiveUser(server);
     const { accessToken } = await signIn(server, user.email);
     expect(jwt.decode(accessToken, { complete: true })!.header.alg).toBe('ES256');
-    const res = await fetch(ordersUrl, { headers: { authorization: `Bearer ${accessToken}` } });
+    const res = await fetch(orders.url, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ userId: user.id, orders: [] });
     const keyFile = join(server.config.dataDir, 'jwt-signing-key.pem');

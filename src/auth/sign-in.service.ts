@@ -35,8 +35,7 @@ export class SignInService {
     return this.deps.flow.attempt(em, { ...spec, refused: invalidCredentials }, async () => {
       // One plain SELECT mapped by the ORM: findOne's query building cost twice the row's mapping, on
       // every sign-in (the whole row, the lazy passwordHash included, is what the flow needs).
-      const table = em.getMetadata().find(User.name)!.tableName;
-      const [row] = await (em as SqlEntityManager).getKnex()(table).where({ email }).limit(1);
+      const [row] = await (em as SqlEntityManager).getKnex()('users').where({ email }).limit(1);
       const user = row ? em.map(User, row) : null;
       const ok = user
         ? await this.deps.hasher.verify(password, user.passwordHash)
