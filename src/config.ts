@@ -75,7 +75,7 @@ export interface Config {
   /** How often the deployment deletes expired sessions, used links and never-activated accounts. */
   readonly housekeepingIntervalMs: number;
   readonly bcryptCost: number;
-  /** bcrypt hashes run at once, on threads of their own at low OS priority: half of UV_THREADPOOL_SIZE. */
+  /** bcrypt hashes run at once, on threads of their own at low OS priority (BCRYPT_THREADS). */
   readonly bcryptConcurrency: number;
   /** Hashes allowed to wait for a bcrypt thread; beyond it a request gets TOO_MANY_REQUESTS at once. */
   readonly bcryptQueueLimit: number;

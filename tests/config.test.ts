@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { loadConfig } from '../src/config';
 import { configProblems, tempDataDir } from './helpers/config';
 
@@ -30,6 +31,22 @@ describe('loadConfig', () => {
       mail: { smtpUrl: null, from: 'authql <no-reply@localhost>' },
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('hashes on one thread per core the process gets, 24 waiting per thread, unless told', () => {
+    const cores = availableParallelism();
+    const one = loadConfig({ DATA_DIR: dataDir() });
+    expect(one).toMatchObject({ bcryptConcurrency: cores, bcryptQueueLimit: 24 * cores });
+    // Every worker process has threads of its own: together they use each core once.
+    const perCore = loadConfig({ DATA_DIR: dataDir(), WORKERS: 'auto' });
+    expect(perCore).toMatchObject({ bcryptConcurrency: 1, bcryptQueueLimit: 24 });
+    const many = loadConfig({ DATA_DIR: dataDir(), WORKERS: String(cores * 4) });
+    expect(many.bcryptConcurrency).toBe(1);
+    const told = loadConfig({ DATA_DIR: dataDir(), BCRYPT_THREADS: '3', BCRYPT_QUEUE_LIMIT: '0' });
+    expect(told).toMatchObject({ bcryptConcurrency: 3, bcryptQueueLimit: 0 });
+    expect(problemsOf({ BCRYPT_THREADS: '0' })).toEqual([
+      'BCRYPT_THREADS must be an integer from 1 to 256 (got "0")',
+    ]);
   });
 
   it('keeps the generated development secret across loads', () => {

@@ -114,7 +114,7 @@ describe('bounded bcrypt queue', () => {
   it('a flood that fills the queue is answered TOO_MANY_REQUESTS instead of waiting', async () => {
     // One bcrypt thread, two waiting places, slow hashes: nearly all of 30 concurrent sign-ins are refused.
     const server = await serverWith({
-      UV_THREADPOOL_SIZE: '2',
+      BCRYPT_THREADS: '1',
       BCRYPT_QUEUE_LIMIT: '2',
       BCRYPT_COST: '12',
     });
@@ -131,7 +131,7 @@ describe('bounded bcrypt queue', () => {
 
   it('a sign-in refused for a full queue gives its failure point back', async () => {
     const server = await serverWith({
-      UV_THREADPOOL_SIZE: '2',
+      BCRYPT_THREADS: '1',
       BCRYPT_QUEUE_LIMIT: '1',
       BCRYPT_COST: '12',
       RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '10',

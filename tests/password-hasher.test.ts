@@ -4,10 +4,10 @@ import { codeOf, createActiveUser, PASSWORD, SIGN_IN } from './helpers/flows';
 import { captureLog } from './helpers/log';
 import { startTestServer, type TestServer } from './helpers/server';
 
-// bcrypt runs on worker threads of its own at a lowered OS priority (Linux), at most UV_THREADPOOL_SIZE/2.
+// bcrypt runs on worker threads of its own at a lowered OS priority (Linux), at most BCRYPT_THREADS.
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ UV_THREADPOOL_SIZE: '4' });
+  server = await startTestServer({ BCRYPT_THREADS: '2' });
 });
 afterAll(() => server.close());
 
