@@ -134,7 +134,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     orm,
     transport,
     cipher: new OutboxCipher(secrets),
-    templates: new MailTemplates(config.mail.appName, config.mail.templatesDir, config.locales),
+    templates: new MailTemplates({
+      appName: config.mail.appName,
+      dir: config.mail.templatesDir,
+      locales: config.locales,
+    }),
     options: config.mail,
     logger,
     webhooks: config.webhook
@@ -144,11 +148,11 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const webhooks = new Webhooks(config.webhook !== null, mailer);
   // The app's and the pages' URLs of mailed links (APP_URL, ACTIVATION_PATH, RESET_PATH).
   const links = Links.from(config);
-  const hasher = new PasswordHasher(
-    config.bcryptCost,
-    config.bcryptConcurrency,
-    config.bcryptQueueLimit,
-  );
+  const hasher = new PasswordHasher({
+    cost: config.bcryptCost,
+    threads: config.bcryptConcurrency,
+    queueLimit: config.bcryptQueueLimit,
+  });
   const limits = RateLimits.create(config, orm);
   const userCache = new UserCache(config.sessionCacheTtlMs);
   const sessionCache = new SessionCache(config.sessionCacheTtlMs);

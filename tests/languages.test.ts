@@ -45,7 +45,7 @@ describe('the catalogs', () => {
       expect(Object.keys(BUILT_IN_CATALOGS[locale]!.templates).sort()).toEqual(
         [...TEMPLATE_NAMES].sort(),
       );
-      const mail = new MailTemplates('Acme Cloud', null).render(
+      const mail = new MailTemplates({ appName: 'Acme Cloud' }).render(
         name,
         'ada@example.com',
         VARS,
@@ -100,7 +100,7 @@ describe('the catalogs', () => {
   });
 
   it('writes plural forms and durations the way each language does', () => {
-    const templates = new MailTemplates('Acme', null);
+    const templates = new MailTemplates({ appName: 'Acme' });
     const used = (locale: string, remaining: number) =>
       templates.render('recovery-code-used', 'a@b.co', { remaining }, locale).text;
     expect(used('en', 1)).toContain('1 unused code is left');
@@ -133,7 +133,7 @@ describe('the catalogs', () => {
     mkdirSync(join(dir, 'de'));
     writeFileSync(join(dir, 'de', 'activation.subject.txt'), 'Willkommen bei {{appName}}\n');
     writeFileSync(join(dir, 'activation.subject.txt'), 'Welcome to {{appName}}\n');
-    const templates = new MailTemplates('Acme', dir);
+    const templates = new MailTemplates({ appName: 'Acme', dir });
     expect(templates.render('activation', 'a@b.co', VARS, 'de').subject).toBe(
       'Willkommen bei Acme',
     );
@@ -147,7 +147,7 @@ describe('the catalogs', () => {
 
   it('writes a supported locale without built-in words in the default language', () => {
     const locales = { supported: ['en', 'de', 'it'], default: 'de' };
-    const mail = new MailTemplates('Acme', null, locales).render(
+    const mail = new MailTemplates({ appName: 'Acme', locales }).render(
       'activation',
       'a@b.co',
       VARS,
@@ -162,7 +162,7 @@ describe('the catalogs', () => {
       join(dir, 'it', 'activation.txt'),
       'Attivi il suo account entro {{ttl}}: {{link}}\n',
     );
-    const italian = new MailTemplates('Acme', dir, locales).render(
+    const italian = new MailTemplates({ appName: 'Acme', dir, locales }).render(
       'activation',
       'a@b.co',
       VARS,

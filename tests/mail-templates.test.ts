@@ -12,7 +12,7 @@ const LINK = 'https://app.example.com/activate?token=a.b.c&x=<y>';
 
 describe('mail templates', () => {
   it.each(NAMES)('%s renders a subject, a text and an HTML part with the product name', (name) => {
-    const mail = new MailTemplates('Acme Cloud', null).render(name, 'ada@example.com', {
+    const mail = new MailTemplates({ appName: 'Acme Cloud' }).render(name, 'ada@example.com', {
       link: LINK,
       ttl: '1 hour',
     });
@@ -68,13 +68,13 @@ describe('mail templates', () => {
   it('refuses to start with a template naming an unknown placeholder, naming the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'authql-templates-'));
     writeFileSync(join(dir, 'reset-password.txt'), 'Reset: {{url}}');
-    expect(() => new MailTemplates('x', dir)).toThrow(
+    expect(() => new MailTemplates({ appName: 'x', dir })).toThrow(
       /reset-password\.txt: unknown placeholder \{\{url\}\}/,
     );
   });
 
   it('keeps codes and links out of every subject: the defaults carry none, an override naming one is refused', () => {
-    const templates = new MailTemplates('Acme', null);
+    const templates = new MailTemplates({ appName: 'Acme' });
     for (const name of NAMES) {
       const mail = templates.render(name, 'ada@example.com', { code: '123456', link: LINK });
       expect({ name, subject: mail.subject }).toEqual({
@@ -84,7 +84,7 @@ describe('mail templates', () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'authql-templates-'));
     writeFileSync(join(dir, 'sign-in-code.subject.txt'), 'Your code: {{code}}');
-    expect(() => new MailTemplates('x', dir)).toThrow(
+    expect(() => new MailTemplates({ appName: 'x', dir })).toThrow(
       /sign-in-code\.subject\.txt: \{\{code\}\} may not be in a subject/,
     );
   });
@@ -92,7 +92,10 @@ describe('mail templates', () => {
   it('strips line breaks a subject override could smuggle into the headers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'authql-templates-'));
     writeFileSync(join(dir, 'password-changed.subject.txt'), 'Changed\nBcc: {{email}}');
-    const mail = new MailTemplates('x', dir).render('password-changed', 'ada@example.com');
+    const mail = new MailTemplates({ appName: 'x', dir }).render(
+      'password-changed',
+      'ada@example.com',
+    );
     expect(mail.subject).toBe('Changed Bcc: ada@example.com');
   });
 
@@ -103,12 +106,15 @@ describe('mail templates', () => {
     expect(await command.run(['--out', dir], { out: (l) => out.push(l), err: () => {} })).toBe(0);
     expect(readdirSync(dir)).toHaveLength(NAMES.length * 3);
     // The exported files are valid overrides that change nothing.
-    const mail = new MailTemplates('Acme', dir).render('activation', 'a@b.co', {
+    const mail = new MailTemplates({ appName: 'Acme', dir }).render('activation', 'a@b.co', {
       link: LINK,
       ttl: '1 day',
     });
     expect(mail).toEqual(
-      new MailTemplates('Acme', null).render('activation', 'a@b.co', { link: LINK, ttl: '1 day' }),
+      new MailTemplates({ appName: 'Acme' }).render('activation', 'a@b.co', {
+        link: LINK,
+        ttl: '1 day',
+      }),
     );
   });
   it('exports one language’s templates with `--locale`, into its own folder, as overrides that change nothing', async () => {
@@ -120,8 +126,10 @@ describe('mail templates', () => {
     expect(await command.run(['--out', dir, '--locale', 'xx'], io)).toBe(2);
     const vars = { link: LINK, ttl: 3_600_000, code: '123456', codeTtl: 600_000 };
     for (const name of ['activation', 'email-change-confirm'] as const) {
-      const mail = new MailTemplates('Acme', dir).render(name, 'a@b.co', vars, 'de');
-      expect(mail).toEqual(new MailTemplates('Acme', null).render(name, 'a@b.co', vars, 'de'));
+      const mail = new MailTemplates({ appName: 'Acme', dir }).render(name, 'a@b.co', vars, 'de');
+      expect(mail).toEqual(
+        new MailTemplates({ appName: 'Acme' }).render(name, 'a@b.co', vars, 'de'),
+      );
     }
   });
 

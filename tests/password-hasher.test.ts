@@ -47,7 +47,7 @@ describe('password hashing threads', () => {
 
 describe('closing the password hasher', () => {
   it('lets the hashes in progress finish instead of killing their threads (which aborts the process)', async () => {
-    const hasher = new PasswordHasher(12, 2);
+    const hasher = new PasswordHasher({ cost: 12, threads: 2 });
     const hashing = [hasher.hash('first passphrase'), hasher.hash('second passphrase')];
     const queued = hasher.hash('third passphrase');
     await new Promise((r) => setTimeout(r, 20));

@@ -78,6 +78,15 @@ export const DEFAULT_TEMPLATES: Readonly<Record<TemplateName, MailText>> =
 
 export class TemplateError extends Error {}
 
+export interface MailTemplatesOptions {
+  /** The product name the mails speak for (APP_NAME). */
+  appName: string;
+  /** MAIL_TEMPLATES_DIR: override files per locale and template; null or absent for none. */
+  dir?: string | null;
+  /** The languages mail is written in; default the built-in ones. */
+  locales?: LocaleConfig;
+}
+
 /**
  * Renders the mails in the recipient's language. Built-in wording comes from one ICU MessageFormat
  * catalog per language (src/mail/locales); a deployer's `{{name}}` files in MAIL_TEMPLATES_DIR replace
@@ -91,11 +100,12 @@ export class MailTemplates {
   private readonly overrides = new Map<string, Partial<Record<TemplateName, Override>>>();
 
   /** Reads and checks every override once; throws TemplateError naming the file at fault. */
-  constructor(
-    private readonly appName: string,
-    dir: string | null,
-    private readonly locales: LocaleConfig = BUILT_IN_LOCALES,
-  ) {
+  private readonly appName: string;
+  private readonly locales: LocaleConfig;
+
+  constructor({ appName, dir = null, locales = BUILT_IN_LOCALES }: MailTemplatesOptions) {
+    this.appName = appName;
+    this.locales = locales;
     if (!dir) return;
     for (const locale of locales.supported) {
       const found: Partial<Record<TemplateName, Override>> = {};

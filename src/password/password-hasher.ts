@@ -39,6 +39,15 @@ type Job =
  * must not put minutes of hashes in front of everyone). Hashing stays off libuv's pool, which SQLite
  * and fs need for every query. Passwords are NFC-normalised here, so every hash and compare agrees.
  */
+export interface PasswordHasherOptions {
+  /** bcrypt's work factor for new hashes (a compare uses the hash's own). */
+  cost: number;
+  /** Hashes run at once, each on a thread of its own. Default 1. */
+  threads?: number;
+  /** Hashes allowed to wait for a thread; one more throws TOO_MANY_REQUESTS. Default: no limit. */
+  queueLimit?: number;
+}
+
 export class PasswordHasher {
   private dummyHash: Promise<string> | null = null;
   private readonly idle: Worker[] = [];
@@ -49,11 +58,15 @@ export class PasswordHasher {
   /** Told how long each hash waited for a thread (metrics). */
   onWait: ((ms: number) => void) | null = null;
 
-  constructor(
-    private readonly cost: number,
-    private readonly concurrency = 1,
-    private readonly queueLimit = Infinity,
-  ) {}
+  private readonly cost: number;
+  private readonly concurrency: number;
+  private readonly queueLimit: number;
+
+  constructor(options: PasswordHasherOptions) {
+    this.cost = options.cost;
+    this.concurrency = options.threads ?? 1;
+    this.queueLimit = options.queueLimit ?? Infinity;
+  }
 
   /** Throws TOO_MANY_REQUESTS when the queue is full. */
   hash(password: string): Promise<string> {
