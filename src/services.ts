@@ -123,29 +123,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     audience: config.jwt.audience,
     clockSkewSec: config.jwt.clockSkewSec,
   });
-  const transport = new MailTransport({
-    smtpUrl: config.mail.smtpUrl,
-    from: config.mail.from,
-    outboxDir: config.mail.outboxDir,
-    printToConsole: config.env === 'development',
-    sendTimeoutMs: config.mail.sendTimeoutMs,
-  });
-  const mailer = new Mailer({
-    orm,
-    transport,
-    cipher: new OutboxCipher(secrets),
-    templates: new MailTemplates({
-      appName: config.mail.appName,
-      dir: config.mail.templatesDir,
-      locales: config.locales,
-    }),
-    options: config.mail,
-    logger,
-    webhooks: config.webhook
-      ? new WebhookSender({ ...config.webhook, timeoutMs: config.mail.sendTimeoutMs })
-      : null,
-  });
-  const webhooks = new Webhooks(config.webhook !== null, mailer);
+  const { mailer, webhooks } = createMailing(config, orm, logger, secrets);
   // The app's and the pages' URLs of mailed links (APP_URL, ACTIVATION_PATH, RESET_PATH).
   const links = Links.from(config);
   const hasher = new PasswordHasher({
@@ -185,30 +163,14 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     secrets,
   });
   const userWriter = new UserWriter(userCache);
-  const lifecycle = new AccountLifecycle({
+  const lifecycle = createLifecycle({
     users: userWriter,
     mailer,
     events,
     webhooks,
-    defaultLocale: config.locales.default,
+    sessions,
+    config,
   });
-  lifecycle.onReclaim('sessions', async (uow, { id: userId }) =>
-    counted((await sessions.revokeAll(uow, userId)).length, 'signed-in session'),
-  );
-  lifecycle.onUserDeleted('sessions', async (uow, userId) => {
-    await sessions.revokeAll(uow, userId);
-    // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
-    await uow.em.nativeDelete(Session, { user: userId });
-    await uow.em.nativeDelete(OneTimeToken, { user: userId });
-    return null;
-  });
-  lifecycle.onWayIn('password', (em, userId) =>
-    em.count(User, { id: userId, passwordHash: { $ne: null } }),
-  );
-  registerMfaLifecycle(lifecycle, userWriter);
-  registerPasskeyLifecycle(lifecycle);
-  registerOAuthLifecycle(lifecycle);
-  registerSignInCodeLifecycle(lifecycle);
   const organizations = new OrganizationService({ sessions, events, webhooks, limits });
   registerOrganizationLifecycle(lifecycle, sessions, organizations);
   const mfaTickets = new MfaTickets();
@@ -222,14 +184,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     metrics,
     logger,
   });
-  const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
-  addCoreCleanups(housekeeping, config, webhooks);
-  housekeeping.add('security-events', (em, now) =>
-    events.deleteOlderThan(em, config.securityEventTtlMs, now),
-  );
-  addMfaCleanups(housekeeping);
-  addSignInCodeCleanups(housekeeping);
-  addOAuthCleanups(housekeeping);
+  const housekeeping = createHousekeeping(config, orm, logger, events, webhooks);
   const oauth = createOAuthServices({
     config,
     flow: signInFlow,
@@ -240,8 +195,6 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
     events,
     logger,
   });
-  addPasskeyCleanups(housekeeping);
-  addInvitationCleanups(housekeeping);
   const signInCodes = new SignInCodeService({
     orm,
     codes: emailCodes,
@@ -353,4 +306,93 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
       logger,
     }),
   };
+}
+
+/** Mail and webhooks: one transactional outbox, its sender, and the transport it sends through. */
+function createMailing(config: Config, orm: MikroORM, logger: Logger, secrets: ServerSecrets) {
+  const transport = new MailTransport({
+    smtpUrl: config.mail.smtpUrl,
+    from: config.mail.from,
+    outboxDir: config.mail.outboxDir,
+    printToConsole: config.env === 'development',
+    sendTimeoutMs: config.mail.sendTimeoutMs,
+  });
+  const mailer = new Mailer({
+    orm,
+    transport,
+    cipher: new OutboxCipher(secrets),
+    templates: new MailTemplates({
+      appName: config.mail.appName,
+      dir: config.mail.templatesDir,
+      locales: config.locales,
+    }),
+    options: config.mail,
+    logger,
+    webhooks: config.webhook
+      ? new WebhookSender({ ...config.webhook, timeoutMs: config.mail.sendTimeoutMs })
+      : null,
+  });
+  const webhooks = new Webhooks(config.webhook !== null, mailer);
+  return { mailer, webhooks };
+}
+
+/**
+ * The account's one lifecycle, with what every feature does when an address is reclaimed or an
+ * account deleted (organizations register theirs once their service exists).
+ */
+function createLifecycle(deps: {
+  users: UserWriter;
+  mailer: Mailer;
+  events: SecurityEvents;
+  webhooks: Webhooks;
+  sessions: SessionService;
+  config: Config;
+}): AccountLifecycle {
+  const { users, mailer, events, webhooks, sessions, config } = deps;
+  const lifecycle = new AccountLifecycle({
+    users,
+    mailer,
+    events,
+    webhooks,
+    defaultLocale: config.locales.default,
+  });
+  lifecycle.onReclaim('sessions', async (uow, { id: userId }) =>
+    counted((await sessions.revokeAll(uow, userId)).length, 'signed-in session'),
+  );
+  lifecycle.onUserDeleted('sessions', async (uow, userId) => {
+    await sessions.revokeAll(uow, userId);
+    // Explicit, not only ON DELETE CASCADE: nothing of the user may outlive the account on any driver.
+    await uow.em.nativeDelete(Session, { user: userId });
+    await uow.em.nativeDelete(OneTimeToken, { user: userId });
+    return null;
+  });
+  lifecycle.onWayIn('password', (em, userId) =>
+    em.count(User, { id: userId, passwordHash: { $ne: null } }),
+  );
+  registerMfaLifecycle(lifecycle, users);
+  registerPasskeyLifecycle(lifecycle);
+  registerOAuthLifecycle(lifecycle);
+  registerSignInCodeLifecycle(lifecycle);
+  return lifecycle;
+}
+
+/** The timed sweeps: every feature's expired rows, on one timer. */
+function createHousekeeping(
+  config: Config,
+  orm: MikroORM,
+  logger: Logger,
+  events: SecurityEvents,
+  webhooks: Webhooks,
+): Housekeeping {
+  const housekeeping = new Housekeeping(orm, config.housekeepingIntervalMs, logger);
+  addCoreCleanups(housekeeping, config, webhooks);
+  housekeeping.add('security-events', (em, now) =>
+    events.deleteOlderThan(em, config.securityEventTtlMs, now),
+  );
+  addMfaCleanups(housekeeping);
+  addSignInCodeCleanups(housekeeping);
+  addOAuthCleanups(housekeeping);
+  addPasskeyCleanups(housekeeping);
+  addInvitationCleanups(housekeeping);
+  return housekeeping;
 }
