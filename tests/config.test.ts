@@ -49,6 +49,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('waits 5 s for a held SQLite lock unless SQLITE_BUSY_TIMEOUT says otherwise', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).database).toMatchObject({ busyTimeoutMs: 5000 });
+    const told = loadConfig({ DATA_DIR: dataDir(), SQLITE_BUSY_TIMEOUT: '250ms' });
+    expect(told.database).toMatchObject({ driver: 'sqlite', busyTimeoutMs: 250 });
+    expect(problemsOf({ SQLITE_BUSY_TIMEOUT: '2h' })[0]).toMatch(/^SQLITE_BUSY_TIMEOUT /);
+  });
+
   it('keeps the generated development secret across loads', () => {
     const dir = dataDir();
     const a = loadConfig({ DATA_DIR: dir });

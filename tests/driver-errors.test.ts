@@ -36,7 +36,11 @@ async function lockDatabase(path: string): Promise<() => Promise<void>> {
 sqliteOnly.each(['production', 'development'])('a locked database in %s mode', (mode) => {
   it('answers a masked INTERNAL_SERVER_ERROR and logs no SQL, value or hash', async () => {
     const { logger, lines } = captureLog('info');
-    const server = await startTestServer({ NODE_ENV: mode, BCRYPT_COST: '10' }, { logger });
+    // The write gives up on the held lock after SQLITE_BUSY_TIMEOUT (5 s unless told).
+    const server = await startTestServer(
+      { NODE_ENV: mode, BCRYPT_COST: '10', SQLITE_BUSY_TIMEOUT: '300ms' },
+      { logger },
+    );
     try {
       const user = await createActiveUser(server);
       const { accessToken } = await signIn(server, user.email);

@@ -75,17 +75,19 @@ export async function createOrmConfig(
   const migrationsList = withMigrations ? await migrationsOf(config.database.driver) : undefined;
   if (config.database.driver === 'sqlite') {
     const { SqliteDriver } = await import('@mikro-orm/sqlite');
+    const pragmas =
+      'PRAGMA journal_mode = WAL; ' +
+      `PRAGMA busy_timeout = ${Math.round(config.database.busyTimeoutMs)}; ` +
+      'PRAGMA foreign_keys = ON;';
     return {
       ...common,
       driver: SqliteDriver,
       dbName: config.database.path,
       pool: {
-        // WAL lets readers run beside the writer; busy_timeout waits for a lock instead of failing at once.
+        // WAL lets readers run beside the writer; busy_timeout (SQLITE_BUSY_TIMEOUT) waits for a lock
+        // instead of failing at once.
         afterCreate: (conn: SqliteHandle, done: (err: Error | null, conn: SqliteHandle) => void) =>
-          conn.exec(
-            'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
-            (err) => done(err, conn),
-          ),
+          conn.exec(pragmas, (err) => done(err, conn)),
       },
       migrations: {
         migrationsList,
