@@ -1,5 +1,6 @@
 // libuv sizes its thread pool (SQLite, fs, DNS) on first use, from this variable; bcrypt hashes on
-// worker threads of its own (BCRYPT_THREADS), so a sign-in burst never queues queries behind hashes.
+// worker threads of its own (BCRYPT_THREADS, at most half as many), so a sign-in burst never queues
+// queries behind hashes.
 process.env.UV_THREADPOOL_SIZE ??= '8';
 import 'reflect-metadata';
 import cluster from 'node:cluster';

@@ -24,10 +24,13 @@ const optionalInteger = (name: string, min: number, max: number) =>
 
 export const passwordEnv = {
   BCRYPT_COST: integer('BCRYPT_COST', 12, 4, 17),
-  // Unset: one per core this process has (the cores over WORKERS). More threads than cores only adds
-  // switching: measured on two cores, eight hashing threads (two processes of four) served 3 % fewer
-  // sign-ins than two.
+  // Unset: one per core this process has (the cores over WORKERS), and never more than half of
+  // UV_THREADPOOL_SIZE (what sized them before, so a pool kept small still keeps hashing small). More
+  // threads than cores only adds switching: measured on two cores, eight hashing threads (two
+  // processes of four) served 3 % fewer sign-ins than two.
   BCRYPT_THREADS: optionalInteger('BCRYPT_THREADS', 1, 256),
+  // libuv's own variable (read by libuv at startup; main.ts sets 8 unless given).
+  UV_THREADPOOL_SIZE: integer('UV_THREADPOOL_SIZE', 4, 1, 1024),
   // Unset: QUEUED_PER_THREAD per hashing thread, so a flood cannot queue minutes of hashes.
   BCRYPT_QUEUE_LIMIT: optionalInteger('BCRYPT_QUEUE_LIMIT', 0, 100_000),
 };
@@ -47,8 +50,9 @@ export function passwordConfig(
   if (isProduction && e.BCRYPT_COST < 10)
     problems.push('BCRYPT_COST must be at least 10 in production');
   // Every worker process hashes on its own threads: together they use each core once.
+  const perCore = Math.ceil(availableParallelism() / e.WORKERS);
   const concurrency =
-    e.BCRYPT_THREADS ?? Math.max(1, Math.ceil(availableParallelism() / e.WORKERS));
+    e.BCRYPT_THREADS ?? Math.max(1, Math.min(perCore, Math.floor(e.UV_THREADPOOL_SIZE / 2)));
   return {
     bcryptCost: e.BCRYPT_COST,
     bcryptConcurrency: concurrency,
