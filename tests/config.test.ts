@@ -33,13 +33,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('hashes on one thread per core the process gets, 24 waiting per thread, unless told', () => {
+  it('hashes on one thread per core the process gets, 32 waiting per thread, unless told', () => {
     const cores = availableParallelism();
     const one = loadConfig({ DATA_DIR: dataDir(), UV_THREADPOOL_SIZE: '1024' });
-    expect(one).toMatchObject({ bcryptConcurrency: cores, bcryptQueueLimit: 24 * cores });
+    expect(one).toMatchObject({ bcryptConcurrency: cores, bcryptQueueLimit: 32 * cores });
     // Every worker process has threads of its own: together they use each core once.
     const perCore = loadConfig({ DATA_DIR: dataDir(), WORKERS: 'auto' });
-    expect(perCore).toMatchObject({ bcryptConcurrency: 1, bcryptQueueLimit: 24 });
+    expect(perCore).toMatchObject({ bcryptConcurrency: 1, bcryptQueueLimit: 32 });
     const many = loadConfig({ DATA_DIR: dataDir(), WORKERS: String(cores * 4) });
     expect(many.bcryptConcurrency).toBe(1);
     // A libuv pool kept small keeps hashing small, as before BCRYPT_THREADS.
