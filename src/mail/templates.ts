@@ -99,10 +99,10 @@ export class MailTemplates {
   /** Override files by locale, then template, read and checked once at boot. */
   private readonly overrides = new Map<string, Partial<Record<TemplateName, Override>>>();
 
-  /** Reads and checks every override once; throws TemplateError naming the file at fault. */
   private readonly appName: string;
   private readonly locales: LocaleConfig;
 
+  /** Reads and checks every override once; throws TemplateError naming the file at fault. */
   constructor({ appName, dir = null, locales = BUILT_IN_LOCALES }: MailTemplatesOptions) {
     this.appName = appName;
     this.locales = locales;

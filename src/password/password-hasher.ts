@@ -33,12 +33,6 @@ type Job =
   | { op: 'hash'; password: string; saltOrHash: number }
   | { op: 'compare'; password: string; saltOrHash: string };
 
-/**
- * bcrypt off the event loop, on at most `concurrency` worker threads at a lowered OS priority (above);
- * at most `queueLimit` further hashes wait here, and one more throws TOO_MANY_REQUESTS at once (a flood
- * must not put minutes of hashes in front of everyone). Hashing stays off libuv's pool, which SQLite
- * and fs need for every query. Passwords are NFC-normalised here, so every hash and compare agrees.
- */
 export interface PasswordHasherOptions {
   /** bcrypt's work factor for new hashes (a compare uses the hash's own). */
   cost: number;
@@ -48,6 +42,12 @@ export interface PasswordHasherOptions {
   queueLimit?: number;
 }
 
+/**
+ * bcrypt off the event loop, on at most `threads` worker threads at a lowered OS priority (above);
+ * at most `queueLimit` further hashes wait here, and one more throws TOO_MANY_REQUESTS at once (a flood
+ * must not put minutes of hashes in front of everyone). Hashing stays off libuv's pool, which SQLite
+ * and fs need for every query. Passwords are NFC-normalised here, so every hash and compare agrees.
+ */
 export class PasswordHasher {
   private dummyHash: Promise<string> | null = null;
   private readonly idle: Worker[] = [];
