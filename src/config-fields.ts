@@ -66,21 +66,33 @@ export const duration = (
       return parsed;
     });
 
+const toInteger =
+  (name: string, min: number, max: number) => (value: string, ctx: z.RefinementCtx) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be an integer from ${min} to ${max} (got "${value}")`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  };
+
 export const integer = (name: string, fallback: number, min: number, max: number) =>
   z
     .string()
     .default(String(fallback))
-    .transform((value, ctx) => {
-      const n = Number(value);
-      if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be an integer from ${min} to ${max} (got "${value}")`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
+    .transform(toInteger(name, min, max));
+
+/** Unset stays undefined: the default depends on something else (cores, another variable). */
+export const optionalInteger = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) =>
+      value === undefined ? undefined : toInteger(name, min, max)(value, ctx),
+    );
 
 const toBoolean = (name: string) => (value: string, ctx: z.RefinementCtx) => {
   const v = value.trim().toLowerCase();

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Response, Router } from 'express';
 
@@ -51,27 +51,20 @@ export interface AdminConsoleDeps {
 export function adminConsoleRouter({ config }: AdminConsoleDeps): Router {
   const router = Router();
   if (!config.adminConsole) return router;
-  const built = new Map<Asset, Buffer>();
-  const read = (name: Asset): Buffer | null => {
-    const cached = built.get(name);
-    if (cached) return cached;
-    const file = join(consoleDist(), name);
-    if (!existsSync(file)) return null;
-    const body = readFileSync(file);
-    built.set(name, body);
-    return body;
-  };
+  const dist = consoleDist();
 
   router.get('/admin', (_req, res) => {
-    if (!read('console.js')) return void notBuilt(res);
+    if (!existsSync(join(dist, 'console.js'))) return void notBuilt(res);
     headers(res).status(200).type('html').send(SHELL);
   });
   for (const name of Object.keys(ASSETS) as Asset[]) {
     router.get(`/admin/${name}`, (_req, res) => {
-      const body = read(name);
-      if (!body) return void notBuilt(res);
-      // Revalidated on every load (an ETag makes that a 304): a rebuilt console shows at once.
-      headers(res).set('Cache-Control', 'no-cache').type(ASSETS[name]).send(body);
+      // Read from disk on each request and revalidated on every load (its ETag makes that a 304):
+      // a rebuilt console shows at once, without a restart.
+      headers(res).set('Cache-Control', 'no-cache').type(ASSETS[name]);
+      res.sendFile(join(dist, name), { cacheControl: false }, (err) => {
+        if (err && !res.headersSent) notBuilt(res);
+      });
     });
   }
   return router;

@@ -1,7 +1,7 @@
 import type { EntityManager, EntityName } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { isPostgres } from './dialect';
-import { transaction } from './unit-of-work';
+import { NestedTransactionError, transaction } from './unit-of-work';
 
 /** One row for one entity's table, by property name (what `em.insert(Entity, row)` takes). */
 export interface RowInsert {
@@ -13,14 +13,12 @@ export interface RowInsert {
  * Inserts rows into several tables, all or none. On PostgreSQL that is one statement (data-modifying
  * WITH clauses run once and to completion, in the statement's own transaction): one round trip instead
  * of BEGIN, an INSERT each and COMMIT, and no ORM unit of work to fork and flush. On SQLite, whose
- * round trips stay in the process, one transaction. For writes that need no after-commit effect.
+ * round trips stay in the process, one transaction. For writes that need no after-commit effect;
+ * never inside a transaction (NestedTransactionError).
  */
 export async function insertTogether(em: EntityManager, inserts: RowInsert[]): Promise<void> {
-  if (em.isInTransaction()) {
-    // Inside the caller's transaction: its rows join it.
-    for (const { entity, row } of inserts) await em.insert(entity, row);
-    return;
-  }
+  // Inside a caller's transaction the rows would be written apart from it: refuse, as transaction() does.
+  if (em.isInTransaction()) throw new NestedTransactionError();
   if (!isPostgres(em)) {
     await transaction(em, async (uow) => {
       for (const { entity, row } of inserts) await uow.em.insert(entity, row);

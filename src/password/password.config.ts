@@ -1,29 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
-import { integer, type ConfigContext, type EnvOf } from '../config-fields';
+import { integer, optionalInteger, type ConfigContext, type EnvOf } from '../config-fields';
 
 /**
  * Hashes allowed to wait per hashing thread unless BCRYPT_QUEUE_LIMIT says: about 5 s of waiting at
  * cost 12; one process on two cores holds 66 sign-ins at once, about the 68 of the four threads before.
  */
 const QUEUED_PER_THREAD = 32;
-
-const optionalInteger = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const n = Number(value);
-      if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be an integer from ${min} to ${max} (got "${value}")`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
 
 export const passwordEnv = {
   BCRYPT_COST: integer('BCRYPT_COST', 12, 4, 17),

@@ -76,7 +76,7 @@ export class SessionService {
     user: User,
     client: ClientInfo,
     amr: readonly string[],
-    alongside: RowInsert[] = [],
+    alongside: RowInsert[],
   ): Promise<IssuedTokens> {
     const secret = randomSecret();
     const now = new Date();
