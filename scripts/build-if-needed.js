@@ -1,19 +1,18 @@
 'use strict';
-// Compiles with tsc (and bundles the admin console) only when a source file is newer than the last build (used by `npm start`,
-// `npm run cli` and jest): checking the stamp takes milliseconds, a build tens of seconds.
+// Builds only what a changed source needs (used by `npm start`, `npm run cli` and jest): the server
+// with tsc when its sources changed (tens of seconds), the admin console with esbuild when the
+// console's or the client's did (a fraction of a second). Checking the stamps takes milliseconds.
 const { spawnSync } = require('node:child_process');
 const { existsSync, readdirSync, statSync, utimesSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { CONSOLE_STAMP } = require('./build-console');
 
 const root = join(__dirname, '..');
 const entry = join(root, 'dist', 'src', 'main.js');
 const cliEntry = join(root, 'dist', 'src', 'cli', 'cli.js');
 const stamp = join(root, 'dist', '.build-stamp');
-const consoleBundle = join(root, 'dist', 'console', 'console.js');
-const SOURCES = [
+const SERVER_SOURCES = [
   'src',
-  'console',
-  'client/src',
   'scripts',
   'bench',
   'mikro-orm.config.ts',
@@ -21,6 +20,7 @@ const SOURCES = [
   'tsconfig.build.json',
   'package-lock.json',
 ];
+const CONSOLE_SOURCES = ['console', 'client/src', 'scripts/build-console.js', 'package-lock.json'];
 
 function newestMtime(path) {
   const stat = statSync(path);
@@ -31,33 +31,32 @@ function newestMtime(path) {
   );
 }
 
-function needsBuild(target) {
-  if (!existsSync(target) || !existsSync(stamp) || !existsSync(consoleBundle)) return true;
-  const built = statSync(stamp).mtimeMs;
-  return SOURCES.some((p) => existsSync(join(root, p)) && newestMtime(join(root, p)) > built);
+/** True when `stampFile` is missing or older than a file under `sources`. */
+function stale(stampFile, sources) {
+  if (!existsSync(stampFile)) return true;
+  const built = statSync(stampFile).mtimeMs;
+  return sources.some((p) => existsSync(join(root, p)) && newestMtime(join(root, p)) > built);
 }
 
-/** Builds if a source changed since the last build; returns `target` (a file under dist/). */
+function run(script, args, what) {
+  const result = spawnSync(process.execPath, [script, ...args], { stdio: 'inherit', cwd: root });
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status})`);
+}
+
+/** Builds what a source changed since its last build needs; returns `target` (a file under dist/). */
 function ensureBuilt(target = entry) {
-  if (!needsBuild(target)) return target;
-  // On stderr: the CLI's stdout is its output (`npm run cli -- list | ...`).
-  console.error('authql: building...');
-  const started = new Date();
-  const tsc = require.resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
-    stdio: 'inherit',
-    cwd: root,
-  });
-  if (result.status !== 0) throw new Error(`build failed (tsc exit ${result.status})`);
-  // The admin console's bundle (esbuild, a fraction of a second): served by the server under /admin.
-  const bundled = spawnSync(process.execPath, [join(__dirname, 'build-console.js')], {
-    stdio: 'inherit',
-    cwd: root,
-  });
-  if (bundled.status !== 0) throw new Error(`console build failed (exit ${bundled.status})`);
-  writeFileSync(stamp, started.toISOString() + '\n');
-  // Dated when the build started: a source saved while tsc ran is newer, so the next run rebuilds.
-  utimesSync(stamp, started, started);
+  if (!existsSync(target) || stale(stamp, SERVER_SOURCES)) {
+    // On stderr: the CLI's stdout is its output (`npm run cli -- list | ...`).
+    console.error('authql: building...');
+    const started = new Date();
+    run(require.resolve('typescript/bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], 'build');
+    writeFileSync(stamp, started.toISOString() + '\n');
+    // Dated when the build started: a source saved while tsc ran is newer, so the next run rebuilds.
+    utimesSync(stamp, started, started);
+  }
+  // The admin console's bundle, served by the server under /admin; it dates its own stamp.
+  if (stale(CONSOLE_STAMP, CONSOLE_SOURCES))
+    run(join(__dirname, 'build-console.js'), [], 'console build');
   return target;
 }
 
