@@ -76,7 +76,7 @@ export interface Config {
   readonly housekeepingIntervalMs: number;
   readonly bcryptCost: number;
   /** bcrypt hashes run at once, on threads of their own at low OS priority (BCRYPT_THREADS). */
-  readonly bcryptConcurrency: number;
+  readonly bcryptThreads: number;
   /** Hashes allowed to wait for a bcrypt thread; beyond it a request gets TOO_MANY_REQUESTS at once. */
   readonly bcryptQueueLimit: number;
   readonly mail: MailConfig;

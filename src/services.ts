@@ -128,7 +128,7 @@ export function createServices(config: Config, orm: MikroORM, logger: Logger): S
   const links = Links.from(config);
   const hasher = new PasswordHasher({
     cost: config.bcryptCost,
-    threads: config.bcryptConcurrency,
+    threads: config.bcryptThreads,
     queueLimit: config.bcryptQueueLimit,
   });
   const limits = RateLimits.create(config, orm);

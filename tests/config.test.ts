@@ -36,17 +36,17 @@ describe('loadConfig', () => {
   it('hashes on one thread per core the process gets, 32 waiting per thread, unless told', () => {
     const cores = availableParallelism();
     const one = loadConfig({ DATA_DIR: dataDir(), UV_THREADPOOL_SIZE: '1024' });
-    expect(one).toMatchObject({ bcryptConcurrency: cores, bcryptQueueLimit: 32 * cores });
+    expect(one).toMatchObject({ bcryptThreads: cores, bcryptQueueLimit: 32 * cores });
     // Every worker process has threads of its own: together they use each core once.
     const perCore = loadConfig({ DATA_DIR: dataDir(), WORKERS: 'auto' });
-    expect(perCore).toMatchObject({ bcryptConcurrency: 1, bcryptQueueLimit: 32 });
+    expect(perCore).toMatchObject({ bcryptThreads: 1, bcryptQueueLimit: 32 });
     const many = loadConfig({ DATA_DIR: dataDir(), WORKERS: String(cores * 4) });
-    expect(many.bcryptConcurrency).toBe(1);
+    expect(many.bcryptThreads).toBe(1);
     // A libuv pool kept small keeps hashing small, as before BCRYPT_THREADS.
     const smallPool = loadConfig({ DATA_DIR: dataDir(), UV_THREADPOOL_SIZE: '2' });
-    expect(smallPool.bcryptConcurrency).toBe(1);
+    expect(smallPool.bcryptThreads).toBe(1);
     const told = loadConfig({ DATA_DIR: dataDir(), BCRYPT_THREADS: '3', BCRYPT_QUEUE_LIMIT: '0' });
-    expect(told).toMatchObject({ bcryptConcurrency: 3, bcryptQueueLimit: 0 });
+    expect(told).toMatchObject({ bcryptThreads: 3, bcryptQueueLimit: 0 });
     expect(problemsOf({ BCRYPT_THREADS: '0' })).toEqual([
       'BCRYPT_THREADS must be an integer from 1 to 256 (got "0")',
     ]);

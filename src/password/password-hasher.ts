@@ -59,12 +59,12 @@ export class PasswordHasher {
   onWait: ((ms: number) => void) | null = null;
 
   private readonly cost: number;
-  private readonly concurrency: number;
+  private readonly threads: number;
   private readonly queueLimit: number;
 
   constructor(options: PasswordHasherOptions) {
     this.cost = options.cost;
-    this.concurrency = options.threads ?? 1;
+    this.threads = options.threads ?? 1;
     this.queueLimit = options.queueLimit ?? Infinity;
   }
 
@@ -124,7 +124,7 @@ export class PasswordHasher {
   }
 
   private run(job: Job): Promise<string | boolean> {
-    const busy = this.idle.length === 0 && this.all.size >= this.concurrency;
+    const busy = this.idle.length === 0 && this.all.size >= this.threads;
     if (busy && this.waiting.length >= this.queueLimit) {
       return Promise.reject(new TooManyRequestsError(1, 'bcrypt-queue'));
     }
@@ -161,7 +161,7 @@ export class PasswordHasher {
     if (this.closed) return Promise.reject(new Error('password hasher closed'));
     const ready = this.idle.pop();
     if (ready) return Promise.resolve(ready);
-    if (this.all.size < this.concurrency) return Promise.resolve(this.spawn());
+    if (this.all.size < this.threads) return Promise.resolve(this.spawn());
     return new Promise((resolve, reject) =>
       this.waiting.push((worker) =>
         worker ? resolve(worker) : reject(new Error('password hasher closed')),

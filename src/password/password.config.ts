@@ -23,7 +23,7 @@ export const passwordEnv = {
 export interface PasswordConfig {
   readonly bcryptCost: number;
   /** bcrypt hashes run at once, each on a thread of its own at low OS priority. */
-  readonly bcryptConcurrency: number;
+  readonly bcryptThreads: number;
   /** Hashes allowed to wait for a bcrypt thread; beyond it a request gets TOO_MANY_REQUESTS at once. */
   readonly bcryptQueueLimit: number;
 }
@@ -36,11 +36,11 @@ export function passwordConfig(
     problems.push('BCRYPT_COST must be at least 10 in production');
   // Every worker process hashes on its own threads: together they use each core once.
   const perCore = Math.ceil(availableParallelism() / e.WORKERS);
-  const concurrency =
+  const threads =
     e.BCRYPT_THREADS ?? Math.max(1, Math.min(perCore, Math.floor(e.UV_THREADPOOL_SIZE / 2)));
   return {
     bcryptCost: e.BCRYPT_COST,
-    bcryptConcurrency: concurrency,
-    bcryptQueueLimit: e.BCRYPT_QUEUE_LIMIT ?? QUEUED_PER_THREAD * concurrency,
+    bcryptThreads: threads,
+    bcryptQueueLimit: e.BCRYPT_QUEUE_LIMIT ?? QUEUED_PER_THREAD * threads,
   };
 }
