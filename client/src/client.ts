@@ -192,19 +192,19 @@ export function createAuthqlClient(options: AuthqlClientOptions): AuthqlClient {
     return payload.user;
   }
 
+  /** Sends an operation's text: without a token (`post`), or with this session's (`request`). */
+  type Send = (query: string, variables: unknown) => Promise<unknown>;
+  const anonymously: Send = (query, variables) => post(fetchFn, url, query, variables);
+
   /** A sign-in method's mutation: signed in, or the second factor asked for. */
   async function signInWith<K extends string>(
     key: K,
     document: Document<unknown, never>,
     variables: unknown,
+    send: Send = anonymously,
   ): Promise<SignInResult> {
     try {
-      const data = await post<Record<K, AuthqlSessionFragment>>(
-        fetchFn,
-        url,
-        textOf(document),
-        variables,
-      );
+      const data = (await send(textOf(document), variables)) as Record<K, AuthqlSessionFragment>;
       return { status: 'signed-in', user: await signedIn(data[key]) };
     } catch (err) {
       if (isAuthqlError(err, 'MFA_REQUIRED') && err.mfaTicket)
@@ -296,16 +296,8 @@ export function createAuthqlClient(options: AuthqlClientOptions): AuthqlClient {
     },
     signInWithIdToken: (provider, idToken, nonce) =>
       signInWith('signInWithIdToken', SignInWithIdTokenDocument, { provider, idToken, nonce }),
-    async reauthenticate({ password, code }) {
-      try {
-        const data = await request(ReauthenticateDocument, { password, code });
-        return { status: 'signed-in', user: await signedIn(data.reauthenticate) };
-      } catch (err) {
-        if (isAuthqlError(err, 'MFA_REQUIRED') && err.mfaTicket)
-          return { status: 'mfa-required', ticket: err.mfaTicket, methods: err.methods ?? [] };
-        throw err;
-      }
-    },
+    reauthenticate: ({ password, code }) =>
+      signInWith('reauthenticate', ReauthenticateDocument, { password, code }, request),
     request,
     async me() {
       return (await request(MeDocument)).me;

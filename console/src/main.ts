@@ -47,7 +47,7 @@ function render(): void {
     ),
     content,
   );
-  route(content);
+  route(content, viewer);
 }
 
 /** A USER who signs in learns only that this is not for them. */
@@ -63,9 +63,9 @@ function denied(): void {
   );
 }
 
-function route(content: Element): void {
+function route(content: Element, viewer: AuthqlUser): void {
   const match = /^#\/users\/([^/?]+)$/.exec(location.hash);
-  if (match) void userView(content, decodeURIComponent(match[1]!));
+  if (match) void userView(content, viewer, decodeURIComponent(match[1]!));
   else usersView(content);
 }
 
@@ -79,7 +79,7 @@ function signOut(): void {
 
 window.addEventListener('hashchange', () => {
   const content = document.getElementById('content');
-  if (viewer?.role === 'ADMIN' && content) route(content);
+  if (viewer?.role === 'ADMIN' && content) route(content, viewer);
 });
 
 // The session ended elsewhere (revoked, expired, another tab signed out): back to the sign-in form.

@@ -1,5 +1,5 @@
 import { h } from './dom';
-import { auth, messageOf, type SignInResult } from './session';
+import { attempt, auth, type SignInResult } from './session';
 
 /** What the dialog's one field holds: the password, a mailed code, or the TOTP code of a ticket. */
 type Step = { kind: 'password' } | { kind: 'mailed' } | { kind: 'totp'; ticket: string };
@@ -7,9 +7,9 @@ type Step = { kind: 'password' } | { kind: 'mailed' } | { kind: 'totp'; ticket: 
 /**
  * Asks the operator to prove themselves again, in a modal dialog over the page: their password, or
  * (for an account without one) a code mailed to them, then a TOTP code when two-step is on. Resolves
- * true once this session has fresh tokens, false on cancel.
+ * true once this session has fresh tokens, false on cancel. `email` is the operator's own address.
  */
-export function reauthenticate(root: Element): Promise<boolean> {
+export function reauthenticate(root: Element, email: string): Promise<boolean> {
   return new Promise((resolve) => {
     let step: Step = { kind: 'password' };
     const error = h('p', { role: 'alert', class: 'error' });
@@ -24,7 +24,7 @@ export function reauthenticate(root: Element): Promise<boolean> {
     const submit = h('button', { type: 'submit' }, 'Confirm');
     const mailMe = h(
       'button',
-      { type: 'button', class: 'secondary', onclick: () => void mailCode() },
+      { type: 'button', class: 'secondary', onclick: () => mailCode() },
       'Email me a code',
     );
 
@@ -40,18 +40,11 @@ export function reauthenticate(root: Element): Promise<boolean> {
     };
 
     // An account without a password (social sign-in) proves itself with a code from its mailbox.
-    const mailCode = async () => {
-      error.textContent = '';
-      mailMe.disabled = true;
-      try {
-        const { email } = await auth.me();
+    const mailCode = () =>
+      attempt(error, mailMe, async () => {
         await auth.requestSignInCode(email);
         askCode({ kind: 'mailed' }, `Enter the 6-digit code mailed to ${email}.`);
-      } catch (err) {
-        error.textContent = messageOf(err);
-        mailMe.disabled = false;
-      }
-    };
+      });
 
     const prove = (value: string): Promise<SignInResult> => {
       if (step.kind === 'totp')
@@ -71,22 +64,20 @@ export function reauthenticate(root: Element): Promise<boolean> {
         {
           onsubmit: (event) => {
             event.preventDefault();
-            error.textContent = '';
-            submit.disabled = true;
-            prove(field.value)
-              .then((result) => {
+            attempt(
+              error,
+              submit,
+              async () => {
+                const result = await prove(field.value);
                 submit.disabled = false;
                 if (result.status === 'signed-in') return finish(true);
                 askCode(
                   { kind: 'totp', ticket: result.ticket },
                   'Enter the code from your authenticator app.',
                 );
-              })
-              .catch((err: unknown) => {
-                error.textContent = messageOf(err);
-                submit.disabled = false;
-                field.select();
-              });
+              },
+              () => field.select(),
+            );
           },
         },
         h('h2', { id: 'reauth-title' }, 'Confirm it’s you'),

@@ -21,5 +21,24 @@ export function messageOf(err: unknown): string {
   return 'Something went wrong.';
 }
 
+/**
+ * A submit: clears `error` and disables `busy` while `run` goes; on a failure shows why, enables
+ * `busy` again and calls `failed` (to select the field, say). What success shows is `run`'s.
+ */
+export function attempt(
+  error: Element,
+  busy: HTMLButtonElement,
+  run: () => Promise<unknown>,
+  failed?: () => void,
+): void {
+  error.textContent = '';
+  busy.disabled = true;
+  run().catch((err: unknown) => {
+    error.textContent = messageOf(err);
+    busy.disabled = false;
+    failed?.();
+  });
+}
+
 export type { SignInResult };
 export { isAuthqlError };

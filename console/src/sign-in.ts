@@ -1,5 +1,5 @@
 import { h, show } from './dom';
-import { auth, messageOf, type SignInResult } from './session';
+import { attempt, auth, type SignInResult } from './session';
 
 /**
  * The sign-in form: email and password, then a code when the account asks for a second factor;
@@ -26,16 +26,8 @@ export function signInView(root: Element, done: () => void, notice?: string): vo
     if (result.status === 'signed-in') done();
     else codeStep(root, result.ticket, done);
   };
-  const attempt = (run: () => Promise<SignInResult>, busy: HTMLButtonElement) => {
-    error.textContent = '';
-    busy.disabled = true;
-    run()
-      .then(finish)
-      .catch((err: unknown) => {
-        error.textContent = messageOf(err);
-        busy.disabled = false;
-      });
-  };
+  const signIn = (run: () => Promise<SignInResult>, busy: HTMLButtonElement) =>
+    attempt(error, busy, () => run().then(finish));
 
   const submit = h('button', { type: 'submit' }, 'Sign in');
   const passkey = h(
@@ -43,7 +35,7 @@ export function signInView(root: Element, done: () => void, notice?: string): vo
     {
       type: 'button',
       class: 'secondary',
-      onclick: () => attempt(() => auth.passkeys.signIn(email.value.trim() || undefined), passkey),
+      onclick: () => signIn(() => auth.passkeys.signIn(email.value.trim() || undefined), passkey),
     },
     'Use a passkey',
   );
@@ -53,7 +45,7 @@ export function signInView(root: Element, done: () => void, notice?: string): vo
       class: 'card',
       onsubmit: (event) => {
         event.preventDefault();
-        attempt(() => auth.signIn({ email: email.value.trim(), password: password.value }), submit);
+        signIn(() => auth.signIn({ email: email.value.trim(), password: password.value }), submit);
       },
     },
     h('h1', {}, 'authql admin'),
@@ -86,16 +78,12 @@ function codeStep(root: Element, ticket: string, done: () => void): void {
       class: 'card',
       onsubmit: (event) => {
         event.preventDefault();
-        error.textContent = '';
-        submit.disabled = true;
-        auth
-          .completeSignIn(ticket, code.value.trim())
-          .then(done)
-          .catch((err: unknown) => {
-            error.textContent = messageOf(err);
-            submit.disabled = false;
-            code.select();
-          });
+        attempt(
+          error,
+          submit,
+          () => auth.completeSignIn(ticket, code.value.trim()).then(done),
+          () => code.select(),
+        );
       },
     },
     h('h1', {}, 'Two-step verification'),

@@ -1,3 +1,4 @@
+import type { AuthqlUser } from '../../client/src/index';
 import { ACTIONS, USER_PAGE, type Action, type EventRow, type UserDetail } from './api';
 import { h, show, when } from './dom';
 import { reauthenticate } from './reauthenticate';
@@ -40,8 +41,13 @@ const SPECS: Record<Action, ActionSpec> = {
   },
 };
 
-/** One user: what they have, what happened to them, and the admin actions. */
-export async function userView(root: Element, id: string, status?: string): Promise<void> {
+/** One user: what they have, what happened to them, and the admin actions `viewer` may take. */
+export async function userView(
+  root: Element,
+  viewer: AuthqlUser,
+  id: string,
+  status?: string,
+): Promise<void> {
   show(root, h('p', { class: 'muted' }, 'Loading…'));
   let page: { user: UserDetail | null; userSecurityEvents: EventRow[] };
   try {
@@ -63,7 +69,7 @@ export async function userView(root: Element, id: string, status?: string): Prom
       {
         type: 'button',
         class: action === 'disable' || action === 'endSessions' ? 'danger' : '',
-        onclick: () => void run(root, user, action, error),
+        onclick: () => void run(root, viewer, user, action, error),
       },
       SPECS[action].label,
     ),
@@ -94,7 +100,13 @@ function available(user: UserDetail): Action[] {
 }
 
 /** Confirm, send the mutation (after a fresh sign-in when the server asks for one), show the change. */
-async function run(root: Element, user: UserDetail, action: Action, error: Element): Promise<void> {
+async function run(
+  root: Element,
+  viewer: AuthqlUser,
+  user: UserDetail,
+  action: Action,
+  error: Element,
+): Promise<void> {
   const spec = SPECS[action];
   if (!window.confirm(spec.ask(user.email))) return;
   error.textContent = '';
@@ -104,17 +116,21 @@ async function run(root: Element, user: UserDetail, action: Action, error: Eleme
     } catch (err) {
       if (!isAuthqlError(err, 'REAUTHENTICATION_REQUIRED')) throw err;
       // Disabling or changing a role wants a sign-in younger than 15 minutes: prove it, then retry.
-      if (!(await reauthenticate(root))) return void userView(root, user.id);
+      if (!(await reauthenticate(root, viewer.email))) return void userView(root, viewer, user.id);
       await auth.request(ACTIONS[action], { id: user.id });
     }
   } catch (err) {
     error.textContent = messageOf(err);
     return;
   }
-  // The operator may have ended their own session (their own role or sessions): then the client
-  // has already reported the signed-out state and the sign-in form is showing.
+  // Ending their own sessions or their own ADMIN role ends this session too, but the client still
+  // holds its tokens until a request is refused: forget them now. signOut reports the signed-out
+  // state, on which main.ts shows the sign-in form.
+  if (user.id === viewer.id && (action === 'endSessions' || action === 'makeUser'))
+    return auth.signOut();
+  // Or the session turned out to have ended when its token came due for refresh (reported alike).
   if ((await auth.accessToken()) === null) return;
-  await userView(root, user.id, spec.done);
+  await userView(root, viewer, user.id, spec.done);
 }
 
 function back(): HTMLElement {
