@@ -1,7 +1,15 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { Role } from '../src/users/role';
 import { User } from '../src/users/user.entity';
-import { codeOf, createActiveUser, signIn, uniqueEmail, type Tokens } from './helpers/flows';
+import { createAdmin } from './helpers/admin';
+import {
+  codeOf,
+  createActiveUser,
+  REFRESH,
+  SIGN_IN,
+  signIn,
+  uniqueEmail,
+  type Tokens,
+} from './helpers/flows';
 import { freePort } from './helpers/inbox';
 import { awayFromStepEdge, enableTotp, mailCode, totpCode } from './helpers/mfa';
 import { PRODUCTION_ENV } from './helpers/production';
@@ -38,12 +46,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
-
-async function createAdmin(label = 'admin') {
-  const user = await createActiveUser(server, uniqueEmail(label));
-  await server.app.services.admin.setRoleByEmail(server.app.orm.em.fork(), user.email, Role.ADMIN);
-  return user;
-}
 
 interface Console {
   context: BrowserContext;
@@ -108,7 +110,7 @@ describe('the admin console', () => {
   });
 
   it('signs an admin in, searches, shows a user page, and makes no request off this server', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const target = await createActiveUser(server, uniqueEmail('target'));
     // Something to see on the target's page: a session (with its user agent) and an organization.
     const tokens = await signIn(server, target.email);
@@ -169,7 +171,7 @@ describe('the admin console', () => {
   });
 
   it('asks before each action, then shows the change and its security event', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const target = await createActiveUser(server, uniqueEmail('acted-on'));
     const { context, tab } = await openConsole();
     const questions: string[] = [];
@@ -186,7 +188,7 @@ describe('the admin console', () => {
     expect(questions).toEqual([expect.stringContaining(`Disable ${target.email}?`)]);
     await expect(fact(tab, 'State').innerText()).resolves.toBe('Active');
     expect(
-      codeOf(await server.gql(SIGN_IN_Q, { email: target.email, password: target.password })),
+      codeOf(await server.gql(SIGN_IN, { email: target.email, password: target.password })),
     ).toBeUndefined();
 
     answer = true;
@@ -195,7 +197,7 @@ describe('the admin console', () => {
     await expect(fact(tab, 'State').innerText()).resolves.toBe('Disabled');
     await expect(eventsOf(tab)).resolves.toMatch(/^\S.*\s+disabled\b/m);
     expect(
-      codeOf(await server.gql(SIGN_IN_Q, { email: target.email, password: target.password })),
+      codeOf(await server.gql(SIGN_IN, { email: target.email, password: target.password })),
     ).toBe('ACCOUNT_DISABLED');
 
     await tab.getByRole('button', { name: 'Enable' }).click();
@@ -217,7 +219,7 @@ describe('the admin console', () => {
     await tab.getByRole('button', { name: 'End all sessions' }).click();
     await tab.getByText('Signed out everywhere.').waitFor();
     await tab.getByRole('heading', { name: 'Sessions (0)' }).waitFor();
-    const refreshed = await server.gql(REFRESH_Q, { refreshToken: live.refreshToken });
+    const refreshed = await server.gql(REFRESH, { refreshToken: live.refreshToken });
     expect(codeOf(refreshed)).toBe('INVALID_TOKEN');
 
     expect(questions).toHaveLength(6);
@@ -225,23 +227,16 @@ describe('the admin console', () => {
     const audit = await server.gql(
       `query ($id: ID!) { userSecurityEvents(userId: $id, limit: 10) { type actorId } }`,
       { id: target.id },
-      { token: (await signIn(server, admin.email)).accessToken },
+      { token: admin.token },
     );
-    const adminId = (
-      await server.gql(
-        `{ me { id } }`,
-        {},
-        { token: (await signIn(server, admin.email)).accessToken },
-      )
-    ).data!.me.id;
     expect(audit.data!.userSecurityEvents.filter((e: any) => e.type === 'disabled')).toEqual([
-      { type: 'disabled', actorId: adminId },
+      { type: 'disabled', actorId: admin.id },
     ]);
     await context.close();
   });
 
   it('asks for the password again when the sign-in is older than the action allows', async () => {
-    const admin = await createAdmin('stale-admin');
+    const admin = await createAdmin(server, 'stale-admin');
     const target = await createActiveUser(server, uniqueEmail('stale-target'));
     // A session signed in 20 minutes ago (disableUser wants 15).
     const tokens = await staleTokens(server, await signIn(server, admin.email), 20 * 60);
@@ -271,7 +266,7 @@ describe('the admin console', () => {
   });
 
   it('asks an admin without a password for a mailed code instead', async () => {
-    const admin = await createAdmin('social-admin');
+    const admin = await createAdmin(server, 'social-admin');
     const target = await createActiveUser(server, uniqueEmail('social-target'));
     const tokens = await staleTokens(server, await signIn(server, admin.email), 20 * 60);
     // As an account made by a social sign-in has: no password.
@@ -294,7 +289,7 @@ describe('the admin console', () => {
   });
 
   it('signs in with a TOTP code when the admin has two-step on', async () => {
-    const admin = await createAdmin('totp-admin');
+    const admin = await createAdmin(server, 'totp-admin');
     const { secret } = await enableTotp(server, admin.email);
     const { context, tab } = await openConsole();
     await signInWithPassword(tab, admin.email, admin.password);
@@ -310,7 +305,7 @@ describe('the admin console', () => {
   });
 
   it('signs in with a passkey, and signs out', async () => {
-    const admin = await createAdmin('passkey-admin');
+    const admin = await createAdmin(server, 'passkey-admin');
     const { context, tab } = await openConsole();
     await addPlatformAuthenticator(context, tab);
     await registerPasskey(tab, await signIn(server, admin.email));
@@ -330,7 +325,7 @@ describe('the admin console', () => {
   });
 
   it('is usable at 360 px wide and from the keyboard', async () => {
-    const admin = await createAdmin('narrow-admin');
+    const admin = await createAdmin(server, 'narrow-admin');
     const { context, tab } = await openConsole({ viewport: { width: 360, height: 740 } });
     await tab.keyboard.type(admin.email); // the email field has the focus
     await tab.keyboard.press('Tab');
@@ -369,11 +364,6 @@ describe('the console switch', () => {
     }
   });
 });
-
-const SIGN_IN_Q = `mutation ($email: String!, $password: String!) {
-  signIn(input: { email: $email, password: $password }) { accessToken }
-}`;
-const REFRESH_Q = `mutation ($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { accessToken } }`;
 
 /** The console opened with `tokens` as its stored session (the way a reload finds it). */
 async function consoleWith(tokens: Tokens): Promise<Console> {

@@ -14,6 +14,7 @@ import {
   sleep,
   uniqueEmail,
 } from './helpers/flows';
+import { createAdmin } from './helpers/admin';
 import { startTestServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
@@ -36,15 +37,6 @@ const USER_EVENTS = `query ($userId: ID!, $limit: Int, $before: ID) {
   userSecurityEvents(userId: $userId, limit: $limit, before: $before) { id type at ip userAgent method actorId }
 }`;
 const SESSIONS = `{ sessions { id } }`;
-
-/** An active admin, promoted the way an operator does it (the CLI's service), and a fresh token. */
-async function createAdmin(label = 'admin') {
-  const user = await createActiveUser(server, uniqueEmail(label));
-  await server.app.services.admin.setRoleByEmail(server.app.orm.em.fork(), user.email, Role.ADMIN);
-  const tokens = await signIn(server, user.email);
-  expect(tokens.user.role).toBe('ADMIN');
-  return { ...user, token: tokens.accessToken };
-}
 
 /** The admin operations must never leave this file's server without an admin of its own. */
 async function userEvents(adminToken: string, userId: string) {
@@ -75,7 +67,7 @@ describe('admin operations', () => {
   });
 
   it('finds users by email substring with a total, pages them, and reads one by id', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const tag = `needle${Date.now().toString(36)}`;
     const found = [];
     for (let i = 0; i < 3; i++) found.push(await createActiveUser(server, uniqueEmail(tag)));
@@ -119,7 +111,7 @@ describe('admin operations', () => {
   });
 
   it('disables an account everywhere (sign-in, refresh, every protected field) and enables it again', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const target = await createActiveUser(server);
     const tokens = await signIn(server, target.email);
     // In use: the session is held live in this process's cache, which disabling must end too.
@@ -173,7 +165,7 @@ describe('admin operations', () => {
   });
 
   it('changes a role: the old sessions end, the next sign-in carries the new role', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const target = await createActiveUser(server);
     const before = await signIn(server, target.email);
     expect((await server.gql(ME, {}, { token: before.accessToken })).errors).toBeUndefined();
@@ -197,7 +189,7 @@ describe('admin operations', () => {
   });
 
   it('revokes every session of a user', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const target = await createActiveUser(server);
     const a = await signIn(server, target.email);
     const b = await signIn(server, target.email);
@@ -346,7 +338,7 @@ describe('security events', () => {
   });
 
   it('keeps the deletion of an account for admins, and records sign-out', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const user = await createActiveUser(server);
     const a = await signIn(server, user.email);
     const out = await server.gql(`mutation { signOut }`, {}, { token: a.accessToken });
@@ -400,7 +392,7 @@ describe("a user's ways in, as administrators see them", () => {
   }`;
 
   it('lists the live sessions, linked providers and passkey count; FORBIDDEN to the user', async () => {
-    const admin = await createAdmin('access-admin');
+    const admin = await createAdmin(server, 'access-admin');
     const user = await createActiveUser(server, uniqueEmail('access-user'));
     const first = await signIn(server, user.email);
     await signIn(server, user.email);

@@ -70,7 +70,12 @@ describe.each(PROCESS_MODES)('PORT without APP_URL in NODE_ENV=%s', (mode) => {
     running.push(proc);
     expect(proc.url).toBe(`http://127.0.0.1:${port}/graphql`);
     // The start-up lines end with how mail goes; in development they name the pages to open first.
-    while (!/mail is sent through/.test(proc.output())) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 15_000;
+    while (!/mail is sent through/.test(proc.output())) {
+      if (Date.now() > deadline)
+        throw new Error(`no "mail is sent through" line within 15 s; output:\n${proc.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const pages = [
       `authql development page: http://localhost:${port}/\n`,
       `authql GraphQL: http://localhost:${port}/graphql (`,

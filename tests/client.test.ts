@@ -17,7 +17,14 @@ import {
   uniqueEmail,
 } from './helpers/flows';
 import { linkToken } from './helpers/inbox';
-import { awayFromStepEdge, enableTotp, mailCode, totpCode } from './helpers/mfa';
+import {
+  awayFromStepEdge,
+  COMPLETE,
+  enableTotp,
+  mailCode,
+  passwordTicket,
+  totpCode,
+} from './helpers/mfa';
 import { startTestServer, type TestServer } from './helpers/server';
 import { staleTokens } from './helpers/stale';
 
@@ -292,15 +299,8 @@ const sidOf = (token: string) =>
 
 /** Tokens of a TOTP account's sign-in (password, then the code). */
 async function signIn2fa(email: string, secret: string) {
-  const res = await server.gql(
-    `mutation ($email: String!, $password: String!) { signIn(input: { email: $email, password: $password }) { accessToken } }`,
-    { email, password: PASSWORD },
-  );
-  const ticket = res.errors![0]!.extensions!.mfaTicket as string;
-  const done = await server.gql(
-    `mutation ($t: String!, $c: String!) { completeSignIn(mfaTicket: $t, code: $c) { accessToken refreshToken expiresIn user { id email role isActive } } }`,
-    { t: ticket, c: totpCode(secret) },
-  );
+  const mfaTicket = await passwordTicket(server, email, PASSWORD);
+  const done = await server.gql(COMPLETE, { mfaTicket, code: totpCode(secret) });
   expect(done.errors).toBeUndefined();
   return done.data!.completeSignIn;
 }

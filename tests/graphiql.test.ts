@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { chromium, type Browser } from 'playwright-core';
 import { graphiqlRouter, resolveGraphiqlAssets } from '../src/pages/graphiql';
+import { PRODUCTION_ENV } from './helpers/production';
 import { startTestServer, type TestServer } from './helpers/server';
 
 // GraphiQL at /graphiql: development only, every asset served by authql itself from node_modules.
@@ -19,12 +20,7 @@ beforeAll(async () => {
     );
   [dev, prod, browser] = await Promise.all([
     startTestServer({ NODE_ENV: 'development', LOG_LEVEL: 'silent' }),
-    startTestServer({
-      NODE_ENV: 'production',
-      JWT_SECRET: 'a-strong-production-secret-for-the-graphiql-test-0123456789',
-      LOG_LEVEL: 'silent',
-      BCRYPT_COST: '10',
-    }),
+    startTestServer({ ...PRODUCTION_ENV, LOG_LEVEL: 'silent' }),
     chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { loadConfig } from '../src/config';
 import { Session } from '../src/sessions/session.entity';
-import { Role } from '../src/users/role';
 import { User } from '../src/users/user.entity';
 import {
   ACTIVATE,
@@ -13,6 +12,7 @@ import {
   signIn,
   uniqueEmail,
 } from './helpers/flows';
+import { createAdmin } from './helpers/admin';
 import { linkToken } from './helpers/inbox';
 import { TestOpenIdProvider } from './helpers/oidc-provider';
 import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server';
@@ -76,12 +76,6 @@ async function me(token: string) {
   const res = await server.gql(ME, {}, { token });
   expect(res.errors).toBeUndefined();
   return res.data!.me as Record<string, unknown>;
-}
-
-async function createAdmin() {
-  const admin = await createActiveUser(server, uniqueEmail('admin'));
-  await server.app.services.admin.setRoleByEmail(server.app.orm.em.fork(), admin.email, Role.ADMIN);
-  return { ...admin, token: (await signIn(server, admin.email)).accessToken };
 }
 
 const claimsOf = (accessToken: string) => jwt.decode(accessToken) as jwt.JwtPayload;
@@ -224,7 +218,7 @@ describe('updateProfile', () => {
 
 describe('setUserAppMetadata and the `app` claim', () => {
   it('is written by an admin, ends nothing, records an event, and reaches tokens at the next refresh', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const user = await createActiveUser(server, uniqueEmail('app'));
     const tokens = await signIn(server, user.email);
     expect(claimsOf(tokens.accessToken).app).toBeUndefined();
@@ -263,7 +257,7 @@ describe('setUserAppMetadata and the `app` claim', () => {
   });
 
   it('carries 4 KB of appMetadata in a token the server still accepts', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const user = await createActiveUser(server, uniqueEmail('big-app'));
     const appMetadata = { blob: 'é'.repeat((4096 - '{"blob":""}'.length) / 2) };
     const set = await server.gql(SET_APP, { id: user.id, appMetadata }, { token: admin.token });
@@ -274,7 +268,7 @@ describe('setUserAppMetadata and the `app` claim', () => {
   });
 
   it('refuses a non-object or over 4 KB, an unknown user, and a sign-in older than 15 minutes', async () => {
-    const admin = await createAdmin();
+    const admin = await createAdmin(server);
     const user = await createActiveUser(server, uniqueEmail('app-refuse'));
     for (const appMetadata of [['x'], 'x', null, { blob: 'x'.repeat(4096) }]) {
       const res = await server.gql(SET_APP, { id: user.id, appMetadata }, { token: admin.token });
@@ -289,7 +283,7 @@ describe('setUserAppMetadata and the `app` claim', () => {
     expect(codeOf(unknown)).toBe('BAD_USER_INPUT');
 
     // fresh: 900. An admin whose session proved a factor 16 minutes ago must sign in again.
-    const stale = await createAdmin();
+    const stale = await createAdmin(server);
     const tokens = await signIn(server, stale.email);
     const sid = claimsOf(tokens.accessToken).sid as string;
     await server.app.orm.em
