@@ -235,6 +235,23 @@ describe('the admin console', () => {
     await context.close();
   });
 
+  it('signs the operator out at once after ending their own sessions or making themselves a user', async () => {
+    // Another admin, so the last-admin guard does not refuse the demotion.
+    await createAdmin(server, 'other-admin');
+    for (const action of ['End all sessions', 'Make user']) {
+      const admin = await createAdmin(server);
+      const { context, tab } = await openConsole();
+      tab.on('dialog', (dialog) => void dialog.accept());
+      await signInWithPassword(tab, admin.email, admin.password);
+      await openUser(tab, admin.email);
+      await tab.getByRole('button', { name: action }).click();
+      await tab.getByText('Your session has ended. Sign in again.').waitFor();
+      await tab.getByRole('button', { name: 'Sign in' }).waitFor();
+      expect(await tab.evaluate((key) => localStorage.getItem(key), STORAGE_KEY)).toBeNull();
+      await context.close();
+    }
+  });
+
   it('asks for the password again when the sign-in is older than the action allows', async () => {
     const admin = await createAdmin(server, 'stale-admin');
     const target = await createActiveUser(server, uniqueEmail('stale-target'));

@@ -124,8 +124,9 @@ async function run(
     return;
   }
   // Ending their own sessions or their own ADMIN role ends this session too, but the client still
-  // holds its tokens until a request is refused: forget them now. signOut reports the signed-out
-  // state, on which main.ts shows the sign-in form.
+  // holds its tokens until a request is refused: sign out now (the server has ended the session
+  // already, and the client forgets it either way) instead of loading a page the ended session
+  // cannot read. signOut reports the signed-out state, on which main.ts shows the sign-in form.
   if (user.id === viewer.id && (action === 'endSessions' || action === 'makeUser'))
     return auth.signOut();
   // Or the session turned out to have ended when its token came due for refresh (reported alike).
