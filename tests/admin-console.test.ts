@@ -86,6 +86,13 @@ async function openUser(tab: Page, email: string): Promise<void> {
 const fact = (tab: Page, name: string) =>
   tab.locator('dl.facts dt', { hasText: name }).locator('xpath=following-sibling::dd[1]');
 
+/** What the console keeps in the browser's localStorage (null once signed out). */
+const storedSession = (tab: Page) =>
+  tab.evaluate(
+    (key) => (globalThis as any).localStorage.getItem(key) as string | null,
+    STORAGE_KEY,
+  );
+
 describe('the admin console', () => {
   it('is a page of this server: a CSP without unsafe-inline, script and style from /admin', async () => {
     const res = await fetch(`${origin}/admin`);
@@ -247,7 +254,7 @@ describe('the admin console', () => {
       await tab.getByRole('button', { name: action }).click();
       await tab.getByText('Your session has ended. Sign in again.').waitFor();
       await tab.getByRole('button', { name: 'Sign in' }).waitFor();
-      expect(await tab.evaluate((key) => localStorage.getItem(key), STORAGE_KEY)).toBeNull();
+      await expect(storedSession(tab)).resolves.toBeNull();
       await context.close();
     }
   });
@@ -335,9 +342,7 @@ describe('the admin console', () => {
 
     await tab.getByRole('button', { name: 'Sign out' }).click();
     await tab.getByLabel('Password').waitFor();
-    expect(
-      await tab.evaluate((key) => (globalThis as any).localStorage.getItem(key), STORAGE_KEY),
-    ).toBeNull();
+    await expect(storedSession(tab)).resolves.toBeNull();
     await context.close();
   });
 
