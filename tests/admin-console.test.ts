@@ -57,16 +57,16 @@ interface Console {
 }
 
 async function openConsole(
-  options: { viewport?: { width: number; height: number } } = {},
+  options: { viewport?: { width: number; height: number }; at?: string } = {},
 ): Promise<Console> {
-  const context = await browser.newContext(options);
+  const context = await browser.newContext({ viewport: options.viewport });
   const tab = await context.newPage();
   const requests: string[] = [];
   const messages: string[] = [];
   tab.on('request', (r) => requests.push(r.url()));
   tab.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
   tab.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
-  await tab.goto(`${origin}/admin`);
+  await tab.goto(`${options.at ?? origin}/admin`);
   return { context, tab, requests, messages };
 }
 
@@ -383,6 +383,22 @@ describe('the console switch', () => {
       expect((await fetch(`${on.origin}/admin/console.js`)).status).toBe(200);
     } finally {
       await Promise.all([off.close(), on.close(), disabled.close()]);
+    }
+  });
+
+  it('works in production with ADMIN_CONSOLE=true: an admin signs in and searches', async () => {
+    const server = await startTestServer({ ...PRODUCTION_ENV, ADMIN_CONSOLE: 'true' });
+    try {
+      const admin = await createAdmin(server, 'prod-admin');
+      const { context, tab, messages } = await openConsole({ at: server.origin });
+      await signInWithPassword(tab, admin.email, admin.password);
+      await openUser(tab, admin.email);
+      await expect(fact(tab, 'Role').innerText()).resolves.toBe('ADMIN');
+      // No script or style refused by the CSP, no error on the page.
+      expect(messages.filter((m) => /^(error|pageerror)/.test(m))).toEqual([]);
+      await context.close();
+    } finally {
+      await server.close();
     }
   });
 });
